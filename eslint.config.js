@@ -1,0 +1,22 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/.data/**', 'schema/**', '**/drizzle/**', 'test-output/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      // Env is read once per service through @voiceassist/env.
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read env once through @voiceassist/env.' }],
+    },
+  },
+  {
+    // Tests pick their backends (PGlite or Postgres, Redis or not) from the environment CI sets.
+    files: ['**/*.test.ts', '**/*.e2e.ts', '**/*.bench.ts', 'packages/env/src/index.ts', 'packages/testkit/src/**'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

@@ -1,0 +1,68 @@
+import { allow, type or, rule, shield, type IRules } from 'graphql-shield';
+import { forbidden, unauthenticated } from '@voiceassist/errors';
+import { hasAtLeast, type Role, type Viewer } from './roles.js';
+
+export { allow, and, chain, deny, not, or, rule } from 'graphql-shield';
+/** graphql-shield does not export these from its entry point. */
+export type ShieldRule = Parameters<typeof or>[number];
+export type IRuleFieldMap = Record<string, ShieldRule>;
+export type IRuleTypeMap = Record<string, ShieldRule | IRuleFieldMap>;
+export type { IRules };
+
+export interface AuthContext {
+  viewer: Viewer | null;
+}
+
+export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })(
+  (_parent, _args, ctx: AuthContext) => (ctx.viewer ? true : unauthenticated()),
+);
+
+const roleRules = new Map<Role, ShieldRule>();
+/** Allows callers whose role is `minimum` or higher. */
+export function hasRole(minimum: Role): ShieldRule {
+  let existing = roleRules.get(minimum);
+  if (!existing) {
+    existing = rule(`hasRole:${minimum}`, { cache: 'contextual' })((_parent, _args, ctx: AuthContext) => {
+      if (!ctx.viewer) return unauthenticated();
+      return hasAtLeast(ctx.viewer.role, minimum) ? true : forbidden();
+    });
+    roleRules.set(minimum, existing);
+  }
+  return existing;
+}
+
+/** Federation's own fields: the router must be able to read the SDL and resolve entities. */
+const federationRules: IRuleTypeMap = {
+  Query: { _service: allow, _entities: allow },
+  _Service: allow,
+};
+
+const denyByDefault = rule('denyByDefault', { cache: 'no_cache' })(() => false);
+
+function mergeRuleTrees(a: IRuleTypeMap, b: IRuleTypeMap): IRuleTypeMap {
+  const out: IRuleTypeMap = { ...a };
+  for (const [type, rules] of Object.entries(b)) {
+    const existing = out[type];
+    out[type] =
+      existing && isFieldMap(existing) && isFieldMap(rules) ? { ...existing, ...rules } : rules;
+  }
+  return out;
+}
+
+function isFieldMap(value: ShieldRule | IRuleFieldMap): value is IRuleFieldMap {
+  return typeof value === 'object' && value !== null && !('resolve' in value);
+}
+
+/**
+ * graphql-shield with default deny. A field without a rule is refused: UNAUTHENTICATED for
+ * anonymous callers, FORBIDDEN otherwise. Errors thrown by resolvers pass through unchanged.
+ */
+export function createPermissions(rules: IRuleTypeMap) {
+  return shield(mergeRuleTrees(rules, federationRules) as IRules, {
+    fallbackRule: denyByDefault,
+    allowExternalErrors: true,
+    debug: false,
+    fallbackError: (_error, _parent, _args, ctx) => ((ctx as unknown as AuthContext).viewer ? forbidden() : unauthenticated()),
+  });
+}
+

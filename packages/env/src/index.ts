@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+export { z };
+
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidEnvironmentError';
+  }
+}
+
+/**
+ * Validates the environment once, at start. Every bad variable is named in one error so an
+ * operator fixes them all in one go instead of one restart per mistake.
+ */
+export function loadEnv<S extends z.ZodObject>(schema: S, source: Record<string, string | undefined> = process.env): z.infer<S> {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    throw new InvalidEnvironmentError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/** Building blocks so every service spells common variables the same way. */
+export const envVar = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  url: () => z.preprocess(emptyToUndefined, z.url().optional()),
+  optionalString: () => z.preprocess(emptyToUndefined, z.string().optional()),
+  positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  boolean: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  list: () =>
+    z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+};
+
+/** Variables every service reads. */
+export const commonEnvShape = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: envVar.url(),
+  DATA_DIR: z.string().default('.data'),
+  REDIS_URL: envVar.url(),
+  AUTH_ISSUER: z.string().default('voiceassist-identity'),
+  AUTH_AUDIENCE: z.string().default('voiceassist'),
+  JWKS_URL: z.url().default('http://localhost:4001/.well-known/jwks.json'),
+};

@@ -1,0 +1,310 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { createPermissions, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
+import { formatError } from '@voiceassist/errors';
+import { sendJson, handleGraphQLRequest } from '@voiceassist/graphql-http';
+import type { Logger } from '@voiceassist/logging';
+import { createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
+
+export type { GraphQLResolverMap };
+
+/** What a subgraph is: its name, its SDL, its resolvers and its permissions. */
+export interface SubgraphModule<TContext = unknown> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  permissions: IRuleTypeMap;
+}
+
+/** What every subgraph request knows, whatever the subgraph. */
+export interface RequestContext extends AuthContext {
+  requestId: string;
+  logger: Logger;
+  ip: string | undefined;
+  userAgent: string | undefined;
+  /** The caller's Authorization header, to call other subgraphs on their behalf. */
+  authorization: string | undefined;
+}
+
+export interface SubgraphServerOptions<TContext extends RequestContext> {
+  module: SubgraphModule<TContext>;
+  logger: Logger;
+  verifier: AccessTokenVerifier;
+  /** Adds the subgraph's services and per-request loaders to the base context. */
+  context: (base: RequestContext) => TContext | Promise<TContext>;
+  /** Named checks run by /ready; each throws when its dependency is unavailable. */
+  readiness?: Record<string, () => Promise<unknown>>;
+  /** Extra GET routes, such as identity's JWKS. */
+  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
+  includeStacktrace?: boolean;
+  bodyLimitBytes?: number;
+  /** Releases the subgraph's own resources (database, Redis) after the server has drained. */
+  onClose?: () => Promise<void>;
+}
+
+export interface SubgraphServer {
+  name: string;
+  schema: GraphQLSchema;
+  metrics: ServiceMetrics;
+  httpServer: Server;
+  listen(port: number, host?: string): Promise<{ url: string; port: number }>;
+  close(): Promise<void>;
+}
+
+const SCALARS = { DateTime: DateTimeResolver, JSON: JSONResolver };
+
+export function buildExecutableSubgraphSchema<TContext>(module: SubgraphModule<TContext>): GraphQLSchema {
+  const declared = new Set(
+    module.typeDefs.definitions.flatMap((d) => (d.kind === 'ScalarTypeDefinition' ? [d.name.value] : [])),
+  );
+  const scalars = Object.fromEntries(Object.entries(SCALARS).filter(([name]) => declared.has(name)));
+  const schema = buildSubgraphSchema({
+    typeDefs: module.typeDefs,
+    resolvers: { ...scalars, ...module.resolvers } as GraphQLResolverMap<unknown>,
+  });
+  return applyMiddleware(schema, createPermissions(module.permissions));
+}
+
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  // Accept a caller's id only if it looks like one; never echo arbitrary text into logs.
+  return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
+}
+
+function clientIp(req: IncomingMessage): string | undefined {
+  const forwarded = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || req.socket.remoteAddress || undefined;
+}
+
+function withHttpStatus(error: unknown, status: number): unknown {
+  if (error instanceof GraphQLError) {
+    return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
+  }
+  return error;
+}
+
+/** Logs one JSON line per operation: id, name, duration and error codes; never variables. */
+export function operationLogPlugin<T extends { requestId: string; logger: Logger }>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = Date.now();
+      return {
+        async willSendResponse({ operationName, errors, operation }) {
+          contextValue.logger.info(
+            {
+              operationName: operationName ?? null,
+              operationType: operation?.operation ?? null,
+              durationMs: Date.now() - started,
+              errorCodes: errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') ?? [],
+            },
+            'graphql operation',
+          );
+        },
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) {
+            const code = error.extensions?.code;
+            if (!code || code === 'INTERNAL_SERVER_ERROR') {
+              contextValue.logger.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The one bootstrap for every subgraph: Apollo Server and graphql-ws on one HTTP server and
+ * path, verified viewer and request id in context, JSON logs, metrics, health and readiness,
+ * and graceful shutdown.
+ */
+export function createSubgraphServer<TContext extends RequestContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
+  const { module, logger, verifier } = options;
+  const schema = buildExecutableSubgraphSchema(module);
+  const metrics = createMetrics(module.name);
+  const httpServer = createServer();
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+
+  const baseContext = async (headers: IncomingMessage['headers'], ip: string | undefined, authorization: string | undefined): Promise<TContext> => {
+    const requestId = requestIdFrom(headers['x-request-id']);
+    const viewer = await viewerFromAuthorization(authorization, verifier);
+    const userAgent = typeof headers['user-agent'] === 'string' ? headers['user-agent'] : undefined;
+    return options.context({
+      viewer,
+      requestId,
+      ip,
+      userAgent,
+      authorization,
+      logger: logger.child({ requestId, ...(viewer ? { userId: viewer.userId } : {}) }),
+    });
+  };
+
+  const wsCleanup = useServer<Record<string, unknown>, { ctx?: TContext }>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
+        try {
+          ctx.extra.ctx = await baseContext(ctx.extra.request.headers, clientIp(ctx.extra.request), authorization);
+          return true;
+        } catch {
+          ctx.extra.socket.close(4401, 'Unauthorized');
+          return false;
+        }
+      },
+      context: (ctx) => ctx.extra.ctx as TContext,
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<TContext>({
+    schema,
+    introspection: true,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: options.includeStacktrace ?? false,
+    formatError: (formatted) => formatError(formatted, { includeStacktrace: options.includeStacktrace ?? false }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      metrics.graphqlPlugin<TContext>(),
+      operationLogPlugin<TContext>(),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  const started = apollo.start();
+
+  httpServer.on('request', (req, res) => {
+    void (async () => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const requestId = requestIdFrom(req.headers['x-request-id']);
+      req.headers['x-request-id'] = requestId;
+      res.setHeader('x-request-id', requestId);
+      try {
+        if (path === '/graphql') {
+          await started;
+          await handleGraphQLRequest(req, res, {
+            server: apollo,
+            bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
+            context: async () => {
+              try {
+                return await baseContext(req.headers, clientIp(req), req.headers.authorization);
+              } catch (error) {
+                throw withHttpStatus(error, 401);
+              }
+            },
+          });
+        } else if (path === '/health' && req.method === 'GET') {
+          sendJson(res, 200, { status: 'ok', service: module.name });
+        } else if (path === '/ready' && req.method === 'GET') {
+          const checks: Record<string, string> = {};
+          let ready = true;
+          for (const [name, check] of Object.entries(options.readiness ?? {})) {
+            try {
+              await check();
+              checks[name] = 'ok';
+            } catch {
+              ready = false;
+              checks[name] = 'unavailable';
+            }
+          }
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', service: module.name, checks });
+        } else if (path === '/metrics' && req.method === 'GET') {
+          const { contentType, body } = await metrics.render();
+          res.writeHead(200, { 'content-type': contentType });
+          res.end(body);
+        } else if (options.routes?.[path] && req.method === 'GET') {
+          await options.routes[path]!(req, res);
+        } else {
+          sendJson(res, 404, { error: 'Not found' });
+        }
+      } catch (error) {
+        logger.error({ err: error, requestId, path }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.end();
+      }
+    })();
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    name: module.name,
+    schema,
+    metrics,
+    httpServer,
+    async listen(port, host = '0.0.0.0') {
+      await started;
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      const address = httpServer.address() as AddressInfo;
+      const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`;
+      logger.info({ url: `${url}/graphql` }, `${module.name} subgraph listening`);
+      return { url, port: address.port };
+    },
+    close() {
+      closing ??= (async () => {
+        for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+        await apollo.stop();
+        wsServer.close();
+        if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await options.onClose?.();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Where a service's infrastructure is. `namespace` separates several supergraphs in one
+ * process or on one Redis (the test kit); `dataDir` undefined with no database URL means
+ * an in-memory PGlite.
+ */
+export interface ServiceInfra {
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  redisUrl?: string | undefined;
+  namespace?: string | undefined;
+}
+
+/** Stops the server on SIGINT/SIGTERM, letting in-flight requests finish. */
+export function closeOnSignals(close: () => Promise<void>, logger: Logger) {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
