@@ -1,3 +1,4 @@
+import type { GraphQLSchema } from 'graphql';
 import { allow, type or, rule, shield, type IRules } from 'graphql-shield';
 import { forbidden, unauthenticated } from '@voiceassist/errors';
 import { hasAtLeast, type Role, type Viewer } from './roles.js';
@@ -31,11 +32,17 @@ export function hasRole(minimum: Role): ShieldRule {
   return existing;
 }
 
-/** Federation's own fields: the router must be able to read the SDL and resolve entities. */
-const federationRules: IRuleTypeMap = {
-  Query: { _service: allow, _entities: allow },
-  _Service: allow,
-};
+/**
+ * Federation's own fields: the router must be able to read the SDL and resolve entities.
+ * Shield refuses rules for fields a schema lacks, so only those present are listed.
+ */
+function federationRules(schema: GraphQLSchema): IRuleTypeMap {
+  const query = schema.getQueryType()?.getFields() ?? {};
+  const rules: IRuleTypeMap = { Query: {} };
+  for (const field of ['_service', '_entities']) if (query[field]) (rules.Query as IRuleFieldMap)[field] = allow;
+  if (schema.getType('_Service')) rules._Service = allow;
+  return rules;
+}
 
 const denyByDefault = rule('denyByDefault', { cache: 'no_cache' })(() => false);
 
@@ -57,8 +64,8 @@ function isFieldMap(value: ShieldRule | IRuleFieldMap): value is IRuleFieldMap {
  * graphql-shield with default deny. A field without a rule is refused: UNAUTHENTICATED for
  * anonymous callers, FORBIDDEN otherwise. Errors thrown by resolvers pass through unchanged.
  */
-export function createPermissions(rules: IRuleTypeMap) {
-  return shield(mergeRuleTrees(rules, federationRules) as IRules, {
+export function createPermissions(rules: IRuleTypeMap, schema: GraphQLSchema) {
+  return shield(mergeRuleTrees(rules, federationRules(schema)) as IRules, {
     fallbackRule: denyByDefault,
     allowExternalErrors: true,
     debug: false,

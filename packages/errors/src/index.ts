@@ -62,7 +62,9 @@ export function formatError(formatted: GraphQLFormattedError, options: FormatErr
   const code = typeof extensions.code === 'string' ? extensions.code : undefined;
   const keepStack = options.includeStacktrace && stacktrace ? { stacktrace } : {};
   if (code && KNOWN_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
-    return { ...formatted, extensions: { ...extensions, ...keepStack } };
+    // Apollo prefixes errors thrown while building the context; clients need only the reason.
+    const message = formatted.message.replace(/^Context creation failed: /, '');
+    return { ...formatted, message, extensions: { ...extensions, ...keepStack } };
   }
   if (code && REQUEST_SHAPE_CODES.has(code)) {
     return { ...formatted, extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT, reason: code, ...keepStack } };

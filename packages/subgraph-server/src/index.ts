@@ -73,7 +73,7 @@ export function buildExecutableSubgraphSchema<TContext>(module: SubgraphModule<T
     typeDefs: module.typeDefs,
     resolvers: { ...scalars, ...module.resolvers } as GraphQLResolverMap<unknown>,
   });
-  return applyMiddleware(schema, createPermissions(module.permissions));
+  return applyMiddleware(schema, createPermissions(module.permissions, schema));
 }
 
 export function requestIdFrom(header: string | string[] | undefined): string {

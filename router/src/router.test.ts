@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT, createLocalJWKSet, type CryptoKey } from 'jose';
+import { GraphQLError, parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccessTokenVerifier, createInProcessRevocations, isAuthenticated, allow, type SessionRevocations } from '@voiceassist/auth';
+import { composeSupergraph } from '@voiceassist/composition';
+import { createLogger } from '@voiceassist/logging';
+import { createSubgraphServer, type RequestContext, type SubgraphServer } from '@voiceassist/subgraph-server';
+import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
+import { createRouter, type Router } from './router.js';
+
+// A small subgraph defined here, so router behaviour is tested apart from any domain subgraph.
+const widgetsModule = {
+  name: 'widgets',
+  typeDefs: parse(`
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+    type Query { whoami: Caller! publicPing: String! badInput: String crash: String }
+    type Caller { userId: String requestId: String! userAgent: String ip: String }
+  `),
+  resolvers: {
+    Query: {
+      whoami: (_: unknown, __: unknown, ctx: RequestContext) => {
+        calls += 1;
+        return { userId: ctx.viewer?.userId ?? null, requestId: ctx.requestId, userAgent: ctx.userAgent, ip: ctx.ip };
+      },
+      publicPing: () => {
+        calls += 1;
+        return 'pong';
+      },
+      badInput: () => {
+        throw new GraphQLError('Title is too long', { extensions: { code: 'BAD_USER_INPUT', field: 'title' } });
+      },
+      crash: () => {
+        throw new Error('connect ECONNREFUSED 10.0.0.5:5432 password=secret');
+      },
+    },
+  },
+  permissions: { Query: { whoami: isAuthenticated, publicPing: allow, badInput: allow, crash: allow }, Caller: allow },
+};
+let calls = 0;
+
+const issuer = 'test-issuer';
+const audience = 'test-audience';
+let privateKey: CryptoKey;
+let keySet: ReturnType<typeof createLocalJWKSet>;
+let revocations: SessionRevocations;
+let subgraph: SubgraphServer;
+let router: Router;
+let graphqlUrl: string;
+let routerUrl: string;
+
+async function token(claims: { sid?: string; expiresIn?: string | number; role?: string } = {}) {
+  return new SignJWT({ role: claims.role ?? 'USER', sid: claims.sid ?? randomUUID() })
+    .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
+    .setSubject('user-1')
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime(claims.expiresIn ?? '15m')
+    .sign(privateKey);
+}
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  privateKey = pair.privateKey;
+  keySet = createLocalJWKSet({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'EdDSA' }] });
+  revocations = createInProcessRevocations(randomUUID());
+  const verifier = createAccessTokenVerifier({ keys: { resolver: keySet }, issuer, audience, revocations });
+  const logger = createLogger({ service: 'test', level: 'silent' });
+  subgraph = createSubgraphServer({ module: widgetsModule, logger, verifier, context: (base) => base });
+  const { url: subgraphUrl } = await subgraph.listen(0, '127.0.0.1');
+  const supergraphSdl = composeSupergraph([
+    { name: 'widgets', url: `${subgraphUrl}/graphql`, typeDefs: widgetsModule.typeDefs },
+    {
+      name: 'gadgets',
+      url: 'http://127.0.0.1:9/graphql', // nothing listens here: a subgraph that is down
+      typeDefs: parse(`extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+        type Query { gadget: String }`),
+    },
+  ]);
+  router = createRouter({ supergraphSdl, verifier, logger, corsOrigins: ['http://allowed.example'] });
+  ({ url: routerUrl } = await router.listen(0, '127.0.0.1'));
+  graphqlUrl = `${routerUrl}/graphql`;
+});
+
+afterAll(async () => {
+  await router?.close();
+  await subgraph?.close();
+});
+
+describe('router', () => {
+  it('forwards the caller, request id and user agent to the subgraph and echoes the request id', async () => {
+    const res = await graphqlRequest<{ whoami: Record<string, string> }>(graphqlUrl, '{ whoami { userId requestId userAgent ip } }', {}, {
+      token: await token(),
+      headers: { 'x-request-id': 'req-abc-123', 'user-agent': 'console/1.0' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('req-abc-123');
+    expect(res.body.data?.whoami).toMatchObject({ userId: 'user-1', requestId: 'req-abc-123', userAgent: 'console/1.0', ip: '127.0.0.1' });
+  });
+
+  it('generates a request id when the client sends none', async () => {
+    const res = await graphqlRequest<{ whoami: { requestId: string } }>(graphqlUrl, '{ whoami { requestId } }', {}, { token: await token() });
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.body.data?.whoami.requestId).toBe(id);
+  });
+
+  it('refuses tampered, expired and revoked tokens with UNAUTHENTICATED before reaching any subgraph', async () => {
+    const good = await token();
+    const [header, payload, signature] = good.split('.') as [string, string, string];
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'SUPERADMIN' })).toString('base64url');
+    const sid = randomUUID();
+    const revoked = await token({ sid });
+    await revocations.revoke(sid, 60);
+    const cases: Array<[string, string]> = [
+      [`${header}.${forged}.${signature}`, 'Invalid access token'],
+      [await token({ expiresIn: Math.floor(Date.now() / 1000) - 10 }), 'Access token has expired'],
+      [revoked, 'Session has been revoked'],
+      ['not-a-jwt', 'Invalid access token'],
+    ];
+    const before = calls;
+    for (const [bad, message] of cases) {
+      const res = await graphqlRequest(graphqlUrl, '{ publicPing }', {}, { token: bad });
+      expect(res.status).toBe(401);
+      expect(res.body.errors?.[0]).toMatchObject({ message, extensions: { code: 'UNAUTHENTICATED' } });
+    }
+    expect(calls).toBe(before);
+  });
+
+  it('lets anonymous callers reach fields the subgraph allows, and the subgraph refuses the rest', async () => {
+    expect((await graphqlRequest(graphqlUrl, '{ publicPing }')).body.data).toEqual({ publicPing: 'pong' });
+    const res = await graphqlRequest(graphqlUrl, '{ whoami { userId } }');
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', serviceName: 'widgets' });
+  });
+
+  it('keeps a subgraph error code and field, and adds serviceName', async () => {
+    const res = await graphqlRequest(graphqlUrl, '{ badInput }');
+    expect(res.body.errors?.[0]).toMatchObject({
+      message: 'Title is too long',
+      path: ['badInput'],
+      extensions: { code: 'BAD_USER_INPUT', field: 'title', serviceName: 'widgets' },
+    });
+  });
+
+  it('hides the detail of unexpected subgraph errors and never sends stack traces', async () => {
+    const res = await graphqlRequest(graphqlUrl, '{ crash }');
+    const raw = JSON.stringify(res.body);
+    expect(res.body.errors?.[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName: 'widgets' } });
+    expect(raw).not.toContain('ECONNREFUSED');
+    expect(raw).not.toContain('secret');
+    expect(raw).not.toContain('stacktrace');
+  });
+
+  it('starts with a subgraph down, names it in /ready, and answers its fields with DOWNSTREAM_SERVICE_ERROR', async () => {
+    expect((await fetch(`${routerUrl}/health`)).status).toBe(200);
+    const ready = await fetch(`${routerUrl}/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'unavailable', subgraphs: { widgets: 'ok', gadgets: 'unreachable' } });
+    const res = await graphqlRequest(graphqlUrl, '{ gadget publicPing }');
+    expect(res.body.data).toEqual({ gadget: null, publicPing: 'pong' });
+    expect(res.body.errors?.[0]).toMatchObject({ message: 'The gadgets service is unavailable', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'gadgets' } });
+  });
+
+  it('rejects malformed requests with BAD_USER_INPUT', async () => {
+    const parseError = await graphqlRequest(graphqlUrl, '{ publicPing ');
+    expect(parseError.status).toBe(400);
+    expect(parseError.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const unknownField = await graphqlRequest(graphqlUrl, '{ nope }');
+    expect(unknownField.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const brokenJson = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":' });
+    expect(brokenJson.status).toBe(400);
+    expect(((await brokenJson.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('prevents CSRF: simple GET requests need a preflight header', async () => {
+    const simple = await fetch(`${graphqlUrl}?query=${encodeURIComponent('{ publicPing }')}`);
+    expect(simple.status).toBe(400);
+    const preflighted = await fetch(`${graphqlUrl}?query=${encodeURIComponent('{ publicPing }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(await preflighted.json()).toEqual({ data: { publicPing: 'pong' } });
+  });
+
+  it('allows CORS only for configured origins', async () => {
+    const allowed = await fetch(graphqlUrl, { method: 'OPTIONS', headers: { origin: 'http://allowed.example', 'access-control-request-method': 'POST' } });
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://allowed.example');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    const denied = await fetch(graphqlUrl, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('serves Apollo Sandbox as its landing page with the subscription endpoint set', async () => {
+    const page = await fetch(graphqlUrl, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('EmbeddedSandbox');
+    expect(html).toContain('initialSubscriptionEndpoint');
+  });
+
+  it('exposes Prometheus metrics per operation and per subgraph', async () => {
+    await graphqlRequest(graphqlUrl, 'query Ping { publicPing }');
+    const text = await (await fetch(`${routerUrl}/metrics`)).text();
+    expect(text).toMatch(/graphql_requests_total\{[^}]*operation="Ping"/);
+    expect(text).toMatch(/router_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="widgets"/);
+    expect(text).toMatch(/graphql_errors_total\{[^}]*code="DOWNSTREAM_SERVICE_ERROR"/);
+  });
+});

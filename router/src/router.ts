@@ -1,0 +1,213 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloGateway } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
+import { viewerFromAuthorization, type AccessTokenVerifier } from '@voiceassist/auth';
+import { formatError } from '@voiceassist/errors';
+import { handleGraphQLRequest, sendJson } from '@voiceassist/graphql-http';
+import type { Logger } from '@voiceassist/logging';
+import { Histogram, createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
+import { requestIdFrom, operationLogPlugin } from '@voiceassist/subgraph-server';
+import type { RouterContext } from './context.js';
+import { sandboxLandingPage } from './landing-page.js';
+import { SubgraphDataSource } from './subgraph-data-source.js';
+import { subgraphUrlsFromSupergraph } from './supergraph.js';
+
+export type { RouterContext };
+export { routerEnvSchema, subgraphUrlOverrides, type RouterEnv } from './env.js';
+export { defaultSupergraphPath, readSupergraph } from './supergraph.js';
+
+export interface RouterOptions {
+  supergraphSdl: string;
+  /** Replaces the routing URLs composed into the supergraph, per subgraph name. */
+  subgraphUrls?: Record<string, string>;
+  verifier: AccessTokenVerifier;
+  logger: Logger;
+  corsOrigins?: string[];
+  /** Development only: stack traces in error responses. */
+  includeStacktrace?: boolean;
+  landingPage?: boolean;
+  bodyLimitBytes?: number;
+  subgraphTimeoutMs?: number;
+  onClose?: () => Promise<void>;
+}
+
+export interface Router {
+  httpServer: Server;
+  metrics: ServiceMetrics;
+  /** The URL each subgraph is reached at. */
+  subgraphUrls: Record<string, string>;
+  listen(port: number, host?: string): Promise<{ url: string; port: number }>;
+  close(): Promise<void>;
+}
+
+const ALLOWED_HEADERS = 'content-type, authorization, x-request-id, apollo-require-preflight, x-apollo-operation-name';
+
+function clientIp(req: IncomingMessage): string | undefined {
+  const forwarded = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || req.socket.remoteAddress || undefined;
+}
+
+/** Sets CORS headers for allowed origins; answers preflights. Returns true when handled. */
+function applyCors(req: IncomingMessage, res: ServerResponse, origins: Set<string>): boolean {
+  const origin = req.headers.origin;
+  res.setHeader('vary', 'Origin');
+  if (origin && (origins.has(origin) || origins.has('*'))) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('access-control-expose-headers', 'x-request-id');
+  }
+  if (req.method === 'OPTIONS') {
+    if (origin && (origins.has(origin) || origins.has('*'))) {
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+      res.setHeader('access-control-allow-headers', ALLOWED_HEADERS);
+      res.setHeader('access-control-max-age', '600');
+    }
+    res.writeHead(204);
+    res.end();
+    return true;
+  }
+  return false;
+}
+
+/**
+ * The supergraph's single entry point: Apollo Gateway over the composed supergraph, with
+ * token verification before planning, header forwarding, Sandbox, health, readiness and metrics.
+ */
+export function createRouter(options: RouterOptions): Router {
+  const { logger, verifier } = options;
+  const subgraphUrls = { ...subgraphUrlsFromSupergraph(options.supergraphSdl), ...options.subgraphUrls };
+  const metrics = createMetrics('router');
+  const subgraphLatency = new Histogram({
+    name: 'router_subgraph_fetch_duration_seconds',
+    help: 'Latency of fetches from the router to each subgraph',
+    labelNames: ['subgraph', 'outcome'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metrics.registry],
+  });
+  const corsOrigins = new Set(options.corsOrigins ?? []);
+  const httpServer = createServer();
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) => new SubgraphDataSource(name, subgraphUrls[name] ?? url ?? '', subgraphLatency, options.subgraphTimeoutMs ?? 30_000),
+    logger,
+  });
+
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    introspection: true,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: options.includeStacktrace ?? false,
+    formatError: (formatted) => formatError(formatted, { includeStacktrace: options.includeStacktrace ?? false }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      options.landingPage === false ? ApolloServerPluginLandingPageDisabled() : sandboxLandingPage(),
+      metrics.graphqlPlugin<RouterContext>(),
+      operationLogPlugin<RouterContext>(),
+    ],
+  });
+  const started = apollo.start();
+
+  const readiness = async () => {
+    const checks: Record<string, string> = {};
+    await Promise.all(
+      Object.entries(subgraphUrls).map(async ([name, url]) => {
+        try {
+          const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2_000) });
+          checks[name] = response.ok ? 'ok' : `unhealthy (${response.status})`;
+        } catch {
+          checks[name] = 'unreachable';
+        }
+      }),
+    );
+    return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
+  };
+
+  httpServer.on('request', (req, res) => {
+    void (async () => {
+      const requestId = requestIdFrom(req.headers['x-request-id']);
+      res.setHeader('x-request-id', requestId);
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      try {
+        if (applyCors(req, res, corsOrigins)) return;
+        if (path === '/graphql' || path === '/') {
+          await started;
+          await handleGraphQLRequest(req, res, {
+            server: apollo,
+            bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
+            context: async () => {
+              const authorization = req.headers.authorization;
+              let viewer;
+              try {
+                viewer = await viewerFromAuthorization(authorization, verifier);
+              } catch (error) {
+                // Refused before planning: no subgraph sees a bad token.
+                if (error instanceof GraphQLError) {
+                  throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
+                }
+                throw error;
+              }
+              const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
+              return {
+                requestId,
+                authorization,
+                viewer,
+                ip: clientIp(req),
+                userAgent,
+                logger: logger.child({ requestId, ...(viewer ? { userId: viewer.userId } : {}) }),
+              };
+            },
+          });
+        } else if (path === '/health' && req.method === 'GET') {
+          sendJson(res, 200, { status: 'ok', service: 'router' });
+        } else if (path === '/ready' && req.method === 'GET') {
+          const { ready, checks } = await readiness();
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', service: 'router', subgraphs: checks });
+        } else if (path === '/metrics' && req.method === 'GET') {
+          const { contentType, body } = await metrics.render();
+          res.writeHead(200, { 'content-type': contentType });
+          res.end(body);
+        } else {
+          sendJson(res, 404, { error: 'Not found' });
+        }
+      } catch (error) {
+        logger.error({ err: error, requestId, path }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.end();
+      }
+    })();
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    httpServer,
+    metrics,
+    subgraphUrls,
+    async listen(port, host = '0.0.0.0') {
+      await started;
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      const address = httpServer.address() as AddressInfo;
+      const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`;
+      logger.info({ url: `${url}/graphql`, subgraphs: subgraphUrls }, 'router listening');
+      return { url, port: address.port };
+    },
+    close() {
+      closing ??= (async () => {
+        await apollo.stop();
+        if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await options.onClose?.();
+      })();
+      return closing;
+    },
+  };
+}
