@@ -1,6 +1,14 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql 16 has no "exports": Node loads its CommonJS build for everyone, but Vite would
+    // hand our code the .mjs build, and two graphql instances reject each other's schemas.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql', { paths: [require.resolve('@apollo/server', { paths: ['router'] })] }) }],
+  },
   test: {
     include: ['{router,subgraphs,packages}/**/src/**/*.{test,e2e}.ts'],
     exclude: ['**/node_modules/**', '**/.data/**'],

@@ -21,6 +21,12 @@ export const routerEnvSchema = z.object({
   ROUTER_BODY_LIMIT_BYTES: envVar.positiveInt(1_000_000),
   /** Timeout for one subgraph fetch. */
   SUBGRAPH_TIMEOUT_MS: envVar.positiveInt(30_000),
+  /** Open subscriptions per user (per IP when anonymous) on one router. */
+  SUBSCRIPTIONS_MAX_PER_USER: envVar.positiveInt(100),
+  /** Open subscriptions on one router. */
+  SUBSCRIPTIONS_MAX_TOTAL: envVar.positiveInt(20_000),
+  /** Events waiting for one slow client connection before the router closes it. */
+  SUBSCRIPTIONS_MAX_BUFFERED_EVENTS: envVar.positiveInt(1_000),
 });
 
 export type RouterEnv = z.infer<typeof routerEnvSchema>;

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, createLocalJWKSet, type CryptoKey } from 'jose';
 import { GraphQLError, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccessTokenVerifier, createInProcessRevocations, isAuthenticated, allow, type SessionRevocations } from '@voiceassist/auth';
+import { isAuthenticated, allow } from '@voiceassist/auth';
 import { composeSupergraph } from '@voiceassist/composition';
 import { createLogger } from '@voiceassist/logging';
 import { createSubgraphServer, type RequestContext, type SubgraphServer } from '@voiceassist/subgraph-server';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { createRouter, type Router } from './router.js';
+import { TestIssuer } from './test-fixtures.js';
 
 // A small subgraph defined here, so router behaviour is tested apart from any domain subgraph.
 const widgetsModule = {
@@ -39,33 +39,16 @@ const widgetsModule = {
 };
 let calls = 0;
 
-const issuer = 'test-issuer';
-const audience = 'test-audience';
-let privateKey: CryptoKey;
-let keySet: ReturnType<typeof createLocalJWKSet>;
-let revocations: SessionRevocations;
+let issuer: TestIssuer;
 let subgraph: SubgraphServer;
 let router: Router;
 let graphqlUrl: string;
 let routerUrl: string;
-
-async function token(claims: { sid?: string; expiresIn?: string | number; role?: string } = {}) {
-  return new SignJWT({ role: claims.role ?? 'USER', sid: claims.sid ?? randomUUID() })
-    .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
-    .setSubject('user-1')
-    .setIssuer(issuer)
-    .setAudience(audience)
-    .setIssuedAt()
-    .setExpirationTime(claims.expiresIn ?? '15m')
-    .sign(privateKey);
-}
+const token = (claims?: Parameters<TestIssuer['token']>[0]) => issuer.token(claims);
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  privateKey = pair.privateKey;
-  keySet = createLocalJWKSet({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'EdDSA' }] });
-  revocations = createInProcessRevocations(randomUUID());
-  const verifier = createAccessTokenVerifier({ keys: { resolver: keySet }, issuer, audience, revocations });
+  issuer = await TestIssuer.create();
+  const { verifier, revocations } = issuer;
   const logger = createLogger({ service: 'test', level: 'silent' });
   subgraph = createSubgraphServer({ module: widgetsModule, logger, verifier, context: (base) => base });
   const { url: subgraphUrl } = await subgraph.listen(0, '127.0.0.1');
@@ -78,7 +61,7 @@ beforeAll(async () => {
         type Query { gadget: String }`),
     },
   ]);
-  router = createRouter({ supergraphSdl, verifier, logger, corsOrigins: ['http://allowed.example'] });
+  router = createRouter({ supergraphSdl, verifier, revocations, logger, corsOrigins: ['http://allowed.example'] });
   ({ url: routerUrl } = await router.listen(0, '127.0.0.1'));
   graphqlUrl = `${routerUrl}/graphql`;
 });
@@ -112,7 +95,7 @@ describe('router', () => {
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'SUPERADMIN' })).toString('base64url');
     const sid = randomUUID();
     const revoked = await token({ sid });
-    await revocations.revoke(sid, 60);
+    await issuer.revocations.revoke(sid, 60);
     const cases: Array<[string, string]> = [
       [`${header}.${forged}.${signature}`, 'Invalid access token'],
       [await token({ expiresIn: Math.floor(Date.now() / 1000) - 10 }), 'Access token has expired'],

@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { viewerFromAuthorization, type AccessTokenVerifier } from '@voiceassist/auth';
+import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
 import { handleGraphQLRequest, sendJson } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
@@ -15,17 +15,24 @@ import type { RouterContext } from './context.js';
 import { sandboxLandingPage } from './landing-page.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { subgraphUrlsFromSupergraph } from './supergraph.js';
+import { SubscriptionPlanner } from './subscriptions/planner.js';
+import { attachSubscriptionServer, type SubscriptionLimits, type SubscriptionServer } from './subscriptions/server.js';
+import { UpstreamPool } from './subscriptions/upstream.js';
 
 export type { RouterContext };
 export { routerEnvSchema, subgraphUrlOverrides, type RouterEnv } from './env.js';
 export { defaultSupergraphPath, readSupergraph } from './supergraph.js';
+export { createRouterFromEnv } from './from-env.js';
 
 export interface RouterOptions {
   supergraphSdl: string;
   /** Replaces the routing URLs composed into the supergraph, per subgraph name. */
   subgraphUrls?: Record<string, string>;
   verifier: AccessTokenVerifier;
+  /** Ends subscriptions of revoked sessions at once. */
+  revocations: SessionRevocations;
   logger: Logger;
+  subscriptionLimits?: Partial<SubscriptionLimits>;
   corsOrigins?: string[];
   /** Development only: stack traces in error responses. */
   includeStacktrace?: boolean;
@@ -40,6 +47,7 @@ export interface Router {
   metrics: ServiceMetrics;
   /** The URL each subgraph is reached at. */
   subgraphUrls: Record<string, string>;
+  subscriptions: SubscriptionServer;
   listen(port: number, host?: string): Promise<{ url: string; port: number }>;
   close(): Promise<void>;
 }
@@ -91,9 +99,13 @@ export function createRouter(options: RouterOptions): Router {
   const corsOrigins = new Set(options.corsOrigins ?? []);
   const httpServer = createServer();
 
+  const dataSources: Record<string, SubgraphDataSource> = {};
+  for (const [name, url] of Object.entries(subgraphUrls)) {
+    dataSources[name] = new SubgraphDataSource(name, url, subgraphLatency, options.subgraphTimeoutMs ?? 30_000);
+  }
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource(name, subgraphUrls[name] ?? url ?? '', subgraphLatency, options.subgraphTimeoutMs ?? 30_000),
+    buildService: ({ name }) => dataSources[name]!,
     logger,
   });
 
@@ -111,6 +123,29 @@ export function createRouter(options: RouterOptions): Router {
     ],
   });
   const started = apollo.start();
+
+  const subscriptions = attachSubscriptionServer({
+    httpServer,
+    path: '/graphql',
+    planner: new SubscriptionPlanner(options.supergraphSdl),
+    pool: new UpstreamPool(subgraphUrls),
+    dataSources,
+    async executeOperation(request, context) {
+      await started;
+      const response = await apollo.executeOperation(
+        { query: request.query, ...(request.variables ? { variables: request.variables } : {}), ...(request.operationName ? { operationName: request.operationName } : {}) },
+        { contextValue: context },
+      );
+      if (response.body.kind === 'single') return response.body.singleResult;
+      return { errors: [{ message: 'Incremental delivery is not supported over WebSocket', extensions: { code: 'BAD_USER_INPUT' } }] };
+    },
+    verifier,
+    revocations: options.revocations,
+    logger,
+    registry: metrics.registry,
+    includeStacktrace: options.includeStacktrace ?? false,
+    limits: { maxPerUser: 100, maxTotal: 20_000, maxBufferedEvents: 1_000, ...options.subscriptionLimits },
+  });
 
   const readiness = async () => {
     const checks: Record<string, string> = {};
@@ -187,6 +222,7 @@ export function createRouter(options: RouterOptions): Router {
     httpServer,
     metrics,
     subgraphUrls,
+    subscriptions,
     async listen(port, host = '0.0.0.0') {
       await started;
       await new Promise<void>((resolve, reject) => {
@@ -203,6 +239,7 @@ export function createRouter(options: RouterOptions): Router {
     },
     close() {
       closing ??= (async () => {
+        await subscriptions.dispose();
         await apollo.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await options.onClose?.();

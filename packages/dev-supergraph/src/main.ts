@@ -1,8 +1,7 @@
-import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
 import { loadEnv } from '@voiceassist/env';
 import { createIdentityService, identityEnvSchema } from '@voiceassist/identity';
 import { createLogger } from '@voiceassist/logging';
-import { createRouter, readSupergraph, routerEnvSchema, subgraphUrlOverrides } from '@voiceassist/router';
+import { createRouterFromEnv, routerEnvSchema } from '@voiceassist/router';
 import { closeOnSignals } from '@voiceassist/subgraph-server';
 
 // `pnpm start`: the whole supergraph in one process on embedded defaults (PGlite under .data/,
@@ -18,23 +17,7 @@ const identity = await createIdentityService({
 await identity.server.listen(identityEnv.IDENTITY_PORT, identityEnv.HOST);
 
 const routerLogger = createLogger({ service: 'router', level: routerEnv.LOG_LEVEL });
-const revocations = createSessionRevocations({ redisUrl: routerEnv.REDIS_URL });
-const router = createRouter({
-  supergraphSdl: readSupergraph(routerEnv.SUPERGRAPH_PATH),
-  subgraphUrls: subgraphUrlOverrides(routerEnv),
-  verifier: createAccessTokenVerifier({
-    keys: { jwksUrl: routerEnv.JWKS_URL },
-    issuer: routerEnv.AUTH_ISSUER,
-    audience: routerEnv.AUTH_AUDIENCE,
-    revocations,
-  }),
-  logger: routerLogger,
-  corsOrigins: routerEnv.CORS_ORIGINS,
-  includeStacktrace: routerEnv.NODE_ENV === 'development',
-  bodyLimitBytes: routerEnv.ROUTER_BODY_LIMIT_BYTES,
-  subgraphTimeoutMs: routerEnv.SUBGRAPH_TIMEOUT_MS,
-  onClose: () => revocations.close(),
-});
+const router = createRouterFromEnv(routerEnv, routerLogger);
 const { url } = await router.listen(routerEnv.ROUTER_PORT, routerEnv.HOST);
 routerLogger.info({ sandbox: `${url}/graphql` }, 'supergraph ready: open the URL for Apollo Sandbox');
 

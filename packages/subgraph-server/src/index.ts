@@ -137,8 +137,13 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
 
-  const baseContext = async (headers: IncomingMessage['headers'], ip: string | undefined, authorization: string | undefined): Promise<TContext> => {
-    const requestId = requestIdFrom(headers['x-request-id']);
+  const baseContext = async (
+    headers: IncomingMessage['headers'],
+    ip: string | undefined,
+    authorization: string | undefined,
+    requestIdOverride?: unknown,
+  ): Promise<TContext> => {
+    const requestId = requestIdFrom(typeof requestIdOverride === 'string' ? requestIdOverride : headers['x-request-id']);
     const viewer = await viewerFromAuthorization(authorization, verifier);
     const userAgent = typeof headers['user-agent'] === 'string' ? headers['user-agent'] : undefined;
     return options.context({
@@ -151,20 +156,36 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
     });
   };
 
-  const wsCleanup = useServer<Record<string, unknown>, { ctx?: TContext }>(
+  const wsAuthorization = (params: Record<string, unknown> | undefined) =>
+    typeof params?.authorization === 'string' && params.authorization ? params.authorization : undefined;
+
+  const wsCleanup = useServer<Record<string, unknown> | undefined>(
     {
       schema,
       onConnect: async (ctx) => {
-        const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
         try {
-          ctx.extra.ctx = await baseContext(ctx.extra.request.headers, clientIp(ctx.extra.request), authorization);
+          await viewerFromAuthorization(wsAuthorization(ctx.connectionParams), verifier);
           return true;
         } catch {
           ctx.extra.socket.close(4401, 'Unauthorized');
           return false;
         }
       },
-      context: (ctx) => ctx.extra.ctx as TContext,
+      // A fresh context per operation: loaders never serve one subscription's stale rows to another,
+      // and the router's per-operation request id (sent in extensions) reaches the logs.
+      context: (ctx, _id, payload) =>
+        baseContext(
+          ctx.extra.request.headers,
+          clientIp(ctx.extra.request),
+          wsAuthorization(ctx.connectionParams),
+          (payload.extensions as { requestId?: unknown } | undefined)?.requestId,
+        ),
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) => formatError(e.toJSON(), { includeStacktrace: options.includeStacktrace ?? false })),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors
+          ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), { includeStacktrace: options.includeStacktrace ?? false })) }
+          : undefined,
     },
     wsServer,
   );

@@ -62,6 +62,7 @@ export async function startSupergraph(options: StartSupergraphOptions = {}): Pro
         audience: identityEnv.AUTH_AUDIENCE,
         revocations,
       }),
+      revocations,
       logger: testLogger('router'),
       corsOrigins: ['http://allowed.example'],
       onClose: () => revocations.close(),

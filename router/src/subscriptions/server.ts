@@ -1,0 +1,360 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import { executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
+import type { QueryPlan } from '@apollo/query-planner';
+import {
+  GraphQLError,
+  getOperationAST,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type GraphQLFormattedError,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
+import type { Sink } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations, type Viewer } from '@voiceassist/auth';
+import { formatError, rateLimited, unauthenticated } from '@voiceassist/errors';
+import type { Logger } from '@voiceassist/logging';
+import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
+import { requestIdFrom } from '@voiceassist/subgraph-server';
+import type { RouterContext } from '../context.js';
+import { ActiveSubscription } from './active-subscription.js';
+import type { SubscriptionPlanner } from './planner.js';
+import type { UpstreamPool } from './upstream.js';
+
+export interface SubscriptionLimits {
+  /** Open subscriptions per user (per IP when anonymous) on this router. */
+  maxPerUser: number;
+  /** Open subscriptions on this router. */
+  maxTotal: number;
+  /** Events waiting for one slow connection before it is closed. */
+  maxBufferedEvents: number;
+}
+
+export interface SubscriptionServerOptions {
+  httpServer: Server;
+  path: string;
+  planner: SubscriptionPlanner;
+  pool: UpstreamPool;
+  dataSources: Record<string, GraphQLDataSource>;
+  /** Runs queries and mutations sent over the socket through the ordinary gateway pipeline. */
+  executeOperation(request: { query: string; variables: Record<string, unknown> | undefined; operationName: string | undefined }, context: RouterContext): Promise<FormattedExecutionResult>;
+  verifier: AccessTokenVerifier;
+  revocations: SessionRevocations;
+  logger: Logger;
+  registry: Registry;
+  limits: SubscriptionLimits;
+  includeStacktrace: boolean;
+}
+
+/** graphql-ws's code for a refused connection. */
+export const CLOSE_UNAUTHORIZED = 4401;
+/** Our code for a client that reads too slowly to keep up with its subscriptions. */
+export const CLOSE_SLOW_CONSUMER = 4408;
+
+interface Connection {
+  socket: WebSocket;
+  viewer: Viewer | null;
+  authorization: string | undefined;
+  ip: string | undefined;
+  userAgent: string | undefined;
+  limitKey: string;
+  requestId: string;
+  subscriptions: Set<ActiveSubscription>;
+  buffered: number;
+  /** Set once the credentials stop being valid; every operation is then refused. */
+  refusal: string | undefined;
+  expiryTimer: NodeJS.Timeout | undefined;
+}
+
+type Extra = {
+  socket: WebSocket;
+  request: IncomingMessage;
+  connection?: Connection;
+};
+
+/** The primary fetch's stand-in service: it answers with the event the subgraph pushed. */
+const EVENT_SERVICE = '__subscription_event__';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function clientIp(request: IncomingMessage): string | undefined {
+  const forwarded = request.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || request.socket.remoteAddress || undefined;
+}
+
+/**
+ * Executes every operation that arrives over graphql-ws on the router: subscriptions through
+ * the query planner (primary stream from the owning subgraph, `rest` per event through the
+ * gateway's executor), queries and mutations through the ordinary gateway pipeline.
+ */
+export function attachSubscriptionServer(options: SubscriptionServerOptions) {
+  const { planner, pool, logger, limits } = options;
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const connections = new Set<Connection>();
+  const openPerKey = new Map<string, number>();
+  let openTotal = 0;
+
+  const open = new Gauge({ name: 'router_open_subscriptions', help: 'Open subscriptions by root field', labelNames: ['field'] as const, registers: [options.registry] });
+  const eventsIn = new Counter({ name: 'router_subscription_events_in_total', help: 'Events received from subgraphs', labelNames: ['field'] as const, registers: [options.registry] });
+  const eventsOut = new Counter({ name: 'router_subscription_events_out_total', help: 'Events resolved and queued for clients', labelNames: ['field'] as const, registers: [options.registry] });
+  const addedLatency = new Histogram({
+    name: 'router_subscription_event_added_latency_seconds',
+    help: 'Time from an upstream event to its resolved result, per event',
+    labelNames: ['field'] as const,
+    buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [options.registry],
+  });
+
+  const format = (errors: ReadonlyArray<GraphQLError | GraphQLFormattedError>): GraphQLFormattedError[] =>
+    errors.map((e) => formatError(e instanceof GraphQLError ? e.toJSON() : e, { includeStacktrace: options.includeStacktrace }));
+
+  const endConnection = (connection: Connection, reason: string) => {
+    connection.refusal = reason;
+    if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
+    const error = format([unauthenticated(reason)]);
+    for (const subscription of connection.subscriptions) subscription.abort({ errors: error });
+  };
+
+  /** Drops a connection that cannot keep up, freeing its buffers and upstream streams at once. */
+  const closeSlowConsumer = (connection: Connection) => {
+    if (connection.refusal) return;
+    connection.refusal = 'Connection closed: too slow';
+    logger.warn({ requestId: connection.requestId, buffered: connection.buffered }, 'closing slow subscription consumer');
+    for (const subscription of connection.subscriptions) void subscription.return();
+    connection.socket.close(CLOSE_SLOW_CONSUMER, `Slow consumer: over ${limits.maxBufferedEvents} events waiting`);
+    // A client that stopped reading will not answer the close handshake either.
+    setTimeout(() => connection.socket.terminate(), 1_000).unref();
+  };
+
+  const stopListening = options.revocations.onRevoked((sessionId) => {
+    for (const connection of connections) {
+      if (connection.viewer?.sessionId === sessionId) endConnection(connection, 'Session has been revoked');
+    }
+  });
+
+  const contextFor = (connection: Connection, requestId: string): RouterContext => ({
+    requestId,
+    authorization: connection.authorization,
+    viewer: connection.viewer,
+    ip: connection.ip,
+    userAgent: connection.userAgent,
+    logger: logger.child({ requestId, ...(connection.viewer ? { userId: connection.viewer.userId } : {}) }),
+  });
+
+  async function resolveEvent(
+    event: ExecutionResult,
+    planned: ReturnType<SubscriptionPlanner['plan']>,
+    variables: Record<string, unknown>,
+    context: RouterContext,
+  ): Promise<FormattedExecutionResult> {
+    const primary = { ...planned.primary, serviceName: EVENT_SERVICE };
+    const queryPlan: QueryPlan = {
+      kind: 'QueryPlan',
+      node: planned.rest ? { kind: 'Sequence', nodes: [primary, planned.rest] } : primary,
+    };
+    const serviceMap: Record<string, GraphQLDataSource> = {
+      ...options.dataSources,
+      [EVENT_SERVICE]: { process: async () => ({ data: event.data ?? null, ...(event.errors ? { errors: event.errors } : {}) }) } as GraphQLDataSource,
+    };
+    const requestContext = {
+      request: { variables },
+      context,
+      logger: context.logger,
+      metrics: {},
+    } as unknown as Parameters<typeof executeQueryPlan>[2];
+    const result = await executeQueryPlan(queryPlan, serviceMap, requestContext, planned.operationContext, planner.supergraphSchema, planner.apiSchema);
+    const errors = result.errors?.map((error) => {
+      const json = error instanceof GraphQLError ? error.toJSON() : (error as GraphQLFormattedError);
+      // Errors of the event itself belong to the subgraph that pushed it.
+      if (json.extensions?.serviceName === EVENT_SERVICE) return { ...json, extensions: { ...json.extensions, serviceName: planned.primary.serviceName } };
+      return json;
+    });
+    return { data: (result.data ?? null) as FormattedExecutionResult['data'], ...(errors?.length ? { errors: format(errors) } : {}) };
+  }
+
+  function startSubscription(args: ExecutionArgs & { contextValue: RouterContext & { connection: Connection } }): ActiveSubscription | ExecutionResult {
+    const { connection } = args.contextValue;
+    const context = args.contextValue;
+    const operationName = args.operationName ?? undefined;
+    let planned;
+    try {
+      planned = planner.plan(args.document, operationName, (args.document.loc?.source.body ?? JSON.stringify(args.document)));
+    } catch (error) {
+      context.logger.error({ err: error }, 'subscription planning failed');
+      return { errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+    }
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const field = planned.field;
+    const subgraph = planned.primary.serviceName;
+    const upstream: { release?: () => void } = {};
+    const subscription: ActiveSubscription = new ActiveSubscription({
+      onBuffered(delta) {
+        connection.buffered += delta;
+        if (delta > 0 && connection.buffered > limits.maxBufferedEvents) closeSlowConsumer(connection);
+      },
+      release() {
+        upstream.release?.();
+        connection.subscriptions.delete(subscription);
+        openTotal -= 1;
+        const left = (openPerKey.get(connection.limitKey) ?? 1) - 1;
+        if (left <= 0) openPerKey.delete(connection.limitKey);
+        else openPerKey.set(connection.limitKey, left);
+        open.dec({ field });
+      },
+    });
+    connection.subscriptions.add(subscription);
+    openTotal += 1;
+    openPerKey.set(connection.limitKey, (openPerKey.get(connection.limitKey) ?? 0) + 1);
+    open.inc({ field });
+
+    const upstreamVariables = Object.fromEntries((planned.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]));
+    const sink: Sink<ExecutionResult> = {
+      next(event) {
+        const receivedAt = performance.now();
+        eventsIn.inc({ field });
+        subscription.enqueue(async () => {
+          const resolved = await resolveEvent(event, planned, variables, context);
+          addedLatency.observe({ field }, (performance.now() - receivedAt) / 1000);
+          eventsOut.inc({ field });
+          return resolved;
+        });
+      },
+      error(error) {
+        const upstreamErrors = Array.isArray(error) ? (error as GraphQLFormattedError[]) : undefined;
+        const errors = upstreamErrors
+          ? upstreamErrors.map((e) => ({ ...e, extensions: { ...e.extensions, serviceName: subgraph } }))
+          : [{ message: `The ${subgraph} service ended the subscription unexpectedly`, extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: subgraph } }];
+        if (!upstreamErrors) context.logger.warn({ subgraph }, 'upstream subscription lost');
+        subscription.finish({ errors: format(errors) });
+      },
+      complete() {
+        subscription.finish();
+      },
+    };
+    upstream.release = pool.subscribe(subgraph, connection.authorization, { query: planned.primary.operation, variables: upstreamVariables, operationName: planned.primary.operationName, requestId: context.requestId }, sink);
+    return subscription;
+  }
+
+  const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      schema: planner.graphqlApiSchema,
+      onConnect: async (ctx) => {
+        const param = ctx.connectionParams?.authorization;
+        const authorization = typeof param === 'string' && param ? param : undefined;
+        let viewer: Viewer | null;
+        try {
+          viewer = await viewerFromAuthorization(authorization, options.verifier);
+        } catch {
+          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
+          return false;
+        }
+        const request = ctx.extra.request;
+        const ip = clientIp(request);
+        const connection: Connection = {
+          socket: ctx.extra.socket,
+          viewer,
+          authorization,
+          ip,
+          userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : undefined,
+          limitKey: viewer ? `user:${viewer.userId}` : `ip:${ip ?? 'unknown'}`,
+          requestId: requestIdFrom(request.headers['x-request-id']),
+          subscriptions: new Set(),
+          buffered: 0,
+          refusal: undefined,
+          expiryTimer: undefined,
+        };
+        if (viewer) {
+          // No silent keep-alive past expiry: subscriptions end with UNAUTHENTICATED when the token does.
+          const expiresIn = viewer.expiresAt.getTime() - Date.now();
+          connection.expiryTimer = setTimeout(() => endConnection(connection, 'Access token has expired'), Math.min(Math.max(expiresIn, 0), MAX_TIMER_MS));
+          connection.expiryTimer.unref();
+        }
+        ctx.extra.connection = connection;
+        connections.add(connection);
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const connection = ctx.extra.connection;
+        if (!connection) return [unauthenticated()];
+        if (connection.refusal) return [unauthenticated(connection.refusal)];
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const validationErrors = validate(planner.graphqlApiSchema, document);
+        if (validationErrors.length) {
+          return validationErrors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' } }));
+        }
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Unknown operation', { extensions: { code: 'BAD_USER_INPUT', field: 'operationName' } })];
+        const coerced = getVariableValues(planner.graphqlApiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
+        if (coerced.errors) {
+          return coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', field: 'variables' } }));
+        }
+        if (operation.operation === 'subscription') {
+          if (openTotal >= limits.maxTotal) {
+            return [rateLimited(5, `This router has too many open subscriptions (${limits.maxTotal}); try again shortly`)];
+          }
+          if ((openPerKey.get(connection.limitKey) ?? 0) >= limits.maxPerUser) {
+            return [rateLimited(5, `Too many open subscriptions (at most ${limits.maxPerUser} per user)`)];
+          }
+        }
+        const extensionRequestId = (payload.extensions as { requestId?: string } | undefined)?.requestId;
+        const requestId = extensionRequestId ? requestIdFrom(extensionRequestId) : randomUUID();
+        return {
+          schema: planner.graphqlApiSchema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? {},
+          contextValue: { ...contextFor(connection, requestId), connection },
+        };
+      },
+      // graphql-ws only iterates the result; ActiveSubscription is an async iterator of results.
+      subscribe: (args) => startSubscription(args as Parameters<typeof startSubscription>[0]) as unknown as AsyncGenerator<ExecutionResult>,
+      execute: async (args) => {
+        const { connection: _connection, ...context } = args.contextValue as RouterContext & { connection: Connection };
+        return (await options.executeOperation(
+          {
+            query: args.document.loc?.source.body ?? '',
+            variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
+            operationName: args.operationName ?? undefined,
+          },
+          context,
+        )) as ExecutionResult;
+      },
+      onError: (_ctx, _id, _payload, errors) => format(errors),
+      // Every result here is already formatted (masked, coded); send it as it is.
+      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
+      onClose: (ctx) => {
+        const connection = ctx.extra.connection;
+        if (!connection) return;
+        if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
+        connections.delete(connection);
+      },
+    },
+    wsServer,
+  );
+
+  return {
+    wsServer,
+    stats: () => ({ connections: connections.size, subscriptions: openTotal, upstreamSockets: pool.openSockets }),
+    async dispose() {
+      stopListening();
+      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+      await cleanup.dispose();
+      await pool.close();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}
+
+export type SubscriptionServer = ReturnType<typeof attachSubscriptionServer>;

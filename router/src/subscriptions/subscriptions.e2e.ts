@@ -1,0 +1,258 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Socket } from 'node:net';
+import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeSupergraph } from '@voiceassist/composition';
+import { createLogger } from '@voiceassist/logging';
+import type { SubgraphServer } from '@voiceassist/subgraph-server';
+import { createRouter, type Router } from '../router.js';
+import { TestIssuer, catalogModule, startTestSubgraph, tickerModule, tickerStats } from '../test-fixtures.js';
+
+let issuer: TestIssuer;
+let ticker: { server: SubgraphServer; url: string };
+let catalog: { server: SubgraphServer; url: string };
+let router: Router;
+let wsUrl: string;
+let routerUrl: string;
+const tickerTcpSockets = new Set<Socket>();
+
+const MAX_BUFFERED = 100;
+const MAX_PER_USER = 5;
+
+beforeAll(async () => {
+  issuer = await TestIssuer.create();
+  ticker = await startTestSubgraph(tickerModule, issuer.verifier);
+  ticker.server.httpServer.on('connection', (socket) => {
+    tickerTcpSockets.add(socket);
+    socket.once('close', () => tickerTcpSockets.delete(socket));
+  });
+  catalog = await startTestSubgraph(catalogModule, issuer.verifier);
+  const supergraphSdl = composeSupergraph([
+    { name: 'ticker', url: `${ticker.url}/graphql`, typeDefs: tickerModule.typeDefs },
+    { name: 'catalog', url: `${catalog.url}/graphql`, typeDefs: catalogModule.typeDefs },
+  ]);
+  router = createRouter({
+    supergraphSdl,
+    verifier: issuer.verifier,
+    revocations: issuer.revocations,
+    logger: createLogger({ service: 'router', level: 'silent' }),
+    subscriptionLimits: { maxBufferedEvents: MAX_BUFFERED, maxPerUser: MAX_PER_USER },
+  });
+  ({ url: routerUrl } = await router.listen(0, '127.0.0.1'));
+  wsUrl = `${routerUrl.replace(/^http/, 'ws')}/graphql`;
+});
+
+afterAll(async () => {
+  await router?.close();
+  await ticker?.server.close();
+  await catalog?.server.close();
+});
+
+interface Outcome {
+  events: ExecutionResult[];
+  error?: unknown;
+  completed: boolean;
+}
+
+function client(token?: string, extra: Partial<Parameters<typeof createClient>[0]> = {}): Client {
+  return createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+    lazy: true,
+    ...extra,
+  });
+}
+
+/** Subscribes and gathers everything until complete or error (or `until` says stop). */
+function run(c: Client, query: string, variables: Record<string, unknown> = {}, until?: (events: ExecutionResult[]) => boolean) {
+  const outcome: Outcome = { events: [], completed: false };
+  let unsubscribe: () => void = () => {};
+  const done = new Promise<Outcome>((resolve) => {
+    unsubscribe = c.subscribe(
+      { query, variables },
+      {
+        next: (event) => {
+          outcome.events.push(event as ExecutionResult);
+          if (until?.(outcome.events)) {
+            unsubscribe();
+            resolve(outcome);
+          }
+        },
+        error: (error) => {
+          outcome.error = error;
+          resolve(outcome);
+        },
+        complete: () => {
+          outcome.completed = true;
+          resolve(outcome);
+        },
+      },
+    );
+  });
+  return { done, unsubscribe: () => unsubscribe(), outcome };
+}
+
+const TICKS = 'subscription Ticks($count: Int!, $interval: Int!) { ticks(count: $count, intervalMs: $interval) { n item { id name } } }';
+
+describe('subscriptions through the router', () => {
+  it('delivers each event complete, with entity fields from another subgraph, in order, then completes', async () => {
+    const c = client(await issuer.token());
+    const { events, completed, error } = await run(c, TICKS, { count: 40, interval: 0 }).done;
+    expect(error).toBeUndefined();
+    expect(completed).toBe(true);
+    expect(events.map((e) => (e.data as { ticks: { n: number } }).ticks.n)).toEqual([...Array(40).keys()]);
+    expect(events[7]).toEqual({ data: { ticks: { n: 7, item: { id: 'item-7', name: 'Item #7' } } } });
+    await c.dispose();
+  });
+
+  it('accepts queries and mutations over the same connection', async () => {
+    const c = client();
+    const query = await run(c, '{ tickerPing item(id: "item-3") { name } }').done;
+    expect(query.events).toEqual([{ data: { tickerPing: 'pong', item: { name: 'Item #3' } } }]);
+    const mutation = await run(c, 'mutation { shout(text: "hi") }').done;
+    expect(mutation.events).toEqual([{ data: { shout: 'HI' } }]);
+    await c.dispose();
+  });
+
+  it('lets anonymous callers subscribe to what the subgraph allows anonymously, and refuses the rest', async () => {
+    const c = client();
+    const open = await run(c, TICKS, { count: 2, interval: 0 }).done;
+    expect(open.events).toHaveLength(2);
+    const closed = await run(c, 'subscription { privateTicks(count: 2) { n } }').done;
+    expect(JSON.stringify(closed.events.length ? closed.events : closed.error)).toContain('UNAUTHENTICATED');
+    await c.dispose();
+  });
+
+  it('closes connections with a bad or expired token with 4401', async () => {
+    for (const token of ['garbage', await issuer.token({ expiresIn: Math.floor(Date.now() / 1000) - 5 })]) {
+      const closed = new Promise<number>((resolve) => {
+        const c = client(token, { on: { closed: (event) => resolve((event as { code: number }).code) } });
+        c.subscribe({ query: TICKS, variables: { count: 1, interval: 0 } }, { next: () => {}, error: () => {}, complete: () => {} });
+      });
+      expect(await closed).toBe(4401);
+    }
+  });
+
+  it('ends a subscription with UNAUTHENTICATED and complete when the token expires mid-stream', async () => {
+    const c = client(await issuer.token({ expiresIn: Math.floor(Date.now() / 1000) + 2 }));
+    const started = Date.now();
+    const { events } = await run(c, TICKS, { count: 1000, interval: 50 }).done;
+    const last = events.at(-1);
+    expect(last?.errors?.[0]).toMatchObject({ message: 'Access token has expired', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(events.length).toBeGreaterThan(3);
+    expect(Date.now() - started).toBeLessThan(3_500);
+    // Nothing keeps running upstream past expiry.
+    await expect.poll(() => router.subscriptions.stats().upstreamSockets, { timeout: 1_000 }).toBe(0);
+    await c.dispose();
+  });
+
+  it("ends a revoked session's subscriptions within one second", async () => {
+    const sid = 'session-to-revoke';
+    const c = client(await issuer.token({ sid }));
+    const run1 = run(c, TICKS, { count: 10_000, interval: 20 });
+    await expect.poll(() => run1.outcome.events.length).toBeGreaterThan(0);
+    const revokedAt = Date.now();
+    await issuer.revocations.revoke(sid, 60);
+    const { events } = await run1.done;
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    expect(events.at(-1)?.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    await c.dispose();
+  });
+
+  it('closes the upstream subscription within a second of client complete or disconnect', async () => {
+    const c = client(await issuer.token());
+    const sub = run(c, TICKS, { count: 10_000, interval: 10 });
+    await expect.poll(() => sub.outcome.events.length).toBeGreaterThan(0);
+    expect(tickerStats.active).toBe(1);
+    sub.unsubscribe();
+    await expect.poll(() => tickerStats.active, { timeout: 1_000 }).toBe(0);
+    await c.dispose();
+
+    const raw = new WebSocket(wsUrl, 'graphql-transport-ws');
+    await new Promise((resolve) => raw.once('open', resolve));
+    raw.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    await new Promise((resolve) => raw.once('message', resolve));
+    raw.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: TICKS, variables: { count: 10_000, interval: 10 } } }));
+    await new Promise((resolve) => raw.once('message', resolve));
+    expect(tickerStats.active).toBe(1);
+    raw.terminate();
+    await expect.poll(() => tickerStats.active, { timeout: 1_000 }).toBe(0);
+    await expect.poll(() => router.subscriptions.stats().upstreamSockets, { timeout: 1_000 }).toBe(0);
+  });
+
+  it('reports an upstream crash as DOWNSTREAM_SERVICE_ERROR naming the subgraph, then completes', async () => {
+    const c = client(await issuer.token());
+    const sub = run(c, TICKS, { count: 10_000, interval: 10 });
+    await expect.poll(() => sub.outcome.events.length).toBeGreaterThan(1);
+    for (const socket of tickerTcpSockets) socket.destroy();
+    const { events, completed } = await sub.done;
+    expect(completed).toBe(true);
+    expect(events.at(-1)?.errors?.[0]).toMatchObject({ extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'ticker' } });
+    await c.dispose();
+  });
+
+  it('answers subscribes over the per-user cap with an error and keeps the socket open', async () => {
+    const c = client(await issuer.token({ sub: 'capped-user' }));
+    const open = Array.from({ length: MAX_PER_USER }, () => run(c, TICKS, { count: 10_000, interval: 50 }));
+    await expect.poll(() => open.every((s) => s.outcome.events.length > 0)).toBe(true);
+    const refused = await run(c, TICKS, { count: 1, interval: 0 }).done;
+    expect(JSON.stringify(refused.error)).toContain('RATE_LIMITED');
+    const query = await run(c, '{ tickerPing }').done;
+    expect(query.events).toEqual([{ data: { tickerPing: 'pong' } }]);
+    for (const s of open) s.unsubscribe();
+    await c.dispose();
+  });
+
+  it('closes a client that reads too slowly instead of buffering without bound', async () => {
+    const raw = new WebSocket(wsUrl, 'graphql-transport-ws');
+    await new Promise((resolve) => raw.once('open', resolve));
+    raw.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    await new Promise((resolve) => raw.once('message', resolve));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => raw.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    raw.send(
+      JSON.stringify({
+        id: 'slow',
+        type: 'subscribe',
+        payload: { query: 'subscription { ticks(count: 5000, paddingBytes: 32000) { n padding } }' },
+      }),
+    );
+    // Stop reading: TCP back-pressure reaches the router.
+    (raw as unknown as { _socket: Socket })._socket.pause();
+    await expect.poll(() => tickerStats.active, { timeout: 1_000 }).toBe(1);
+    // The router gives up on the client and stops the upstream stream, instead of buffering.
+    await expect.poll(() => tickerStats.active, { timeout: 10_000, interval: 50 }).toBe(0);
+    expect(router.subscriptions.stats().subscriptions).toBe(0);
+    (raw as unknown as { _socket: Socket })._socket.resume();
+    const { code, reason } = await closed;
+    expect(code).toBe(4408);
+    expect(reason).toContain('Slow consumer');
+  });
+
+  it('leaves no upstream socket open after 1,000 subscribe/unsubscribe cycles', async () => {
+    const c = client(await issuer.token());
+    for (let i = 0; i < 1_000; i++) {
+      const sub = run(c, TICKS, { count: 2, interval: 0 }, (events) => events.length >= 1);
+      await sub.done;
+    }
+    await c.dispose();
+    await expect.poll(() => router.subscriptions.stats().upstreamSockets, { timeout: 1_000 }).toBe(0);
+    await expect.poll(() => tickerStats.active, { timeout: 1_000 }).toBe(0);
+    await expect.poll(() => router.subscriptions.stats().subscriptions, { timeout: 1_000 }).toBe(0);
+  });
+
+  it('exposes subscription metrics', async () => {
+    const c = client();
+    await run(c, TICKS, { count: 3, interval: 0 }).done;
+    await c.dispose();
+    const text = await (await fetch(`${routerUrl}/metrics`)).text();
+    expect(text).toMatch(/router_subscription_events_in_total\{[^}]*field="ticks"[^}]*\} \d+/);
+    expect(text).toMatch(/router_subscription_events_out_total\{[^}]*field="ticks"/);
+    expect(text).toMatch(/router_subscription_event_added_latency_seconds_bucket/);
+    expect(text).toMatch(/router_open_subscriptions\{[^}]*field="ticks"[^}]*\} 0/);
+    await sleep(0);
+  });
+});

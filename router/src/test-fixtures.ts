@@ -1,0 +1,141 @@
+// Small subgraphs and a token issuer for router tests and benchmarks, so router behaviour is
+// checked apart from any domain subgraph. Not used by production code.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GraphQLError, parse } from 'graphql';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { allow, createAccessTokenVerifier, createInProcessRevocations, isAuthenticated, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
+import { createLogger } from '@voiceassist/logging';
+import { createPubSub } from '@voiceassist/pubsub';
+import { createSubgraphServer, type RequestContext, type SubgraphModule, type SubgraphServer } from '@voiceassist/subgraph-server';
+
+const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
+
+export class TestIssuer {
+  readonly issuer = 'test-issuer';
+  readonly audience = 'test-audience';
+  readonly revocations: SessionRevocations = createInProcessRevocations(randomUUID());
+  verifier!: AccessTokenVerifier;
+  private privateKey!: CryptoKey;
+
+  static async create(): Promise<TestIssuer> {
+    const issuer = new TestIssuer();
+    const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    issuer.privateKey = pair.privateKey;
+    const keySet = createLocalJWKSet({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'EdDSA' }] });
+    issuer.verifier = createAccessTokenVerifier({ keys: { resolver: keySet }, issuer: issuer.issuer, audience: issuer.audience, revocations: issuer.revocations });
+    return issuer;
+  }
+
+  token(claims: { sub?: string; sid?: string; role?: string; expiresIn?: string | number } = {}): Promise<string> {
+    return new SignJWT({ role: claims.role ?? 'USER', sid: claims.sid ?? randomUUID() })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
+      .setSubject(claims.sub ?? 'user-1')
+      .setIssuer(this.issuer)
+      .setAudience(this.audience)
+      .setIssuedAt()
+      .setExpirationTime(claims.expiresIn ?? '15m')
+      .sign(this.privateKey);
+  }
+}
+
+/** Counts live subscriptions on the ticker subgraph, so tests see upstream cleanup. */
+export const tickerStats = { active: 0 };
+
+export interface Tick {
+  n: number;
+  item: { id: string };
+  padding: string | null;
+}
+
+/** Emits numbered ticks; `Item` entities are completed by the catalog subgraph. */
+export const tickerModule: SubgraphModule<RequestContext> = {
+  name: 'ticker',
+  typeDefs: parse(`${LINK}
+    type Query { tickerPing: String! }
+    type Mutation { shout(text: String!): String! }
+    type Subscription {
+      ticks(count: Int!, intervalMs: Int! = 0, paddingBytes: Int! = 0): Tick!
+      privateTicks(count: Int!, intervalMs: Int! = 0): Tick!
+      broadcast(topic: String!): Tick!
+    }
+    type Tick { n: Int! item: Item! padding: String }
+    type Item @key(fields: "id") { id: ID! }
+  `),
+  resolvers: {
+    Query: { tickerPing: () => 'pong' },
+    Mutation: { shout: (_: unknown, { text }: { text: string }) => text.toUpperCase() },
+    Subscription: {
+      ticks: {
+        subscribe: (_: unknown, args: { count: number; intervalMs: number; paddingBytes: number }) => ticks(args),
+      },
+      privateTicks: {
+        subscribe: (_: unknown, args: { count: number; intervalMs: number }, ctx: RequestContext) => {
+          if (!ctx.viewer) throw new GraphQLError('Authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
+          return ticks({ ...args, paddingBytes: 0 });
+        },
+      },
+      broadcast: {
+        subscribe: (_: unknown, { topic }: { topic: string }) => broadcasts(topic),
+      },
+    },
+  },
+  permissions: {
+    Query: { tickerPing: allow },
+    Mutation: { shout: allow },
+    Subscription: { ticks: allow, privateTicks: isAuthenticated, broadcast: allow },
+    Tick: allow,
+    Item: allow,
+  },
+};
+
+async function* ticks({ count, intervalMs, paddingBytes }: { count: number; intervalMs: number; paddingBytes: number }) {
+  tickerStats.active += 1;
+  try {
+    const padding = paddingBytes ? 'x'.repeat(paddingBytes) : null;
+    for (let n = 0; n < count; n++) {
+      if (intervalMs) await sleep(intervalMs);
+      yield { ticks: { n, item: { id: `item-${n}` }, padding }, privateTicks: { n, item: { id: `item-${n}` }, padding } };
+    }
+  } finally {
+    tickerStats.active -= 1;
+  }
+}
+
+/** Topic-driven events, for benchmarks: `publishTick` reaches every subscriber of a topic. */
+const bus = createPubSub({ namespace: `ticker-${randomUUID()}` });
+export function publishTick(topic: string, n: number): Promise<void> {
+  return bus.publish(topic, { n, item: { id: `item-${n}` }, padding: null, sentAt: performance.now() });
+}
+async function* broadcasts(topic: string) {
+  tickerStats.active += 1;
+  const events = bus.subscribe<Tick>(topic);
+  try {
+    for await (const tick of events) yield { broadcast: tick };
+  } finally {
+    tickerStats.active -= 1;
+    await events.return?.();
+  }
+}
+
+export const catalogModule: SubgraphModule<RequestContext> = {
+  name: 'catalog',
+  typeDefs: parse(`${LINK}
+    type Query { item(id: ID!): Item }
+    type Item @key(fields: "id") { id: ID! name: String! }
+  `),
+  resolvers: {
+    Query: { item: (_: unknown, { id }: { id: string }) => ({ id }) },
+    Item: {
+      __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+      name: (item: { id: string }) => `Item ${item.id.replace('item-', '#')}`,
+    },
+  },
+  permissions: { Query: { item: allow }, Item: allow },
+};
+
+export async function startTestSubgraph(module: SubgraphModule<RequestContext>, verifier: AccessTokenVerifier): Promise<{ server: SubgraphServer; url: string }> {
+  const server = createSubgraphServer({ module, logger: createLogger({ service: module.name, level: 'silent' }), verifier, context: (base) => base });
+  const { url } = await server.listen(0, '127.0.0.1');
+  return { server, url };
+}
