@@ -13,6 +13,8 @@ export { createTestDatabase, graphqlRequest, type GraphQLResponse, type RequestO
 export interface StartSupergraphOptions {
   /** Extra variables for the identity subgraph's env (defaults otherwise). */
   identityEnv?: Record<string, string>;
+  /** Where identity logs (tests that inspect log lines pass their own). */
+  identityLogger?: Logger;
 }
 
 export interface TestSupergraph {
@@ -46,7 +48,7 @@ export async function startSupergraph(options: StartSupergraphOptions = {}): Pro
     const identityEnv = loadEnv(identityEnvSchema, { NODE_ENV: 'test', ...options.identityEnv });
     const identity = await createIdentityService({
       env: identityEnv,
-      logger: testLogger('identity'),
+      logger: options.identityLogger ?? testLogger('identity'),
       infra: { databaseUrl: identityDb.url, redisUrl, namespace },
     });
     stops.push(() => identity.close());

@@ -1,0 +1,18 @@
+import { commonEnvShape, envVar, z } from '@voiceassist/env';
+
+export const identityEnvSchema = z.object({
+  ...commonEnvShape,
+  IDENTITY_PORT: envVar.port(4001),
+  /** Access tokens are short-lived: revocation is enforced per request, expiry bounds the rest. */
+  ACCESS_TOKEN_TTL_SECONDS: envVar.positiveInt(900),
+  REFRESH_TOKEN_TTL_SECONDS: envVar.positiveInt(604_800),
+  /** Ed25519 private key as PKCS8 PEM (`\n` escapes accepted); generated and stored in the database when absent. */
+  IDENTITY_SIGNING_KEY: envVar.optionalString(),
+  /** Creates this SUPERADMIN at start when there is no user yet; set both or neither. */
+  SEED_SUPERADMIN_EMAIL: envVar.optionalString(),
+  SEED_SUPERADMIN_PASSWORD: envVar.optionalString(),
+  /** Login and register attempts per minute, per client IP and per email. */
+  AUTH_THROTTLE_PER_MINUTE: envVar.positiveInt(10),
+});
+
+export type IdentityEnv = z.infer<typeof identityEnvSchema>;

@@ -1,0 +1,55 @@
+import { allow, hasAtLeast, hasRole, isAuthenticated, rule, type IRuleTypeMap } from '@voiceassist/auth';
+import { forbidden, unauthenticated } from '@voiceassist/errors';
+import type { IdentityContext } from './context.js';
+
+type UserParent = { id: string };
+
+const signedIn = (ctx: IdentityContext, user: UserParent) => ctx.viewer !== null || ctx.signedInNow.has(user.id);
+
+/** Public profile fields: any signed-in caller, or the anonymous caller who has just signed in as this user. */
+const canSeeProfile = rule('canSeeProfile', { cache: 'strict' })((parent: UserParent, _args, ctx: IdentityContext) =>
+  signedIn(ctx, parent) ? true : unauthenticated(),
+);
+
+/** Private fields: the user themself and ADMIN+. */
+const isSelfOrAdmin = rule('isSelfOrAdmin', { cache: 'strict' })((parent: UserParent, _args, ctx: IdentityContext) => {
+  if (ctx.signedInNow.has(parent.id)) return true;
+  if (!ctx.viewer) return unauthenticated();
+  return ctx.viewer.userId === parent.id || hasAtLeast(ctx.viewer.role, 'ADMIN') ? true : forbidden();
+});
+
+// Federation's own fields are added by createPermissions; everything not listed here is denied.
+export const permissions: IRuleTypeMap = {
+  Query: {
+    me: allow,
+    user: isAuthenticated,
+    users: hasRole('ADMIN'),
+    auditLog: hasRole('ADMIN'),
+    verifyAuditLog: hasRole('ADMIN'),
+  },
+  Mutation: {
+    register: allow,
+    login: allow,
+    refreshToken: allow,
+    // Holding a refresh token is enough to end its session, even with an expired access token.
+    logout: allow,
+    logoutEverywhere: isAuthenticated,
+    updateMe: isAuthenticated,
+    changePassword: isAuthenticated,
+    updateSettings: isAuthenticated,
+    updateUser: hasRole('ADMIN'),
+    deleteUser: hasRole('ADMIN'),
+    rotateSigningKey: hasRole('SUPERADMIN'),
+  },
+  // Applies inside `_entities` too, so other subgraphs get no more than a direct caller would.
+  User: { '*': canSeeProfile, email: isSelfOrAdmin, lastLoginAt: isSelfOrAdmin, settings: isSelfOrAdmin },
+  // Reachable only through the fields above, which carry the checks.
+  AuthPayload: allow,
+  PageInfo: allow,
+  UserConnection: allow,
+  UserEdge: allow,
+  AuditEvent: allow,
+  AuditEventEdge: allow,
+  AuditEventConnection: allow,
+  AuditVerification: allow,
+};

@@ -1,0 +1,8 @@
+import type { GraphQLResolverMap } from '@voiceassist/subgraph-server';
+import type { IdentityContext } from '../context.js';
+import { AuditEvent } from './AuditEvent.js';
+import { Mutation } from './Mutation.js';
+import { Query } from './Query.js';
+import { User } from './User.js';
+
+export const resolvers = { Query, Mutation, User, AuditEvent } as unknown as GraphQLResolverMap<IdentityContext>;

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'graphql';
+import { createAccessTokenVerifier, createSessionRevocations, type SessionRevocations } from '@voiceassist/auth';
+import type { DatabaseHandle } from '@voiceassist/database';
+import { sendJson } from '@voiceassist/graphql-http';
+import type { Logger } from '@voiceassist/logging';
+import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
+import { createRedis, type Redis } from '@voiceassist/redis';
+import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer } from '@voiceassist/subgraph-server';
+import { createAccessTokenIssuer } from './access-tokens.js';
+import { createAccounts } from './accounts.js';
+import { createAuditLog } from './audit-log.js';
+import { identityContext, type IdentityContext } from './context.js';
+import { openIdentityDatabase } from './db/open.js';
+import type { IdentityEnv } from './env.js';
+import { permissions } from './permissions.js';
+import { createRefreshSessions } from './refresh-sessions.js';
+import { resolvers } from './resolvers/index.js';
+import { createSigningKeys, type SigningKeys } from './signing-keys.js';
+import { createAuthThrottle } from './throttle.js';
+import { createUserAdmin } from './user-admin.js';
+import { createUsers } from './users.js';
+
+export { identityEnvSchema, type IdentityEnv } from './env.js';
+export type { IdentityContext } from './context.js';
+
+
+export const identitySubgraph: SubgraphModule<IdentityContext> = {
+  name: 'identity',
+  typeDefs: parse(readFileSync(fileURLToPath(new URL('./schema.graphql', import.meta.url)), 'utf8')),
+  resolvers,
+  permissions,
+};
+
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+export interface IdentityService {
+  server: SubgraphServer;
+  database: DatabaseHandle;
+  keys: SigningKeys;
+  revocations: SessionRevocations;
+  /** Stops the server and releases the database, Redis and the revocation store. */
+  close(): Promise<void>;
+}
+
+export interface IdentityServiceOptions {
+  env: IdentityEnv;
+  logger: Logger;
+  infra: ServiceInfra;
+}
+
+/** Opens the database (migrating it), ensures a signing key and the seed admin, and builds the server; call listen() on it. */
+export async function createIdentityService({ env, logger, infra }: IdentityServiceOptions): Promise<IdentityService> {
+  if (Boolean(env.SEED_SUPERADMIN_EMAIL) !== Boolean(env.SEED_SUPERADMIN_PASSWORD)) {
+    throw new Error('Set both SEED_SUPERADMIN_EMAIL and SEED_SUPERADMIN_PASSWORD, or neither');
+  }
+  const database = await openIdentityDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
+  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
+  let redis: Redis | undefined;
+  const release = async () => {
+    await Promise.allSettled([revocations.close(), redis?.quit()]);
+    await database.close();
+  };
+  try {
+    if (infra.redisUrl) {
+      redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'identity' });
+    }
+    const limiter = redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter();
+    const { db } = database;
+    const keys = createSigningKeys({ db, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS, envPrivateKeyPem: env.IDENTITY_SIGNING_KEY });
+    await keys.init();
+    const audit = createAuditLog(db);
+    const sessions = createRefreshSessions({ revocations, refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS, accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS });
+    const tokens = createAccessTokenIssuer({ keys, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS });
+    const throttle = createAuthThrottle(limiter, env.AUTH_THROTTLE_PER_MINUTE);
+    const accounts = createAccounts({ db, audit, sessions, tokens, throttle, logger });
+    if (env.SEED_SUPERADMIN_EMAIL && env.SEED_SUPERADMIN_PASSWORD) {
+      const seeded = await accounts.seedSuperadmin(env.SEED_SUPERADMIN_EMAIL, env.SEED_SUPERADMIN_PASSWORD);
+      if (seeded) logger.info({ userId: seeded.id }, 'seeded SUPERADMIN from env');
+    }
+    const services = { accounts, admin: createUserAdmin({ db, audit, sessions, keys }), users: createUsers(db), audit };
+    const redisClient = redis;
+    const server = createSubgraphServer<IdentityContext>({
+      module: identitySubgraph,
+      logger,
+      // Our own tokens are checked against our own keys: no HTTP round trip to ourselves.
+      verifier: createAccessTokenVerifier({ keys: { resolver: keys.resolver }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
+      context: identityContext(services),
+      readiness: {
+        database: () => database.ping(),
+        ...(redisClient ? { redis: () => redisClient.ping() } : {}),
+      },
+      routes: {
+        [JWKS_PATH]: async (_req, res) => sendJson(res, 200, await keys.jwks(), { 'cache-control': 'public, max-age=60' }),
+      },
+      includeStacktrace: env.NODE_ENV === 'development',
+      onClose: release,
+    });
+    return { server, database, keys, revocations, close: () => server.close() };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
