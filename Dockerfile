@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1
+# One image for every service: docker-compose.yml runs it once per service with a different
+# `command` (`pnpm --filter <package> start`). No Docker engine runs on the dev machines, so
+# packages/deployment/src/docker-compose.test.ts checks this file's stages instead.
+
+# base: Node 20 and the pnpm version package.json's `packageManager` names.
+FROM node:20-bookworm-slim AS base
+RUN npm install -g pnpm@10.34.8
+WORKDIR /app
+
+# deps: install from the manifests only, so source edits reuse this layer. Every workspace
+# package's package.json is copied (the test fails when one is missing): a new subgraph adds a line.
+FROM base AS deps
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+COPY router/package.json router/
+COPY subgraphs/identity/package.json subgraphs/identity/
+COPY packages/auth/package.json packages/auth/
+COPY packages/benchmarks/package.json packages/benchmarks/
+COPY packages/composition/package.json packages/composition/
+COPY packages/database/package.json packages/database/
+COPY packages/deployment/package.json packages/deployment/
+COPY packages/dev-supergraph/package.json packages/dev-supergraph/
+COPY packages/env/package.json packages/env/
+COPY packages/errors/package.json packages/errors/
+COPY packages/graphql-http/package.json packages/graphql-http/
+COPY packages/logging/package.json packages/logging/
+COPY packages/metrics/package.json packages/metrics/
+COPY packages/pubsub/package.json packages/pubsub/
+COPY packages/rate-limit/package.json packages/rate-limit/
+COPY packages/redis/package.json packages/redis/
+COPY packages/subgraph-server/package.json packages/subgraph-server/
+COPY packages/testkit/package.json packages/testkit/
+# Dev dependencies included: services run their TypeScript with tsx, as `pnpm start` does.
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
+    pnpm install --frozen-lockfile --store-dir /pnpm/store
+
+# runtime: speech tools for the voice subgraph, the installed tree, then the source.
+FROM base AS runtime
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends espeak-ng pocketsphinx pocketsphinx-en-us sox \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=deps /app ./
+COPY . .
+# The only path the services write to (embedded PGlite when DATABASE_URL is unset); the code stays
+# root-owned. DATA_DIR is absolute because `pnpm --filter` runs each service in its package folder.
+RUN mkdir -p .data && chown node:node .data
+ENV NODE_ENV=production DATA_DIR=/app/.data
+USER node
+EXPOSE 4000 4001
+CMD ["pnpm", "--filter", "@voiceassist/router", "start"]
