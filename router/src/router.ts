@@ -33,6 +33,8 @@ export interface RouterOptions {
   revocations: SessionRevocations;
   logger: Logger;
   subscriptionLimits?: Partial<SubscriptionLimits>;
+  /** Subscription root fields that are pure live streams, whose identical subscriptions may share one upstream. */
+  sharedSubscriptionFields?: string[];
   corsOrigins?: string[];
   /** Development only: stack traces in error responses. */
   includeStacktrace?: boolean;
@@ -145,6 +147,7 @@ export function createRouter(options: RouterOptions): Router {
     registry: metrics.registry,
     includeStacktrace: options.includeStacktrace ?? false,
     limits: { maxPerUser: 100, maxTotal: 20_000, maxBufferedEvents: 1_000, ...options.subscriptionLimits },
+    sharedFields: new Set(options.sharedSubscriptionFields ?? []),
   });
 
   const readiness = async () => {

@@ -1,68 +1,58 @@
-import type { ExecutionResult, FormattedExecutionResult } from 'graphql';
-
-type Result = ExecutionResult | FormattedExecutionResult;
+import type { FormattedExecutionResult } from 'graphql';
 
 /**
- * One client subscription as graphql-ws sees it: an async iterator fed by upstream events that
- * are resolved one at a time, in arrival order. It counts what it buffers against its
+ * One client subscription as graphql-ws sees it: an async iterator of already-resolved results
+ * (its shared stream resolves each event once, in order). It counts what it buffers against its
  * connection's cap, and can be ended from the router's side (expiry, revocation, upstream loss)
  * with a final error result followed by `complete`.
  */
-export class ActiveSubscription implements AsyncIterableIterator<Result> {
-  private readonly buffer: Result[] = [];
-  private waiting: ((result: IteratorResult<Result>) => void) | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  /** No more results will be added. */
+export class ActiveSubscription implements AsyncIterableIterator<FormattedExecutionResult> {
+  private readonly buffer: FormattedExecutionResult[] = [];
+  private waiting: ((result: IteratorResult<FormattedExecutionResult>) => void) | undefined;
   private ended = false;
-  /** Resources released (upstream, counters). */
   private released = false;
 
   constructor(
     private readonly hooks: {
-      /** Called once with +n when results are buffered and -n when they leave. */
+      /** +1 when a result is buffered, -n when results leave the buffer. */
       onBuffered(delta: number): void;
-      /** Releases the upstream subscription and metrics; called exactly once. */
+      /** Detaches from the shared stream and frees counters; called exactly once. */
       release(): void;
     },
   ) {}
-
-  /** Queues work that produces the next result, keeping arrival order. */
-  enqueue(produce: () => Promise<Result | undefined>): void {
-    if (this.ended) return;
-    this.hooks.onBuffered(1);
-    this.chain = this.chain.then(async () => {
-      let result: Result | undefined;
-      try {
-        result = this.ended ? undefined : await produce();
-      } finally {
-        this.hooks.onBuffered(-1);
-      }
-      if (result && !this.ended) this.push(result);
-    });
-  }
-
-  /** Ends after what is already queued, optionally with a final result (an error). */
-  finish(final?: Result): void {
-    this.chain = this.chain.then(() => {
-      if (this.ended) return;
-      if (final) this.push(final);
-      this.end();
-    });
-  }
-
-  /** Ends now, dropping queued work: a final error is all the client gets. */
-  abort(final: Result): void {
-    if (this.ended) return;
-    this.release();
-    this.push(final);
-    this.end();
-  }
 
   get isEnded(): boolean {
     return this.ended;
   }
 
-  next(): Promise<IteratorResult<Result>> {
+  push(result: FormattedExecutionResult): void {
+    if (this.ended) return;
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      waiting({ value: result, done: false });
+      return;
+    }
+    this.buffer.push(result);
+    this.hooks.onBuffered(1);
+  }
+
+  /** Ends after what is buffered, optionally with a final result (an error). */
+  finish(final?: FormattedExecutionResult): void {
+    if (this.ended) return;
+    if (final) this.push(final);
+    this.end();
+  }
+
+  /** Ends now, dropping what is buffered: the final error is all the client still gets. */
+  abort(final: FormattedExecutionResult): void {
+    if (this.ended) return;
+    this.dropBuffer();
+    this.push(final);
+    this.end();
+  }
+
+  next(): Promise<IteratorResult<FormattedExecutionResult>> {
     const value = this.buffer.shift();
     if (value) {
       this.hooks.onBuffered(-1);
@@ -72,14 +62,13 @@ export class ActiveSubscription implements AsyncIterableIterator<Result> {
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
-  return(): Promise<IteratorResult<Result>> {
-    this.hooks.onBuffered(-this.buffer.length);
-    this.buffer.length = 0;
+  return(): Promise<IteratorResult<FormattedExecutionResult>> {
+    this.dropBuffer();
     this.end();
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  throw(error?: unknown): Promise<IteratorResult<Result>> {
+  throw(error?: unknown): Promise<IteratorResult<FormattedExecutionResult>> {
     void this.return();
     return Promise.reject(error);
   }
@@ -88,30 +77,21 @@ export class ActiveSubscription implements AsyncIterableIterator<Result> {
     return this;
   }
 
-  private push(result: Result) {
-    const waiting = this.waiting;
-    if (waiting) {
-      this.waiting = undefined;
-      waiting({ value: result, done: false });
-      return;
-    }
-    this.hooks.onBuffered(1);
-    this.buffer.push(result);
+  private dropBuffer() {
+    if (this.buffer.length) this.hooks.onBuffered(-this.buffer.length);
+    this.buffer.length = 0;
   }
 
   private end() {
     this.ended = true;
-    this.release();
+    if (!this.released) {
+      this.released = true;
+      this.hooks.release();
+    }
     if (this.buffer.length === 0 && this.waiting) {
       const waiting = this.waiting;
       this.waiting = undefined;
       waiting({ value: undefined, done: true });
     }
-  }
-
-  private release() {
-    if (this.released) return;
-    this.released = true;
-    this.hooks.release();
   }
 }

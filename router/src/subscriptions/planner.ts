@@ -1,4 +1,4 @@
-import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
+import { Supergraph, operationFromDocument, type Operation, type Schema } from '@apollo/federation-internals';
 import { buildOperationContext } from '@apollo/gateway';
 import { QueryPlanner, type FetchNode, type PlanNode } from '@apollo/query-planner';
 import { getOperationAST, type DocumentNode, type GraphQLSchema } from 'graphql';
@@ -11,6 +11,8 @@ export interface PlannedSubscription {
   /** What resolves each event's fields owned by other subgraphs. */
   rest: PlanNode | undefined;
   operationContext: OperationContext;
+  /** The client's operation as the planner sees it, for shaping results. */
+  operation: Operation;
   /** The root subscription field, for metrics. */
   field: string;
 }
@@ -50,6 +52,7 @@ export class SubscriptionPlanner {
     const planned: PlannedSubscription = {
       primary: node.primary,
       rest: node.rest,
+      operation,
       operationContext: buildOperationContext({ schema: this.graphqlApiSchema, operationDocument: document, ...(operationName ? { operationName } : {}) }),
       field: firstField?.kind === 'Field' ? firstField.name.value : 'unknown',
     };

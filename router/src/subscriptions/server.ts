@@ -23,7 +23,9 @@ import type { Logger } from '@voiceassist/logging';
 import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
 import { requestIdFrom } from '@voiceassist/subgraph-server';
 import type { RouterContext } from '../context.js';
+import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';
 import { ActiveSubscription } from './active-subscription.js';
+import { SharedStream } from './shared-stream.js';
 import type { SubscriptionPlanner } from './planner.js';
 import type { UpstreamPool } from './upstream.js';
 
@@ -50,6 +52,12 @@ export interface SubscriptionServerOptions {
   registry: Registry;
   limits: SubscriptionLimits;
   includeStacktrace: boolean;
+  /**
+   * Root fields whose identical subscriptions (same operation, variables and credentials) may
+   * share one upstream stream. Only for pure live streams: a field that replays history or
+   * starts with a snapshot must give every subscriber its own stream.
+   */
+  sharedFields?: ReadonlySet<string>;
 }
 
 /** graphql-ws's code for a refused connection. */
@@ -148,17 +156,27 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     logger: logger.child({ requestId, ...(connection.viewer ? { userId: connection.viewer.userId } : {}) }),
   });
 
+  /** Errors inside an event belong to the subgraph that pushed it. */
+  const eventErrors = (event: ExecutionResult | FormattedExecutionResult, serviceName: string): GraphQLFormattedError[] =>
+    (event.errors ?? []).map((e) => {
+      const json = e instanceof GraphQLError ? e.toJSON() : (e as GraphQLFormattedError);
+      return { ...json, extensions: { ...json.extensions, serviceName } };
+    });
+
   async function resolveEvent(
     event: ExecutionResult,
     planned: ReturnType<SubscriptionPlanner['plan']>,
     variables: Record<string, unknown>,
     context: RouterContext,
   ): Promise<FormattedExecutionResult> {
+    if (!planned.rest) {
+      // Everything selected lives in the subgraph that pushed the event: only shape the result.
+      const shaped = computeResponse({ operation: planned.operation, variables, input: event.data ?? null, introspectionHandling: () => null });
+      const errors = eventErrors(event, planned.primary.serviceName);
+      return { data: (shaped.data ?? null) as FormattedExecutionResult['data'], ...(errors.length ? { errors: format(errors) } : {}) };
+    }
     const primary = { ...planned.primary, serviceName: EVENT_SERVICE };
-    const queryPlan: QueryPlan = {
-      kind: 'QueryPlan',
-      node: planned.rest ? { kind: 'Sequence', nodes: [primary, planned.rest] } : primary,
-    };
+    const queryPlan: QueryPlan = { kind: 'QueryPlan', node: { kind: 'Sequence', nodes: [primary, planned.rest] } };
     const serviceMap: Record<string, GraphQLDataSource> = {
       ...options.dataSources,
       [EVENT_SERVICE]: { process: async () => ({ data: event.data ?? null, ...(event.errors ? { errors: event.errors } : {}) }) } as GraphQLDataSource,
@@ -172,12 +190,13 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     const result = await executeQueryPlan(queryPlan, serviceMap, requestContext, planned.operationContext, planner.supergraphSchema, planner.apiSchema);
     const errors = result.errors?.map((error) => {
       const json = error instanceof GraphQLError ? error.toJSON() : (error as GraphQLFormattedError);
-      // Errors of the event itself belong to the subgraph that pushed it.
       if (json.extensions?.serviceName === EVENT_SERVICE) return { ...json, extensions: { ...json.extensions, serviceName: planned.primary.serviceName } };
       return json;
     });
     return { data: (result.data ?? null) as FormattedExecutionResult['data'], ...(errors?.length ? { errors: format(errors) } : {}) };
   }
+
+  const streams = new Map<string, SharedStream>();
 
   function startSubscription(args: ExecutionArgs & { contextValue: RouterContext & { connection: Connection } }): ActiveSubscription | ExecutionResult {
     const { connection } = args.contextValue;
@@ -193,14 +212,30 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
     const field = planned.field;
     const subgraph = planned.primary.serviceName;
-    const upstream: { release?: () => void } = {};
+    const upstreamVariables = Object.fromEntries((planned.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]));
+    // Identical subscriptions with identical credentials share one upstream stream and one
+    // resolution per event.
+    const streamKey = options.sharedFields?.has(field)
+      ? JSON.stringify([subgraph, connection.authorization ?? '', planned.primary.operation, args.operationName ?? '', variables])
+      : `unshared:${randomUUID()}`;
+    let stream = streams.get(streamKey);
+    const isNewStream = !stream;
+    if (!stream) {
+      const created: SharedStream = new SharedStream(() => {
+        if (streams.get(streamKey) === created) streams.delete(streamKey);
+      });
+      streams.set(streamKey, created);
+      stream = created;
+    }
+    const shared = stream;
+
     const subscription: ActiveSubscription = new ActiveSubscription({
       onBuffered(delta) {
         connection.buffered += delta;
         if (delta > 0 && connection.buffered > limits.maxBufferedEvents) closeSlowConsumer(connection);
       },
       release() {
-        upstream.release?.();
+        shared.remove(subscription);
         connection.subscriptions.delete(subscription);
         openTotal -= 1;
         const left = (openPerKey.get(connection.limitKey) ?? 1) - 1;
@@ -213,18 +248,20 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     openTotal += 1;
     openPerKey.set(connection.limitKey, (openPerKey.get(connection.limitKey) ?? 0) + 1);
     open.inc({ field });
+    shared.add(subscription);
+    if (!isNewStream) return subscription;
 
-    const upstreamVariables = Object.fromEntries((planned.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]));
     const sink: Sink<ExecutionResult> = {
       next(event) {
         const receivedAt = performance.now();
         eventsIn.inc({ field });
-        subscription.enqueue(async () => {
-          const resolved = await resolveEvent(event, planned, variables, context);
-          addedLatency.observe({ field }, (performance.now() - receivedAt) / 1000);
-          eventsOut.inc({ field });
-          return resolved;
-        });
+        shared.deliver(
+          () => resolveEvent(event, planned, variables, context),
+          () => {
+            addedLatency.observe({ field }, (performance.now() - receivedAt) / 1000);
+            eventsOut.inc({ field }, shared.listeners.size);
+          },
+        );
       },
       error(error) {
         const upstreamErrors = Array.isArray(error) ? (error as GraphQLFormattedError[]) : undefined;
@@ -232,13 +269,15 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           ? upstreamErrors.map((e) => ({ ...e, extensions: { ...e.extensions, serviceName: subgraph } }))
           : [{ message: `The ${subgraph} service ended the subscription unexpectedly`, extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: subgraph } }];
         if (!upstreamErrors) context.logger.warn({ subgraph }, 'upstream subscription lost');
-        subscription.finish({ errors: format(errors) });
+        shared.end({ errors: format(errors) });
       },
       complete() {
-        subscription.finish();
+        shared.end();
       },
     };
-    upstream.release = pool.subscribe(subgraph, connection.authorization, { query: planned.primary.operation, variables: upstreamVariables, operationName: planned.primary.operationName, requestId: context.requestId }, sink);
+    shared.attachUpstream(
+      pool.subscribe(subgraph, connection.authorization, { query: planned.primary.operation, variables: upstreamVariables, operationName: planned.primary.operationName, requestId: context.requestId }, sink),
+    );
     return subscription;
   }
 

@@ -1,0 +1,44 @@
+/** What a `*.bench.ts` file exports by default: it runs and returns tables to print. */
+export interface BenchmarkReport {
+  title: string;
+  /** Notes printed under the title: setup, machine, caveats. */
+  notes?: string[];
+  tables: Array<{ caption?: string; columns: string[]; rows: Array<Array<string | number>> }>;
+}
+
+export type Benchmark = (options: { quick: boolean }) => Promise<BenchmarkReport>;
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export function formatNumber(value: number, digits = 2): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(digits);
+}
+
+export function renderMarkdown(report: BenchmarkReport): string {
+  const lines = [`## ${report.title}`, ''];
+  for (const note of report.notes ?? []) lines.push(`- ${note}`);
+  if (report.notes?.length) lines.push('');
+  for (const table of report.tables) {
+    if (table.caption) lines.push(`**${table.caption}**`, '');
+    lines.push(`| ${table.columns.join(' | ')} |`, `| ${table.columns.map(() => '---').join(' | ')} |`);
+    for (const row of table.rows) lines.push(`| ${row.join(' | ')} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** Heap and RSS in MB after a full collection (needs --expose-gc). */
+export async function settledMemoryMb(): Promise<{ heap: number; rss: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const usage = process.memoryUsage();
+  return { heap: usage.heapUsed / 1024 / 1024, rss: usage.rss / 1024 / 1024 };
+}
