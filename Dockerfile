@@ -28,6 +28,7 @@ COPY packages/metrics/package.json packages/metrics/
 COPY packages/pubsub/package.json packages/pubsub/
 COPY packages/rate-limit/package.json packages/rate-limit/
 COPY packages/redis/package.json packages/redis/
+COPY packages/services/package.json packages/services/
 COPY packages/subgraph-server/package.json packages/subgraph-server/
 COPY packages/testkit/package.json packages/testkit/
 # Dev dependencies included: services run their TypeScript with tsx, as `pnpm start` does.

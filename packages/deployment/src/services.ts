@@ -1,6 +1,6 @@
 import { type z } from '@voiceassist/env';
-import { identityEnvSchema } from '@voiceassist/identity';
 import { routerEnvSchema } from '@voiceassist/router';
+import { subgraphServices } from '@voiceassist/services';
 
 /** The image docker-compose.yml builds from ./Dockerfile; every app service runs it. */
 export const APP_IMAGE = 'voiceassist-supergraph';
@@ -17,10 +17,13 @@ export interface DeployedService {
 }
 
 /**
- * Every app service of docker-compose.yml, by compose service name. A compose service that runs
- * APP_IMAGE without an entry here fails the deployment tests. A new subgraph adds one entry.
+ * Every app service of docker-compose.yml, by compose service name: the router and every
+ * subgraph of @voiceassist/services. A compose service that runs APP_IMAGE without an entry
+ * here fails the deployment tests.
  */
 export const deployedServices: Record<string, DeployedService> = {
   router: { packageName: '@voiceassist/router', envSchema: routerEnvSchema, portVariable: 'ROUTER_PORT', healthPath: '/ready' },
-  identity: { packageName: '@voiceassist/identity', envSchema: identityEnvSchema, portVariable: 'IDENTITY_PORT', healthPath: '/health' },
+  ...Object.fromEntries(
+    subgraphServices.map((s) => [s.name, { packageName: `@voiceassist/${s.name}`, envSchema: s.envSchema, portVariable: s.portVariable, healthPath: '/health' }]),
+  ),
 };

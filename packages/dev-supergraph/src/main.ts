@@ -1,21 +1,27 @@
 import { loadEnv } from '@voiceassist/env';
-import { createIdentityService, identityEnvSchema } from '@voiceassist/identity';
 import { createLogger } from '@voiceassist/logging';
 import { createRouterFromEnv, routerEnvSchema } from '@voiceassist/router';
-import { closeOnSignals } from '@voiceassist/subgraph-server';
+import { subgraphServices } from '@voiceassist/services';
+import { closeOnSignals, type SubgraphService } from '@voiceassist/subgraph-server';
 
 // `pnpm start`: the whole supergraph in one process on embedded defaults (PGlite under .data/,
 // in-process pub/sub), or on PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set.
-const identityEnv = loadEnv(identityEnvSchema);
+const started: SubgraphService[] = [];
+const peers: Record<string, string> = {};
+for (const definition of subgraphServices) {
+  const env = loadEnv(definition.envSchema) as never as { LOG_LEVEL: 'info'; HOST: string; DATABASE_URL?: string; DATA_DIR: string; REDIS_URL?: string };
+  const service = await definition.create({
+    env: env as never,
+    logger: createLogger({ service: definition.name, level: env.LOG_LEVEL }),
+    infra: { databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR, redisUrl: env.REDIS_URL },
+    peers: { ...peers },
+  });
+  started.push(service);
+  const { url } = await service.server.listen(definition.port(env as never), env.HOST);
+  peers[definition.name] = `${url}/graphql`;
+}
+
 const routerEnv = loadEnv(routerEnvSchema);
-
-const identity = await createIdentityService({
-  env: identityEnv,
-  logger: createLogger({ service: 'identity', level: identityEnv.LOG_LEVEL }),
-  infra: { databaseUrl: identityEnv.DATABASE_URL, dataDir: identityEnv.DATA_DIR, redisUrl: identityEnv.REDIS_URL },
-});
-await identity.server.listen(identityEnv.IDENTITY_PORT, identityEnv.HOST);
-
 const routerLogger = createLogger({ service: 'router', level: routerEnv.LOG_LEVEL });
 const router = createRouterFromEnv(routerEnv, routerLogger);
 const { url } = await router.listen(routerEnv.ROUTER_PORT, routerEnv.HOST);
@@ -23,5 +29,5 @@ routerLogger.info({ sandbox: `${url}/graphql` }, 'supergraph ready: open the URL
 
 closeOnSignals(async () => {
   await router.close();
-  await identity.close();
+  for (const service of started.reverse()) await service.close();
 }, routerLogger);

@@ -16,6 +16,7 @@ import { formatError } from '@voiceassist/errors';
 import { sendJson, handleGraphQLRequest } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
+import type { z } from '@voiceassist/env';
 
 export type { GraphQLResolverMap };
 
@@ -330,4 +331,38 @@ export function closeOnSignals(close: () => Promise<void>, logger: Logger) {
       );
     });
   }
+}
+
+/** A running subgraph service: its server plus whatever it owns. */
+export interface SubgraphService {
+  server: SubgraphServer;
+  /** Stops the server and releases everything the service opened. */
+  close(): Promise<void>;
+}
+
+export interface CreateServiceOptions<TEnv> {
+  env: TEnv;
+  logger: Logger;
+  infra: ServiceInfra;
+  /**
+   * GraphQL URLs of the subgraphs started before this one, by name. A service that calls a
+   * peer (conversation → knowledge) prefers these over its env, so in-process supergraphs on
+   * random ports wire themselves.
+   */
+  peers?: Record<string, string>;
+}
+
+/**
+ * How to start one subgraph: what `pnpm start`, the test kit and the deployment checks need to
+ * know. Every subgraph package exports one; `@voiceassist/services` lists them.
+ */
+export interface SubgraphServiceDefinition<TEnv = unknown, TService extends SubgraphService = SubgraphService> {
+  name: string;
+  module: SubgraphModule<never>;
+  /** Its environment schema (zod), for loadEnv. */
+  envSchema: z.ZodObject;
+  /** The env variable holding its port, and the port from a validated env. */
+  portVariable: string;
+  port(env: TEnv): number;
+  create(options: CreateServiceOptions<TEnv>): Promise<TService>;
 }

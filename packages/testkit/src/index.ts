@@ -2,19 +2,32 @@ import { randomUUID } from 'node:crypto';
 import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
 import { composeSupergraph } from '@voiceassist/composition';
 import { loadEnv } from '@voiceassist/env';
-import { createIdentityService, identityEnvSchema, identitySubgraph, type IdentityService } from '@voiceassist/identity';
+import type { IdentityService } from '@voiceassist/identity';
 import { createLogger, type Logger } from '@voiceassist/logging';
 import { createRouter, type Router } from '@voiceassist/router';
+import { subgraphServices } from '@voiceassist/services';
+import type { SubgraphService } from '@voiceassist/subgraph-server';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { graphqlRequest, type GraphQLResponse, type RequestOptions } from './graphql-client.js';
 
 export { createTestDatabase, graphqlRequest, type GraphQLResponse, type RequestOptions, type TestDatabase };
 
 export interface StartSupergraphOptions {
-  /** Extra variables for the identity subgraph's env (defaults otherwise). */
-  identityEnv?: Record<string, string>;
-  /** Where identity logs (tests that inspect log lines pass their own). */
-  identityLogger?: Logger;
+  /** Which subgraphs to start (identity is always started); all of them by default. */
+  subgraphs?: string[];
+  /** Extra environment per subgraph name (defaults otherwise). */
+  env?: Record<string, Record<string, string>>;
+  /** Where a subgraph logs (tests that inspect log lines pass their own). */
+  loggers?: Record<string, Logger>;
+  /** Router options beyond the defaults (limits, shared fields). */
+  router?: Partial<Omit<Parameters<typeof createRouter>[0], 'supergraphSdl' | 'verifier' | 'revocations' | 'logger'>>;
+}
+
+export interface RunningSubgraph<TService extends SubgraphService = SubgraphService> {
+  /** e.g. http://127.0.0.1:41235 (GraphQL at /graphql) */
+  url: string;
+  service: TService;
+  env: Record<string, unknown>;
 }
 
 export interface TestSupergraph {
@@ -23,7 +36,8 @@ export interface TestSupergraph {
   graphqlUrl: string;
   wsUrl: string;
   router: Router;
-  identity: { url: string; service: IdentityService };
+  subgraphs: Record<string, RunningSubgraph>;
+  identity: RunningSubgraph<IdentityService>;
   /** Sends a GraphQL request to the router. */
   request<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResponse<TData>>;
   stop(): Promise<void>;
@@ -34,39 +48,57 @@ function testLogger(service: string): Logger {
 }
 
 /**
- * Starts the real router and subgraphs in this process on free ports, over real HTTP, with
- * PGlite in memory, or a fresh PostgreSQL database and Redis when DATABASE_URL / REDIS_URL are set.
+ * Starts the real router and subgraphs in this process on free ports, over real HTTP and
+ * WebSocket, with PGlite in memory, or a fresh PostgreSQL database per subgraph and Redis when
+ * DATABASE_URL / REDIS_URL are set.
  */
 export async function startSupergraph(options: StartSupergraphOptions = {}): Promise<TestSupergraph> {
   const namespace = `test-${randomUUID()}`;
   const redisUrl = process.env.REDIS_URL || undefined;
+  const wanted = new Set(['identity', ...(options.subgraphs ?? subgraphServices.map((s) => s.name))]);
   const databases: TestDatabase[] = [];
   const stops: Array<() => Promise<void>> = [];
+  const running: Record<string, RunningSubgraph> = {};
+  const peers: Record<string, string> = {};
   try {
-    const identityDb = await createTestDatabase();
-    databases.push(identityDb);
-    const identityEnv = loadEnv(identityEnvSchema, { NODE_ENV: 'test', ...options.identityEnv });
-    const identity = await createIdentityService({
-      env: identityEnv,
-      logger: options.identityLogger ?? testLogger('identity'),
-      infra: { databaseUrl: identityDb.url, redisUrl, namespace },
-    });
-    stops.push(() => identity.close());
-    const { url: identityUrl } = await identity.server.listen(0, '127.0.0.1');
+    for (const definition of subgraphServices.filter((s) => wanted.has(s.name))) {
+      const database = await createTestDatabase();
+      databases.push(database);
+      const env = loadEnv(definition.envSchema, {
+        NODE_ENV: 'test',
+        ...(peers.identity ? { JWKS_URL: peers.identity.replace(/\/graphql$/, '/.well-known/jwks.json') } : {}),
+        ...options.env?.[definition.name],
+      }) as never;
+      const service = await definition.create({
+        env,
+        logger: options.loggers?.[definition.name] ?? testLogger(definition.name),
+        infra: { databaseUrl: database.url, redisUrl, namespace },
+        peers: { ...peers },
+      });
+      stops.unshift(() => service.close());
+      const { url } = await service.server.listen(0, '127.0.0.1');
+      running[definition.name] = { url, service, env };
+      peers[definition.name] = `${url}/graphql`;
+    }
 
-    const supergraphSdl = composeSupergraph([{ name: identitySubgraph.name, url: `${identityUrl}/graphql`, typeDefs: identitySubgraph.typeDefs }]);
+    const identity = running.identity as RunningSubgraph<IdentityService>;
+    const identityEnv = identity.env as { AUTH_ISSUER: string; AUTH_AUDIENCE: string };
+    const supergraphSdl = composeSupergraph(
+      subgraphServices.filter((s) => running[s.name]).map((s) => ({ name: s.name, url: peers[s.name]!, typeDefs: s.module.typeDefs })),
+    );
     const revocations = createSessionRevocations({ redisUrl, namespace });
     const router = createRouter({
       supergraphSdl,
       verifier: createAccessTokenVerifier({
-        keys: { jwksUrl: `${identityUrl}/.well-known/jwks.json` },
+        keys: { jwksUrl: `${identity.url}/.well-known/jwks.json` },
         issuer: identityEnv.AUTH_ISSUER,
         audience: identityEnv.AUTH_AUDIENCE,
         revocations,
       }),
       revocations,
-      logger: testLogger('router'),
+      logger: options.loggers?.router ?? testLogger('router'),
       corsOrigins: ['http://allowed.example'],
+      ...options.router,
       onClose: () => revocations.close(),
     });
     stops.unshift(() => router.close());
@@ -77,7 +109,8 @@ export async function startSupergraph(options: StartSupergraphOptions = {}): Pro
       graphqlUrl,
       wsUrl: graphqlUrl.replace(/^http/, 'ws'),
       router,
-      identity: { url: identityUrl, service: identity },
+      subgraphs: running,
+      identity,
       request: (query, variables, requestOptions) => graphqlRequest(graphqlUrl, query, variables, requestOptions),
       async stop() {
         for (const stop of stops) await stop();

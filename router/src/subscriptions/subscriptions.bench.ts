@@ -24,7 +24,10 @@ interface Run {
 async function openSubscribers(url: string, tokens: string[], n: number, topic: string, selection: string, onEvent: (n: number) => void) {
   const clients: Client[] = [];
   const ready: Promise<void>[] = [];
+  // Connect in batches: a thousand simultaneous handshakes overflow the listen backlog.
+  const warm = setInterval(() => void publishTick(topic, -1), 100);
   for (let i = 0; i < n; i += SUBSCRIBERS_PER_CONNECTION) {
+    if (i > 0 && i % (SUBSCRIBERS_PER_CONNECTION * 200) === 0) await Promise.all(ready);
     const token = tokens[(i / SUBSCRIBERS_PER_CONNECTION) % tokens.length]!;
     const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
     clients.push(client);
@@ -52,8 +55,7 @@ async function openSubscribers(url: string, tokens: string[], n: number, topic: 
       );
     }
   }
-  // A warm-up event (n = -1) proves every subscription is live upstream before measuring.
-  const warm = setInterval(() => void publishTick(topic, -1), 100);
+  // Warm-up events (n = -1) prove every subscription is live upstream before measuring.
   await Promise.all(ready);
   clearInterval(warm);
   await sleep(200);

@@ -117,7 +117,8 @@ async function makeAdmin(label: string): Promise<Auth> {
 
 beforeAll(async () => {
   supergraph = await startSupergraph({
-    identityLogger: createLogger({ service: 'identity', level: 'debug', destination: { write: (line: string) => void logLines.push(line) } }),
+    subgraphs: ['identity'],
+    loggers: { identity: createLogger({ service: 'identity', level: 'debug', destination: { write: (line: string) => void logLines.push(line) } }) },
   });
   service = supergraph.identity.service;
   url = supergraph.routerUrl;

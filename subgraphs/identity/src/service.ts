@@ -7,13 +7,13 @@ import { sendJson } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, type Redis } from '@voiceassist/redis';
-import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer } from '@voiceassist/subgraph-server';
+import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { createAccessTokenIssuer } from './access-tokens.js';
 import { createAccounts } from './accounts.js';
 import { createAuditLog } from './audit-log.js';
 import { identityContext, type IdentityContext } from './context.js';
 import { openIdentityDatabase } from './db/open.js';
-import type { IdentityEnv } from './env.js';
+import { identityEnvSchema, type IdentityEnv } from './env.js';
 import { permissions } from './permissions.js';
 import { createRefreshSessions } from './refresh-sessions.js';
 import { resolvers } from './resolvers/index.js';
@@ -103,3 +103,13 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
     throw error;
   }
 }
+
+/** How `pnpm start`, the test kit and the deployment checks start identity. */
+export const identityService: SubgraphServiceDefinition<IdentityEnv, IdentityService> = {
+  name: 'identity',
+  module: identitySubgraph as SubgraphModule<never>,
+  envSchema: identityEnvSchema,
+  portVariable: 'IDENTITY_PORT',
+  port: (env) => env.IDENTITY_PORT,
+  create: ({ env, logger, infra }) => createIdentityService({ env, logger, infra }),
+};

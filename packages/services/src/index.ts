@@ -1,0 +1,16 @@
+import { identityService } from '@voiceassist/identity';
+import type { SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
+
+/**
+ * Every subgraph of the supergraph, in start order: a subgraph comes after the peers it calls
+ * (identity first: everyone verifies its tokens). `pnpm start` and the test kit start these.
+ */
+export const subgraphServices: ReadonlyArray<SubgraphServiceDefinition<never>> = [
+  identityService as unknown as SubgraphServiceDefinition<never>,
+];
+
+export function subgraphService(name: string): SubgraphServiceDefinition<never> {
+  const found = subgraphServices.find((s) => s.name === name);
+  if (!found) throw new Error(`Unknown subgraph "${name}"; known: ${subgraphServices.map((s) => s.name).join(', ')}`);
+  return found;
+}
