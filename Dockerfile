@@ -14,6 +14,7 @@ FROM base AS deps
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 COPY router/package.json router/
 COPY subgraphs/identity/package.json subgraphs/identity/
+COPY packages/ai/package.json packages/ai/
 COPY packages/auth/package.json packages/auth/
 COPY packages/benchmarks/package.json packages/benchmarks/
 COPY packages/composition/package.json packages/composition/

@@ -1,0 +1,4 @@
+// Providers behind one interface per capability: chat (conversation), embeddings (knowledge),
+// speech (voice). Each has an OpenAI-compatible implementation and an embedded default.
+export { createOpenAIClient, openAIConfigured, type OpenAIConnection } from './openai-client.js';
+export { aiEnvShape, type AIEnv } from './env.js';
