@@ -27,6 +27,29 @@ export const routerEnvSchema = z.object({
   SUBSCRIPTIONS_MAX_TOTAL: envVar.positiveInt(20_000),
   /** Events waiting for one slow client connection before the router closes it. */
   SUBSCRIPTIONS_MAX_BUFFERED_EVENTS: envVar.positiveInt(1_000),
+  /** Operation limits, checked before planning; each refusal is BAD_USER_INPUT naming the limit. */
+  ROUTER_MAX_DEPTH: envVar.positiveInt(15),
+  ROUTER_MAX_ALIASES: envVar.positiveInt(30),
+  ROUTER_MAX_ROOT_FIELDS: envVar.positiveInt(20),
+  ROUTER_MAX_TOKENS: envVar.positiveInt(5_000),
+  ROUTER_MAX_DIRECTIVES: envVar.positiveInt(50),
+  /** Static cost: every field 1, list fields multiply what they select by `first`/`limit`. */
+  ROUTER_MAX_COST: envVar.positiveInt(10_000),
+  ROUTER_DEFAULT_LIST_SIZE: envVar.positiveInt(10),
+  /** Operations per batched HTTP request; 0 refuses batches. */
+  ROUTER_MAX_BATCH_SIZE: z.coerce.number().int().min(0).default(0),
+  /** Operations per minute per user (per IP when anonymous), and for everyone; 0 turns one off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_GLOBAL_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
+  /** off: anything runs; log: unknown operations are logged; safelist: only the manifest runs. */
+  TRUSTED_OPERATIONS_MODE: z.enum(['off', 'log', 'safelist']).default('off'),
+  /** Manifest of trusted operations ({ "operations": { "<sha256>": "<document>" } }). */
+  TRUSTED_OPERATIONS_PATH: envVar.optionalString(),
+  /** Introspection and the Sandbox landing page; off in production unless set to true. */
+  ROUTER_INTROSPECTION: envVar.optionalBoolean(),
+  ROUTER_SANDBOX: envVar.optionalBoolean(),
+  /** Strict-Transport-Security on every response (set when TLS terminates in front of the router). */
+  ROUTER_HSTS: envVar.boolean(false),
 });
 
 export type RouterEnv = z.infer<typeof routerEnvSchema>;

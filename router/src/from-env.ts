@@ -1,12 +1,20 @@
+import { fileURLToPath } from 'node:url';
 import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
 import type { Logger } from '@voiceassist/logging';
+import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
+import { createRedis } from '@voiceassist/redis';
+import { createTrustedOperations, readTrustedOperations } from './edge/trusted-operations.js';
 import { subgraphUrlOverrides, type RouterEnv } from './env.js';
 import { createRouter, type Router } from './router.js';
 import { readSupergraph } from './supergraph.js';
 
+export const defaultTrustedOperationsPath = fileURLToPath(new URL('../../schema/trusted-operations.json', import.meta.url));
+
 /** The router as configured by its environment: used by `index.ts` and by `pnpm start`. */
 export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
   const revocations = createSessionRevocations({ redisUrl: env.REDIS_URL });
+  const redis = env.REDIS_URL ? createRedis({ url: env.REDIS_URL, connectionName: 'router-rate-limits' }) : undefined;
+  const production = env.NODE_ENV === 'production';
   return createRouter({
     supergraphSdl: readSupergraph(env.SUPERGRAPH_PATH),
     subgraphUrls: subgraphUrlOverrides(env),
@@ -15,6 +23,8 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
     logger,
     corsOrigins: env.CORS_ORIGINS,
     includeStacktrace: env.NODE_ENV === 'development',
+    introspection: env.ROUTER_INTROSPECTION ?? !production,
+    landingPage: env.ROUTER_SANDBOX ?? !production,
     bodyLimitBytes: env.ROUTER_BODY_LIMIT_BYTES,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     subscriptionLimits: {
@@ -22,6 +32,28 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
       maxTotal: env.SUBSCRIPTIONS_MAX_TOTAL,
       maxBufferedEvents: env.SUBSCRIPTIONS_MAX_BUFFERED_EVENTS,
     },
-    onClose: () => revocations.close(),
+    edge: {
+      limits: {
+        maxDepth: env.ROUTER_MAX_DEPTH,
+        maxAliases: env.ROUTER_MAX_ALIASES,
+        maxRootFields: env.ROUTER_MAX_ROOT_FIELDS,
+        maxTokens: env.ROUTER_MAX_TOKENS,
+        maxDirectives: env.ROUTER_MAX_DIRECTIVES,
+        maxCost: env.ROUTER_MAX_COST,
+        defaultListSize: env.ROUTER_DEFAULT_LIST_SIZE,
+      },
+      maxBatchSize: env.ROUTER_MAX_BATCH_SIZE,
+      rateLimits: {
+        limiter: redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter(),
+        perClientPerMinute: env.RATE_LIMIT_PER_MINUTE,
+        globalPerMinute: env.RATE_LIMIT_GLOBAL_PER_MINUTE,
+      },
+      trustedOperations: createTrustedOperations(env.TRUSTED_OPERATIONS_MODE, readTrustedOperations(env.TRUSTED_OPERATIONS_PATH ?? defaultTrustedOperationsPath)),
+      hsts: env.ROUTER_HSTS,
+      compress: true,
+    },
+    onClose: async () => {
+      await Promise.allSettled([revocations.close(), redis?.quit()]);
+    },
   });
 }

@@ -156,11 +156,16 @@ describe('router', () => {
     expect(((await brokenJson.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
   });
 
-  it('prevents CSRF: simple GET requests need a preflight header', async () => {
-    const simple = await fetch(`${graphqlUrl}?query=${encodeURIComponent('{ publicPing }')}`);
-    expect(simple.status).toBe(400);
-    const preflighted = await fetch(`${graphqlUrl}?query=${encodeURIComponent('{ publicPing }')}`, { headers: { 'apollo-require-preflight': 'true' } });
-    expect(await preflighted.json()).toEqual({ data: { publicPing: 'pong' } });
+  it('prevents CSRF: no simple cross-site POSTs, and GETs cannot mutate', async () => {
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const form = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': contentType }, body: JSON.stringify({ query: '{ publicPing }' }) });
+      expect(form.status).toBe(415);
+      expect(((await form.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    }
+    const get = await fetch(`${graphqlUrl}?query=${encodeURIComponent('{ publicPing }')}`);
+    expect(await get.json()).toEqual({ data: { publicPing: 'pong' } });
+    const mutationOverGet = await fetch(`${graphqlUrl}?query=${encodeURIComponent('mutation { x }')}`, { headers: { accept: 'application/json' } });
+    expect(mutationOverGet.status).toBe(405);
   });
 
   it('allows CORS only for configured origins', async () => {

@@ -7,11 +7,12 @@ import { ApolloGateway } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
-import { handleGraphQLRequest, sendJson } from '@voiceassist/graphql-http';
+import { handleGraphQLRequest, sendJson, type InspectResult } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { Histogram, createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
 import { requestIdFrom, operationLogPlugin } from '@voiceassist/subgraph-server';
 import type { RouterContext } from './context.js';
+import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type EdgeOptions } from './edge/edge.js';
 import { sandboxLandingPage } from './landing-page.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { subgraphUrlsFromSupergraph } from './supergraph.js';
@@ -39,6 +40,10 @@ export interface RouterOptions {
   /** Development only: stack traces in error responses. */
   includeStacktrace?: boolean;
   landingPage?: boolean;
+  /** Introspection queries (off in production unless enabled). */
+  introspection?: boolean;
+  /** Edge protections: limits, rate limits, trusted operations, batching, headers. */
+  edge?: Partial<EdgeOptions>;
   bodyLimitBytes?: number;
   subgraphTimeoutMs?: number;
   onClose?: () => Promise<void>;
@@ -111,10 +116,17 @@ export function createRouter(options: RouterOptions): Router {
     logger,
   });
 
+  const planner = new SubscriptionPlanner(options.supergraphSdl);
+  const edgeOptions: EdgeOptions = { limits: DEFAULT_LIMITS, maxBatchSize: 0, hsts: false, compress: true, ...options.edge };
+  const edge = createEdge(edgeOptions, planner.graphqlApiSchema, logger);
+
   const apollo = new ApolloServer<RouterContext>({
     gateway,
-    introspection: true,
-    csrfPrevention: true,
+    introspection: options.introspection ?? true,
+    // Our edge does CSRF prevention (see edge.csrf): JSON-only POSTs, query-only GETs, and no
+    // cookies. Apollo's variant also refuses plain GETs, which GraphQL over HTTP allows.
+    csrfPrevention: false,
+    allowBatchedHttpRequests: edgeOptions.maxBatchSize > 0,
     includeStacktraceInErrorResponses: options.includeStacktrace ?? false,
     formatError: (formatted) => formatError(formatted, { includeStacktrace: options.includeStacktrace ?? false }),
     plugins: [
@@ -129,7 +141,8 @@ export function createRouter(options: RouterOptions): Router {
   const subscriptions = attachSubscriptionServer({
     httpServer,
     path: '/graphql',
-    planner: new SubscriptionPlanner(options.supergraphSdl),
+    planner,
+    edge,
     pool: new UpstreamPool(subgraphUrls),
     dataSources,
     async executeOperation(request, context) {
@@ -171,34 +184,45 @@ export function createRouter(options: RouterOptions): Router {
       res.setHeader('x-request-id', requestId);
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       try {
+        edge.securityHeaders(req, res);
         if (applyCors(req, res, corsOrigins)) return;
         if (path === '/graphql' || path === '/') {
           await started;
+          const refuse = (result: Extract<InspectResult, { ok: false }>) =>
+            sendJson(res, result.status, { errors: [result.error] }, result.headers ?? {});
+          const csrf = edge.csrf(req);
+          if (!csrf.ok) return refuse(csrf);
+          const authorization = req.headers.authorization;
+          let viewer;
+          try {
+            viewer = await viewerFromAuthorization(authorization, verifier);
+          } catch (error) {
+            // Refused before planning: no subgraph sees a bad token.
+            if (error instanceof GraphQLError) return refuse({ ok: false, status: 401, error: formatError(error.toJSON()) });
+            throw error;
+          }
+          const ip = clientIp(req);
+          const isGraphQLOperation = req.method === 'POST' || new URL(req.url ?? '/', 'http://localhost').searchParams.size > 0;
+          if (isGraphQLOperation) {
+            const limited = await edge.rateLimit(viewer ? `user:${viewer.userId}` : `ip:${ip ?? 'unknown'}`);
+            if (limited) return refuse(rateLimitRefusal(limited));
+          }
+          const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
+          const context: RouterContext = {
+            requestId,
+            authorization,
+            viewer,
+            ip,
+            userAgent,
+            logger: logger.child({ requestId, ...(viewer ? { userId: viewer.userId } : {}) }),
+          };
           await handleGraphQLRequest(req, res, {
             server: apollo,
             bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
-            context: async () => {
-              const authorization = req.headers.authorization;
-              let viewer;
-              try {
-                viewer = await viewerFromAuthorization(authorization, verifier);
-              } catch (error) {
-                // Refused before planning: no subgraph sees a bad token.
-                if (error instanceof GraphQLError) {
-                  throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
-                }
-                throw error;
-              }
-              const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
-              return {
-                requestId,
-                authorization,
-                viewer,
-                ip: clientIp(req),
-                userAgent,
-                logger: logger.child({ requestId, ...(viewer ? { userId: viewer.userId } : {}) }),
-              };
-            },
+            inspect: (operation) => edge.inspect(operation),
+            maxBatchSize: edgeOptions.maxBatchSize,
+            compress: edgeOptions.compress,
+            context: async () => context,
           });
         } else if (path === '/health' && req.method === 'GET') {
           sendJson(res, 200, { status: 'ok', service: 'router' });

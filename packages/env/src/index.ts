@@ -36,6 +36,11 @@ export const envVar = {
       .enum(['true', 'false', '1', '0', 'yes', 'no'])
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  /** true / false, or undefined when unset or empty (the caller picks the default). */
+  optionalBoolean: () =>
+    z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional()).transform((v) =>
+      v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes',
+    ),
   list: () =>
     z
       .string()

@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
 
 export class BodyTooLargeError extends Error {}
 
@@ -39,24 +45,86 @@ export function sendGraphQLError(res: ServerResponse, status: number, message: s
   sendJson(res, status, { errors: [{ message, extensions }] }, headers);
 }
 
+/** One operation of a GraphQL-over-HTTP request, from a POST body or GET parameters. */
+export interface OperationRequest {
+  query?: string | undefined;
+  operationName?: string | undefined;
+  variables?: Record<string, unknown> | undefined;
+  extensions?: Record<string, unknown> | undefined;
+  /** GraphQL over HTTP's persisted-document id (or Apollo's persistedQuery hash). */
+  documentId?: string | undefined;
+}
+
+export type InspectResult =
+  | { ok: true; /** Replaces the document (an id resolved to its text). */ query?: string | undefined }
+  | { ok: false; status: number; error: GraphQLFormattedError; headers?: Record<string, string> };
+
 export interface GraphQLHandlerOptions<TContext extends BaseContext> {
   server: ApolloServer<TContext>;
   context: () => Promise<TContext>;
   bodyLimitBytes: number;
+  /** Checks (and may rewrite or refuse) each operation before Apollo parses it. */
+  inspect?: (operation: OperationRequest) => Promise<InspectResult> | InspectResult;
+  /** Operations per batched (array) POST; 0 refuses batches. */
+  maxBatchSize?: number;
+  /** gzip / brotli for responses over 1 KiB when the client accepts them. */
+  compress?: boolean;
+}
+
+const COMPRESS_MIN_BYTES = 1024;
+
+function parseJsonParam(value: string | null): Record<string, unknown> | undefined | 'invalid' {
+  if (value === null || value === '') return undefined;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}
+
+function operationFromBody(body: unknown): OperationRequest {
+  const record = (body ?? {}) as Record<string, unknown>;
+  const extensions = record.extensions && typeof record.extensions === 'object' ? (record.extensions as Record<string, unknown>) : undefined;
+  const persisted = extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
+  const documentId = typeof record.documentId === 'string' ? record.documentId : typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined;
+  return {
+    query: typeof record.query === 'string' ? record.query : undefined,
+    operationName: typeof record.operationName === 'string' ? record.operationName : undefined,
+    variables: record.variables && typeof record.variables === 'object' ? (record.variables as Record<string, unknown>) : undefined,
+    extensions,
+    documentId,
+  };
+}
+
+function prefersGraphQLResponse(req: IncomingMessage) {
+  return (req.headers.accept ?? '').includes('application/graphql-response+json');
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, result: Extract<InspectResult, { ok: false }>) {
+  const payload = JSON.stringify({ errors: [result.error] });
+  res.writeHead(result.status, {
+    'content-type': `${prefersGraphQLResponse(req) ? 'application/graphql-response+json' : 'application/json'}; charset=utf-8`,
+    'content-length': Buffer.byteLength(payload),
+    ...result.headers,
+  });
+  res.end(payload);
 }
 
 /** Serves an Apollo Server on plain node:http (no framework), so router and subgraphs share it. */
 export async function handleGraphQLRequest<TContext extends BaseContext>(
   req: IncomingMessage,
   res: ServerResponse,
-  { server, context, bodyLimitBytes }: GraphQLHandlerOptions<TContext>,
+  { server, context, bodyLimitBytes, inspect, maxBatchSize = 0, compress = false }: GraphQLHandlerOptions<TContext>,
 ): Promise<void> {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = (req.method ?? 'GET').toUpperCase();
   let body: unknown;
-  if (req.method === 'POST') {
+  if (method === 'POST') {
     let raw: string;
     try {
       raw = await readBody(req, bodyLimitBytes);
@@ -78,18 +146,86 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
     } else {
       body = raw;
     }
+    if (Array.isArray(body)) {
+      if (maxBatchSize === 0 || body.length > maxBatchSize) {
+        const message = maxBatchSize === 0 ? 'Batched requests are not accepted' : `A batch may hold at most ${maxBatchSize} operations`;
+        sendGraphQLError(res, 400, message, { code: 'BAD_USER_INPUT', field: 'body', limit: 'batch', max: maxBatchSize });
+        return;
+      }
+    }
+    if (inspect && body && typeof body === 'object') {
+      const items = Array.isArray(body) ? body : [body];
+      for (const item of items) {
+        const result = await inspect(operationFromBody(item));
+        if (!result.ok) return refuse(req, res, result);
+        if (result.query !== undefined && item && typeof item === 'object') {
+          const record = item as Record<string, unknown>;
+          record.query = result.query;
+          // The document now travels in full; Apollo's own persisted-query cache is not involved.
+          if (record.extensions && typeof record.extensions === 'object') delete (record.extensions as Record<string, unknown>).persistedQuery;
+          delete record.documentId;
+        }
+      }
+    }
+  } else if (inspect && method === 'GET' && (url.searchParams.has('query') || url.searchParams.has('documentId') || url.searchParams.has('extensions'))) {
+    const variables = parseJsonParam(url.searchParams.get('variables'));
+    const extensions = parseJsonParam(url.searchParams.get('extensions'));
+    if (variables !== 'invalid' && extensions !== 'invalid') {
+      const persisted = extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
+      const result = await inspect({
+        query: url.searchParams.get('query') ?? undefined,
+        operationName: url.searchParams.get('operationName') ?? undefined,
+        variables,
+        extensions,
+        documentId: url.searchParams.get('documentId') ?? (typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined),
+      });
+      if (!result.ok) return refuse(req, res, result);
+      if (result.query !== undefined) {
+        url.searchParams.set('query', result.query);
+        url.searchParams.delete('documentId');
+      }
+    }
   }
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const response = await server.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+    httpGraphQLRequest: { method, headers, search: url.search, body },
     context,
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
-    res.end(response.body.string);
+    let payload: string | Buffer = response.body.string;
+    if (res.statusCode === 400 && isLegacyJsonRequestError(response.headers.get('content-type'), payload)) res.statusCode = 200;
+    if (compress && Buffer.byteLength(payload) >= COMPRESS_MIN_BYTES) {
+      const accepted = String(req.headers['accept-encoding'] ?? '');
+      const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : undefined;
+      if (encoding) {
+        payload = encoding === 'br' ? await brotli(payload, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } }) : await gzipAsync(payload);
+        res.setHeader('content-encoding', encoding);
+      }
+      res.setHeader('vary', [res.getHeader('vary'), 'Accept-Encoding'].filter(Boolean).join(', '));
+    }
+    res.setHeader('content-length', Buffer.byteLength(payload));
+    res.end(payload);
     return;
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+const DOCUMENT_FAILURES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+
+/**
+ * GraphQL over HTTP: with `application/json` responses, a well-formed request whose document
+ * fails to parse or validate, or whose variables fail to coerce, is answered 200 (only
+ * `application/graphql-response+json` uses 4xx). Apollo answers 400 for both.
+ */
+function isLegacyJsonRequestError(contentType: string | undefined, body: string): boolean {
+  if (!contentType?.startsWith('application/json')) return false;
+  try {
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: Array<{ extensions?: { code?: string; reason?: string } }> };
+    if (parsed.data !== undefined || !parsed.errors?.length) return false;
+    return parsed.errors.every((e) => DOCUMENT_FAILURES.has(e.extensions?.reason ?? '') || (e.extensions?.code === 'BAD_USER_INPUT' && !e.extensions.reason));
+  } catch {
+    return false;
+  }
 }

@@ -23,6 +23,7 @@ import type { Logger } from '@voiceassist/logging';
 import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
 import { requestIdFrom } from '@voiceassist/subgraph-server';
 import type { RouterContext } from '../context.js';
+import type { Edge } from '../edge/edge.js';
 import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';
 import { ActiveSubscription } from './active-subscription.js';
 import { SharedStream } from './shared-stream.js';
@@ -42,6 +43,8 @@ export interface SubscriptionServerOptions {
   httpServer: Server;
   path: string;
   planner: SubscriptionPlanner;
+  /** The same limits, trusted operations and rate limits as HTTP. */
+  edge: Edge;
   pool: UpstreamPool;
   dataSources: Record<string, GraphQLDataSource>;
   /** Runs queries and mutations sent over the socket through the ordinary gateway pipeline. */
@@ -319,13 +322,24 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         connections.add(connection);
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const connection = ctx.extra.connection;
         if (!connection) return [unauthenticated()];
         if (connection.refusal) return [unauthenticated(connection.refusal)];
+        const limited = await options.edge.rateLimit(connection.limitKey);
+        if (limited) return [limited];
+        const persisted = (payload.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
+        const inspected = options.edge.inspect({
+          query: payload.query || undefined,
+          operationName: payload.operationName ?? undefined,
+          variables: payload.variables ?? undefined,
+          documentId: typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined,
+        });
+        if (!inspected.ok) return [new GraphQLError(inspected.error.message, { extensions: inspected.error.extensions })];
+        const query = inspected.query ?? payload.query;
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(query);
         } catch (error) {
           return [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' } })];
         }
