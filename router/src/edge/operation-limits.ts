@@ -105,7 +105,9 @@ export function measureOperation(
           childDepth = child.depth;
         }
         const nullable = definition ? getNullableType(definition.type) : undefined;
-        const isList = nullable !== undefined && (isListType(nullable) || getNamedType(nullable).name.endsWith('Connection'));
+        // A connection is sized by its `first`; its `edges`/`nodes` lists are that same page.
+        const pageOfConnection = parent?.name.endsWith('Connection') && (selection.name.value === 'edges' || selection.name.value === 'nodes');
+        const isList = !pageOfConnection && nullable !== undefined && (isListType(nullable) || getNamedType(nullable).name.endsWith('Connection'));
         cost += isList ? 1 + listSize(selection) * childCost : 1 + childCost;
         maxDepth = Math.max(maxDepth, childDepth);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
