@@ -12,7 +12,11 @@ export interface UpstreamRequest {
 interface PooledClient {
   client: Client;
   subscriptions: number;
+  idleTimer?: NodeJS.Timeout | undefined;
 }
+
+/** How long an idle upstream connection stays open for the next subscription (resubscribes are common). */
+const IDLE_CLOSE_MS = 500;
 
 /**
  * graphql-ws connections from the router to subgraphs, shared by every subscription with the
@@ -37,6 +41,8 @@ export class UpstreamPool {
       this.clients.set(key, pooled);
     }
     pooled.subscriptions += 1;
+    clearTimeout(pooled.idleTimer);
+    pooled.idleTimer = undefined;
     const entry = pooled;
     const unsubscribe = entry.client.subscribe(
       {
@@ -54,8 +60,12 @@ export class UpstreamPool {
       unsubscribe();
       entry.subscriptions -= 1;
       if (entry.subscriptions === 0 && this.clients.get(key) === entry) {
-        this.clients.delete(key);
-        void entry.client.dispose();
+        entry.idleTimer = setTimeout(() => {
+          if (entry.subscriptions > 0 || this.clients.get(key) !== entry) return;
+          this.clients.delete(key);
+          void entry.client.dispose();
+        }, IDLE_CLOSE_MS);
+        entry.idleTimer.unref();
       }
     };
   }
@@ -63,6 +73,7 @@ export class UpstreamPool {
   async close(): Promise<void> {
     const clients = [...this.clients.values()];
     this.clients.clear();
+    for (const c of clients) clearTimeout(c.idleTimer);
     await Promise.all(clients.map((c) => c.client.dispose()));
     for (const socket of this.sockets) socket.terminate();
   }
@@ -83,7 +94,8 @@ export class UpstreamPool {
       webSocketImpl: TrackedWebSocket,
       connectionParams: authorization ? { authorization } : {},
       lazy: true,
-      lazyCloseTimeout: 0,
+      // The pool decides when an idle connection closes.
+      lazyCloseTimeout: 60_000,
       // A dropped subgraph connection ends its subscriptions with an error the client can act on.
       retryAttempts: 0,
       keepAlive: 15_000,
