@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { NO_KNOWLEDGE_ANSWER, composeExtractiveAnswer, createEmbeddedChatProvider, splitIntoTokens } from './embedded.js';
+import type { ChatChunk, ChatPassage } from './provider.js';
+
+const PASSAGES: ChatPassage[] = [
+  { id: 'a', text: 'Hypertension is persistently raised blood pressure. It is usually symptomless.' },
+  { id: 'b', text: 'First-line treatment of hypertension includes thiazide diuretics. Lifestyle changes come first.' },
+  { id: 'c', text: 'Asthma is a chronic airway disease.' },
+];
+
+async function collect(chunks: AsyncIterable<ChatChunk>) {
+  const deltas: string[] = [];
+  let usage;
+  for await (const chunk of chunks) {
+    if ('delta' in chunk) deltas.push(chunk.delta);
+    else usage = chunk.usage;
+  }
+  return { deltas, usage };
+}
+
+describe('embedded chat provider', () => {
+  it('answers from the passages that share the question’s words, citing them by number', () => {
+    const answer = composeExtractiveAnswer('What is the treatment of hypertension?', PASSAGES);
+    expect(answer).toBe(
+      'From the knowledge base: Hypertension is persistently raised blood pressure. [1] First-line treatment of hypertension includes thiazide diuretics. [2]',
+    );
+    // Deterministic.
+    expect(composeExtractiveAnswer('What is the treatment of hypertension?', PASSAGES)).toBe(answer);
+    expect(answer).not.toContain('Asthma');
+  });
+
+  it('says honestly when it has no knowledge source, and quotes the closest passage when nothing matches', () => {
+    expect(composeExtractiveAnswer('Anything?', [])).toBe(NO_KNOWLEDGE_ANSWER);
+    expect(composeExtractiveAnswer('zzz qqq', PASSAGES)).toMatch(/^I found nothing in the knowledge base that answers this directly\. .* \[1\]$/);
+  });
+
+  it('streams the answer token by token, the tokens joining back into it, then reports usage', async () => {
+    const provider = createEmbeddedChatProvider({ tokenDelayMs: 0 });
+    const messages = [{ role: 'user' as const, content: 'What is hypertension?' }];
+    const { deltas, usage } = await collect(provider.stream(messages, { passages: PASSAGES }));
+    expect(deltas.length).toBeGreaterThan(5);
+    expect(deltas.join('')).toBe(composeExtractiveAnswer('What is hypertension?', PASSAGES));
+    expect(deltas).toEqual(splitIntoTokens(deltas.join('')));
+    expect(usage).toEqual({ promptTokens: expect.any(Number), completionTokens: deltas.length });
+    expect(usage!.promptTokens).toBeGreaterThan(0);
+  });
+
+  it('stops at once, without usage, when aborted', async () => {
+    const provider = createEmbeddedChatProvider({ tokenDelayMs: 30 });
+    const controller = new AbortController();
+    const deltas: string[] = [];
+    const chunks: ChatChunk[] = [];
+    for await (const chunk of provider.stream([{ role: 'user', content: 'hello' }], { signal: controller.signal })) {
+      chunks.push(chunk);
+      if ('delta' in chunk) deltas.push(chunk.delta);
+      if (deltas.length === 3) controller.abort();
+    }
+    expect(deltas).toHaveLength(3);
+    expect(chunks.every((c) => 'delta' in c)).toBe(true);
+  });
+});
