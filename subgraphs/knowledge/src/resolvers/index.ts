@@ -1,0 +1,9 @@
+import type { GraphQLResolverMap } from '@voiceassist/subgraph-server';
+import type { KnowledgeContext } from '../context.js';
+import { Citation } from './Citation.js';
+import { Document } from './Document.js';
+import { Mutation } from './Mutation.js';
+import { Query } from './Query.js';
+import { Subscription } from './Subscription.js';
+
+export const resolvers = { Query, Mutation, Subscription, Document, Citation } as unknown as GraphQLResolverMap<KnowledgeContext>;

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'graphql';
+import { createEmbeddingProvider, type EmbeddingProvider } from '@voiceassist/ai';
+import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
+import type { DatabaseHandle } from '@voiceassist/database';
+import type { Logger } from '@voiceassist/logging';
+import { createPubSub } from '@voiceassist/pubsub';
+import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
+import { knowledgeContext, type KnowledgeContext } from './context.js';
+import { openKnowledgeDatabase } from './db/open.js';
+import { createDocumentStore } from './documents.js';
+import { knowledgeEnvSchema, type KnowledgeEnv } from './env.js';
+import { createDocumentEvents } from './events.js';
+import { createIngestion, type Ingestion } from './ingestion.js';
+import { permissions } from './permissions.js';
+import { resolvers } from './resolvers/index.js';
+import { createSearch, type Search } from './search.js';
+import { createVectorIndex, type VectorIndex } from './vector-index/index.js';
+
+export { knowledgeEnvSchema, type KnowledgeEnv } from './env.js';
+export type { KnowledgeContext } from './context.js';
+export { HIGHLIGHT_END, HIGHLIGHT_START, type CitationResult, type SearchMode } from './search.js';
+
+export const knowledgeSubgraph: SubgraphModule<KnowledgeContext> = {
+  name: 'knowledge',
+  typeDefs: parse(readFileSync(fileURLToPath(new URL('./schema.graphql', import.meta.url)), 'utf8')),
+  resolvers,
+  permissions,
+};
+
+export interface KnowledgeService {
+  server: SubgraphServer;
+  database: DatabaseHandle;
+  embedder: EmbeddingProvider;
+  vectorIndex: VectorIndex;
+  ingestion: Ingestion;
+  search: Search;
+  /** Stops the server, the indexing jobs, and releases the database and pub/sub. */
+  close(): Promise<void>;
+}
+
+export interface KnowledgeServiceOptions {
+  env: KnowledgeEnv;
+  logger: Logger;
+  infra: ServiceInfra;
+  /** Replaces the provider the env selects (benchmarks). */
+  embedder?: EmbeddingProvider;
+}
+
+/** Opens the database (migrating it) and the vector index, resumes unfinished indexing, and builds the server; call listen() on it. */
+export async function createKnowledgeService({ env, logger, infra, embedder: givenEmbedder }: KnowledgeServiceOptions): Promise<KnowledgeService> {
+  if (env.KNOWLEDGE_CHUNK_OVERLAP_CHARS >= env.KNOWLEDGE_CHUNK_CHARS) {
+    throw new Error('KNOWLEDGE_CHUNK_OVERLAP_CHARS must be smaller than KNOWLEDGE_CHUNK_CHARS');
+  }
+  const embedder = givenEmbedder ?? createEmbeddingProvider(env);
+  const database = await openKnowledgeDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
+  const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'knowledge' });
+  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
+  let vectorIndex: VectorIndex | undefined;
+  let ingestion: Ingestion | undefined;
+  const release = async () => {
+    await ingestion?.close();
+    await Promise.allSettled([vectorIndex?.close(), pubsub.close(), revocations.close()]);
+    await database.close();
+  };
+  try {
+    vectorIndex = await createVectorIndex({
+      choice: env.KNOWLEDGE_VECTOR_INDEX,
+      database,
+      model: embedder.model,
+      dimension: embedder.dimension,
+      logger,
+      // Test supergraphs sharing one Qdrant each get their own collections.
+      qdrant: { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, collectionPrefix: infra.namespace ? `${env.QDRANT_COLLECTION}_${infra.namespace}` : env.QDRANT_COLLECTION },
+    });
+    const { db } = database;
+    const events = createDocumentEvents(pubsub);
+    ingestion = createIngestion({
+      db,
+      embedder,
+      vectorIndex,
+      events,
+      logger,
+      maxBytes: env.KNOWLEDGE_MAX_DOCUMENT_BYTES,
+      chunking: { targetChars: env.KNOWLEDGE_CHUNK_CHARS, overlapChars: env.KNOWLEDGE_CHUNK_OVERLAP_CHARS },
+      concurrency: env.KNOWLEDGE_INGEST_CONCURRENCY,
+    });
+    const search = createSearch({ db, embedder, vectorIndex, logger });
+    logger.info({ vectorIndex: vectorIndex.kind, embeddingModel: embedder.model, dimension: embedder.dimension }, 'knowledge index ready');
+    const server = createSubgraphServer<KnowledgeContext>({
+      module: knowledgeSubgraph,
+      logger,
+      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
+      context: knowledgeContext({
+        store: createDocumentStore(db),
+        ingestion,
+        search,
+        events,
+        embedding: { model: embedder.model, dimension: embedder.dimension },
+      }),
+      readiness: { database: () => database.ping() },
+      includeStacktrace: env.NODE_ENV === 'development',
+      // A document travels as base64 (4/3 of its size) inside the JSON body.
+      bodyLimitBytes: Math.ceil((env.KNOWLEDGE_MAX_DOCUMENT_BYTES * 4) / 3) + 64 * 1024,
+      onClose: release,
+    });
+    ingestion.start();
+    return { server, database, embedder, vectorIndex, ingestion, search, close: () => server.close() };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/** How `pnpm start`, the test kit and the deployment checks start knowledge. */
+export const knowledgeService: SubgraphServiceDefinition<KnowledgeEnv, KnowledgeService> = {
+  name: 'knowledge',
+  module: knowledgeSubgraph as SubgraphModule<never>,
+  envSchema: knowledgeEnvSchema,
+  portVariable: 'KNOWLEDGE_PORT',
+  port: (env) => env.KNOWLEDGE_PORT,
+  create: ({ env, logger, infra }) => createKnowledgeService({ env, logger, infra }),
+};

@@ -1,0 +1,58 @@
+import type { EmbeddingProvider } from '@voiceassist/ai';
+import { envVar, loadEnv, z } from '@voiceassist/env';
+import { createLogger, type Logger } from '@voiceassist/logging';
+import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
+import { createKnowledgeService, knowledgeEnvSchema, type KnowledgeService } from '../service.js';
+
+/** Where the tests run: CI sets DATABASE_URL and REDIS_URL for the PostgreSQL and Redis pass. */
+const testEnv = loadEnv(
+  z.object({
+    DATABASE_URL: envVar.url(),
+    REDIS_URL: envVar.url(),
+    TEST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('silent'),
+  }),
+);
+
+export interface TestKnowledge {
+  service: KnowledgeService;
+  database: TestDatabase;
+  /** Stops the service; the database is kept (for a second instance) until drop(). */
+  stop(): Promise<void>;
+  drop(): Promise<void>;
+}
+
+/**
+ * The knowledge service of a test, without the router: a fresh PostgreSQL database when
+ * DATABASE_URL is set (and Redis with REDIS_URL), else in-memory PGlite. Pass `database` to start
+ * a second instance on the same Postgres database (a replica).
+ */
+export async function startTestKnowledge(
+  options: { env?: Record<string, string>; database?: TestDatabase; logger?: Logger; embedder?: EmbeddingProvider; namespace?: string } = {},
+): Promise<TestKnowledge> {
+  const database = options.database ?? (await createTestDatabase());
+  const env = loadEnv(knowledgeEnvSchema, { NODE_ENV: 'test', ...options.env });
+  const service = await createKnowledgeService({
+    env,
+    logger: options.logger ?? createLogger({ service: 'knowledge', level: testEnv.TEST_LOG_LEVEL }),
+    infra: { databaseUrl: database.url, redisUrl: testEnv.REDIS_URL, namespace: options.namespace ?? `test-${Math.random().toString(36).slice(2)}` },
+    ...(options.embedder ? { embedder: options.embedder } : {}),
+  });
+  // Apollo must have started before the server can be closed.
+  await service.server.listen(0, '127.0.0.1');
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= service.close());
+  return {
+    service,
+    database,
+    stop,
+    async drop() {
+      await stop();
+      await database.drop();
+    },
+  };
+}
+
+/** The vector backends this machine can run: pgvector needs PGlite or a Postgres with the extension. */
+export function vectorBackendsHere(): Array<'pgvector' | 'exact'> {
+  return testEnv.DATABASE_URL ? ['exact'] : ['pgvector', 'exact'];
+}

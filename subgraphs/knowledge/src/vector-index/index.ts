@@ -1,0 +1,41 @@
+import type { DatabaseHandle } from '@voiceassist/database';
+import type { Logger } from '@voiceassist/logging';
+import { createExactVectorIndex } from './exact.js';
+import { createPgvectorIndex } from './pgvector.js';
+import { createQdrantIndex } from './qdrant.js';
+import type { VectorIndex, VectorIndexKind } from './types.js';
+
+export type { ChunkVector, Transaction, VectorHit, VectorIndex, VectorIndexKind } from './types.js';
+export { bumpIndexVersion } from './exact.js';
+export { decodeVector, encodeVector } from './encoding.js';
+
+export interface VectorIndexOptions {
+  /** `auto`: Qdrant when a URL is given, else pgvector when installed, else the exact scan. */
+  choice: 'auto' | VectorIndexKind;
+  database: DatabaseHandle;
+  model: string;
+  dimension: number;
+  logger: Logger;
+  qdrant?: { url?: string | undefined; apiKey?: string | undefined; collectionPrefix: string };
+}
+
+export function vectorIndexKind(options: Pick<VectorIndexOptions, 'choice' | 'database' | 'qdrant'>): VectorIndexKind {
+  if (options.choice !== 'auto') return options.choice;
+  if (options.qdrant?.url) return 'qdrant';
+  return options.database.hasVector ? 'pgvector' : 'exact';
+}
+
+export async function createVectorIndex(options: VectorIndexOptions): Promise<VectorIndex> {
+  const { database, model, dimension, logger } = options;
+  const kind = vectorIndexKind(options);
+  switch (kind) {
+    case 'qdrant':
+      if (!options.qdrant?.url) throw new Error('KNOWLEDGE_VECTOR_INDEX=qdrant needs QDRANT_URL');
+      return createQdrantIndex({ url: options.qdrant.url, apiKey: options.qdrant.apiKey, collectionPrefix: options.qdrant.collectionPrefix, model, dimension, db: database.db, logger });
+    case 'pgvector':
+      if (!database.hasVector) throw new Error('KNOWLEDGE_VECTOR_INDEX=pgvector needs the pgvector extension in the database');
+      return createPgvectorIndex({ database, model, dimension, logger });
+    case 'exact':
+      return createExactVectorIndex({ db: database.db, model, dimension });
+  }
+}
