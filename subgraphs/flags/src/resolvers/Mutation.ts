@@ -1,0 +1,48 @@
+import { badUserInput, notFound } from '@voiceassist/errors';
+import { viewerOf, type FlagsContext } from '../context.js';
+import { validateCreate, validateFlagKey, validatePatch, type CreateFlagInput, type UpdateFlagInput } from '../validation.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const Mutation = {
+  createFlag: async (_: unknown, { input }: { input: CreateFlagInput }, ctx: FlagsContext) => {
+    const actor = viewerOf(ctx);
+    const change = await ctx.flags.store.create(validateCreate(input), actor.userId);
+    ctx.flags.announce(change);
+    ctx.logger.info({ key: change.key, version: change.version }, 'flag created');
+    return change.after;
+  },
+
+  updateFlag: async (_: unknown, args: { key: string; input: UpdateFlagInput }, ctx: FlagsContext) => {
+    const actor = viewerOf(ctx);
+    const key = validateFlagKey(args.key, 'key');
+    const patch = validatePatch(args.input);
+    const change = await ctx.flags.store.update(key, patch, { actorId: actor.userId, expectedVersion: args.input.expectedVersion ?? undefined });
+    ctx.flags.announce(change);
+    ctx.logger.info({ key, version: change.version }, 'flag updated');
+    return change.after;
+  },
+
+  deleteFlag: async (_: unknown, args: { key: string }, ctx: FlagsContext) => {
+    const actor = viewerOf(ctx);
+    const change = await ctx.flags.store.remove(validateFlagKey(args.key, 'key'), actor.userId);
+    ctx.flags.announce(change);
+    ctx.logger.info({ key: change.key, version: change.version }, 'flag deleted');
+    return true;
+  },
+
+  scheduleFlagChange: async (_: unknown, args: { key: string; at: Date; input: UpdateFlagInput }, ctx: FlagsContext) => {
+    const actor = viewerOf(ctx);
+    const key = validateFlagKey(args.key, 'key');
+    if (args.input.expectedVersion != null) throw badUserInput('expectedVersion cannot be scheduled: the flag may change before then', 'input.expectedVersion');
+    const scheduled = await ctx.flags.schedules.schedule(key, args.at, validatePatch(args.input), actor.userId);
+    ctx.logger.info({ key, scheduledChangeId: scheduled.id, at: scheduled.at.toISOString() }, 'flag change scheduled');
+    return scheduled;
+  },
+
+  cancelScheduledFlagChange: async (_: unknown, { id }: { id: string }, ctx: FlagsContext) => {
+    const actor = viewerOf(ctx);
+    if (!UUID.test(id)) throw notFound('Scheduled flag change');
+    return ctx.flags.schedules.cancel(id, actor.userId);
+  },
+};

@@ -1,0 +1,10 @@
+import type { GraphQLResolverMap } from '@voiceassist/subgraph-server';
+import type { FlagsContext } from '../context.js';
+import { FeatureFlag } from './FeatureFlag.js';
+import { FlagChange } from './FlagChange.js';
+import { Mutation } from './Mutation.js';
+import { Query } from './Query.js';
+import { ScheduledFlagChange } from './ScheduledFlagChange.js';
+import { Subscription } from './Subscription.js';
+
+export const resolvers = { Query, Mutation, Subscription, FeatureFlag, FlagChange, ScheduledFlagChange } as unknown as GraphQLResolverMap<FlagsContext>;
