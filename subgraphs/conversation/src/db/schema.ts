@@ -1,0 +1,84 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+export const conversationSchema = pgSchema('conversation');
+
+export const messageRoleEnum = conversationSchema.enum('message_role', ['USER', 'ASSISTANT', 'SYSTEM']);
+export const messageStatusEnum = conversationSchema.enum('message_status', ['STREAMING', 'COMPLETE', 'CANCELLED', 'FAILED']);
+
+// Millisecond timestamps set by the app, so keyset cursors round-trip exactly.
+const timestampColumn = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const now = () => new Date();
+
+export const conversations = conversationSchema.table(
+  'conversations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** identity's user id; the only one who may see or change the conversation. */
+    ownerId: uuid('owner_id').notNull(),
+    title: text('title').notNull(),
+    /** Created without a title: the first message names it. */
+    untitled: boolean('untitled').notNull().default(false),
+    archived: boolean('archived').notNull().default(false),
+    createdAt: timestampColumn('created_at').notNull().$defaultFn(now),
+    /** Bumped by every message, so the most recently active come first. */
+    updatedAt: timestampColumn('updated_at').notNull().$defaultFn(now),
+  },
+  (t) => [
+    index('conversations_owner_updated_idx').on(t.ownerId, t.updatedAt, t.id),
+    index('conversations_title_search_idx').using('gin', sql`to_tsvector('english', ${t.title})`),
+  ],
+);
+
+export const messages = conversationSchema.table(
+  'messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** Order within the conversation; a regenerated reply takes the place of the one it replaces. */
+    position: integer('position').notNull(),
+    role: messageRoleEnum('role').notNull(),
+    content: text('content').notNull().default(''),
+    status: messageStatusEnum('status').notNull(),
+    /** Whether the reply searches the knowledge base (asked with the message; kept for regenerate). */
+    useKnowledge: boolean('use_knowledge').notNull().default(true),
+    /** Knowledge citation (chunk) ids the reply drew on, best first. */
+    citations: jsonb('citations').$type<string[]>().notNull().default([]),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    model: text('model'),
+    /** Error code of a FAILED generation (PROVIDER_UNAVAILABLE). */
+    errorCode: text('error_code'),
+    createdAt: timestampColumn('created_at').notNull().$defaultFn(now),
+    updatedAt: timestampColumn('updated_at').notNull().$defaultFn(now),
+  },
+  (t) => [
+    uniqueIndex('messages_conversation_position_key').on(t.conversationId, t.position),
+    index('messages_streaming_idx').on(t.conversationId).where(sql`${t.status} = 'STREAMING'`),
+    index('messages_content_search_idx').using('gin', sql`to_tsvector('english', ${t.content})`),
+  ],
+);
+
+/**
+ * Tokens spent, one row per generation. Holds no text and outlives deleted conversations, so
+ * deleting a conversation does not give its tokens back.
+ */
+export const tokenUsage = conversationSchema.table(
+  'token_usage',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id').notNull(),
+    messageId: uuid('message_id').notNull(),
+    promptTokens: integer('prompt_tokens').notNull(),
+    completionTokens: integer('completion_tokens').notNull(),
+    model: text('model').notNull(),
+    createdAt: timestampColumn('created_at').notNull().$defaultFn(now),
+  },
+  (t) => [index('token_usage_user_created_idx').on(t.userId, t.createdAt)],
+);
+
+export type ConversationRow = typeof conversations.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+export type MessageStatus = MessageRow['status'];

@@ -1,0 +1,57 @@
+import type { ChatPassage } from '@voiceassist/ai';
+import type { Logger } from '@voiceassist/logging';
+import { loggableError } from './scrub.js';
+
+/** Contract fields only (API.md), so the call works with any knowledge subgraph that keeps it. */
+const SEARCH = `query ConversationKnowledgeSearch($query: String!, $limit: Int) {
+  search(query: $query, limit: $limit) { score citation { id snippet document { title } } }
+}`;
+
+/** Longer questions are cut: retrieval needs the gist, not a whole pasted note. */
+const MAX_QUERY_CHARS = 1_000;
+
+interface SearchResponse {
+  data?: { search?: Array<{ score: number; citation: { id: string; snippet: string; document?: { title?: string } | null } | null }> | null } | null;
+  errors?: Array<{ extensions?: { code?: unknown } }>;
+}
+
+export interface KnowledgeSearch {
+  /** Passages for a question, best first, searched as the caller; none when knowledge is absent, down or refuses. */
+  search(question: string, caller: { authorization: string | undefined; requestId: string }, signal?: AbortSignal): Promise<ChatPassage[]>;
+}
+
+export function createKnowledgeSearch(options: { url: string | undefined; timeoutMs: number; limit: number; logger: Logger }): KnowledgeSearch {
+  const { url, logger } = options;
+  return {
+    async search(question, caller, signal) {
+      if (!url || !caller.authorization) return [];
+      const started = performance.now();
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: caller.authorization, 'x-request-id': caller.requestId },
+          body: JSON.stringify({ query: SEARCH, variables: { query: question.slice(0, MAX_QUERY_CHARS), limit: options.limit } }),
+          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs),
+        });
+        const body = (await response.json()) as SearchResponse;
+        const hits = body.data?.search ?? [];
+        if (!body.data?.search && body.errors?.length) {
+          // Codes only: the question itself never reaches the logs.
+          logger.warn({ status: response.status, codes: body.errors.map((e) => e.extensions?.code ?? null) }, 'knowledge search refused; replying without passages');
+        }
+        const passages = hits.flatMap((hit) =>
+          hit?.citation?.id && typeof hit.citation.snippet === 'string'
+            ? [{ id: hit.citation.id, text: hit.citation.snippet, title: hit.citation.document?.title ?? undefined }]
+            : [],
+        );
+        logger.debug({ passages: passages.length, durationMs: Math.round(performance.now() - started) }, 'knowledge search');
+        return passages;
+      } catch (error) {
+        // Stopped with its reply (cancelled): nothing went wrong with knowledge.
+        if (signal?.aborted) return [];
+        logger.warn({ error: loggableError(error) }, 'knowledge unavailable; replying without passages');
+        return [];
+      }
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { badUserInput } from '@voiceassist/errors';
+import type { ConversationContext } from '../context.js';
+import type { ConversationRow } from '../db/schema.js';
+import { connectionOf, pageRequest } from '../pagination.js';
+import { isUuid } from '../validation.js';
+
+const MESSAGE_CURSOR = 'message';
+
+export const Conversation = {
+  /** Batched per request; someone else's conversation resolves to null. */
+  __resolveReference: async ({ id }: { id: string }, ctx: ConversationContext) => {
+    if (!ctx.viewer || !isUuid(id)) return null;
+    const row = await ctx.loaders.conversation.load(id);
+    return row && row.ownerId === ctx.viewer.userId ? row : null;
+  },
+
+  owner: (row: ConversationRow) => ({ __typename: 'User', id: row.ownerId }),
+
+  /** Pages of many conversations load in one query (DataLoader), not one per conversation. */
+  messages: async (row: ConversationRow, args: { first?: number | null; after?: string | null }, ctx: ConversationContext) => {
+    const page = pageRequest(MESSAGE_CURSOR, args, 50, 100);
+    let afterPosition: number | undefined;
+    if (page.after) {
+      const [conversationId, position] = page.after;
+      // A cursor of another conversation's messages is refused like any other foreign cursor.
+      if (conversationId !== row.id || !Number.isInteger(position)) throw badUserInput('after is not a valid cursor', 'after');
+      afterPosition = position as number;
+    }
+    const rows = await ctx.loaders.messagePage.load({ conversationId: row.id, limit: page.limit + 1, afterPosition });
+    for (const message of rows) ctx.loaders.message.prime(message.id, { ...message, ownerId: row.ownerId, archived: row.archived });
+    return connectionOf(rows, page.limit, (m) => [m.conversationId, m.position], MESSAGE_CURSOR);
+  },
+};

@@ -1,0 +1,29 @@
+import type { ConversationContext } from '../context.js';
+import type { MessageRow } from '../db/schema.js';
+import { isUuid } from '../validation.js';
+
+export const PROVIDER_UNAVAILABLE_MESSAGE = 'The language model could not answer; try again later';
+
+/** Why a FAILED reply failed, as clients see it. */
+export const generationError = (row: Pick<MessageRow, 'status' | 'errorCode'>) =>
+  row.status === 'FAILED' ? { code: row.errorCode ?? 'PROVIDER_UNAVAILABLE', message: PROVIDER_UNAVAILABLE_MESSAGE } : null;
+
+export const Message = {
+  /** Batched per request; someone else's message resolves to null. */
+  __resolveReference: async ({ id }: { id: string }, ctx: ConversationContext) => {
+    if (!ctx.viewer || !isUuid(id)) return null;
+    const row = await ctx.loaders.message.load(id);
+    return row && row.ownerId === ctx.viewer.userId ? row : null;
+  },
+
+  conversation: (row: MessageRow, _: unknown, ctx: ConversationContext) => ctx.loaders.conversation.load(row.conversationId),
+
+  citations: (row: MessageRow) => row.citations.map((id) => ({ __typename: 'Citation', id })),
+
+  usage: (row: MessageRow) =>
+    row.promptTokens === null || row.completionTokens === null
+      ? null
+      : { promptTokens: row.promptTokens, completionTokens: row.completionTokens, model: row.model ?? 'unknown' },
+
+  error: generationError,
+};

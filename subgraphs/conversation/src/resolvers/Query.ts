@@ -1,0 +1,42 @@
+import { badUserInput } from '@voiceassist/errors';
+import { viewerOf, type ConversationContext } from '../context.js';
+import type { ConversationRow } from '../db/schema.js';
+import { connectionOf, cursorString, pageRequest } from '../pagination.js';
+import { checkSearch, isUuid } from '../validation.js';
+import { ownedConversation } from './access.js';
+
+export interface ConversationListArgs {
+  first?: number | null;
+  after?: string | null;
+  search?: string | null;
+  archived?: boolean | null;
+}
+
+const CONVERSATION_CURSOR = 'conversation';
+const positionOf = (row: ConversationRow) => [row.updatedAt.toISOString(), row.id];
+
+/** The owner's conversations, one page; rows are primed into the request's loader for entity lookups. */
+export async function listConversations(ctx: ConversationContext, ownerId: string, args: ConversationListArgs) {
+  const page = pageRequest(CONVERSATION_CURSOR, args, 20, 100);
+  let after: { updatedAt: Date; id: string } | undefined;
+  if (page.after) {
+    const updatedAt = new Date(cursorString(page.after[0]));
+    if (Number.isNaN(updatedAt.getTime())) throw badUserInput('after is not a valid cursor', 'after');
+    after = { updatedAt, id: cursorString(page.after[1], isUuid) };
+  }
+  const rows = await ctx.services.store.list({
+    ownerId,
+    limit: page.limit + 1,
+    after,
+    search: checkSearch(args.search),
+    archived: args.archived ?? undefined,
+  });
+  for (const row of rows) ctx.loaders.conversation.prime(row.id, row);
+  return connectionOf(rows, page.limit, positionOf, CONVERSATION_CURSOR);
+}
+
+export const Query = {
+  conversation: (_: unknown, { id }: { id: string }, ctx: ConversationContext) => ownedConversation(ctx, id),
+
+  conversations: (_: unknown, args: ConversationListArgs, ctx: ConversationContext) => listConversations(ctx, viewerOf(ctx).userId, args),
+};

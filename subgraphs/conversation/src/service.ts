@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'graphql';
+import { createChatProvider, type ChatProvider } from '@voiceassist/ai';
+import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
+import type { DatabaseHandle } from '@voiceassist/database';
+import type { Logger } from '@voiceassist/logging';
+import { createFlagsClient, type FlagsClient } from '@voiceassist/flags-client';
+import { createPubSub, type PubSub } from '@voiceassist/pubsub';
+import { createRedis, type Redis } from '@voiceassist/redis';
+import {
+  createSubgraphServer,
+  type ServiceInfra,
+  type SubgraphModule,
+  type SubgraphServer,
+  type SubgraphServiceDefinition,
+} from '@voiceassist/subgraph-server';
+import { createChat } from './chat.js';
+import { conversationContext, type ConversationContext } from './context.js';
+import { createConversationStore } from './conversations.js';
+import { openConversationDatabase } from './db/open.js';
+import { conversationEnvSchema, DEFAULT_FLAGS_URL, DEFAULT_KNOWLEDGE_URL, type ConversationEnv } from './env.js';
+import { createGenerations, type Generations } from './generation.js';
+import { createKnowledgeSearch } from './knowledge.js';
+import { permissions } from './permissions.js';
+import { ragAlwaysOn, ragFlag, type RagSwitch } from './rag-switch.js';
+import { resolvers } from './resolvers/index.js';
+import { createTokenLog, type TokenLog } from './token-log.js';
+import { budgetsFromEnv, createUsage } from './usage.js';
+
+export { conversationEnvSchema, type ConversationEnv } from './env.js';
+export type { ConversationContext } from './context.js';
+export { RAG_FLAG_KEY, ragAlwaysOn, ragFlag, type RagSwitch } from './rag-switch.js';
+export { MAX_MESSAGE_CHARS } from './validation.js';
+
+export const conversationSubgraph: SubgraphModule<ConversationContext> = {
+  name: 'conversation',
+  typeDefs: parse(readFileSync(fileURLToPath(new URL('./schema.graphql', import.meta.url)), 'utf8')),
+  resolvers,
+  permissions,
+};
+
+export interface ConversationService {
+  server: SubgraphServer;
+  database: DatabaseHandle;
+  generations: Generations;
+  tokenLog: TokenLog;
+  provider: ChatProvider;
+  /** The knowledge subgraph searched for passages, if any. */
+  knowledgeUrl: string | undefined;
+  /** Calls `listener` with every SQL statement this service sends, until the returned function is called (tests count queries). */
+  observeQueries(listener: (query: string) => void): () => void;
+  /** Ends replies in progress (FAILED), stops the server and releases the database and Redis. */
+  close(): Promise<void>;
+}
+
+export interface ConversationServiceOptions {
+  env: ConversationEnv;
+  logger: Logger;
+  infra: ServiceInfra;
+  /** URLs of subgraphs started before this one (the test kit, `pnpm start`); knowledge's wins over KNOWLEDGE_URL. */
+  peers?: Record<string, string> | undefined;
+  /** Whether retrieval is on for a caller; by default the `conversation.rag` flag (on while unknown). */
+  ragSwitch?: RagSwitch;
+}
+
+/** Opens the database (migrating it), connects the token log and builds the server; call listen() on it. */
+export async function createConversationService({ env, logger, infra, peers, ragSwitch }: ConversationServiceOptions): Promise<ConversationService> {
+  const queryListeners = new Set<(query: string) => void>();
+  const database = await openConversationDatabase({
+    url: infra.databaseUrl,
+    dataDir: infra.dataDir,
+    onQuery: (query) => {
+      for (const listener of queryListeners) listener(query);
+    },
+  });
+  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
+  const pubsub: PubSub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'conversation' });
+  let redis: Redis | undefined;
+  let flags: FlagsClient | undefined;
+  const release = async () => {
+    await Promise.allSettled([revocations.close(), pubsub.close(), redis?.quit(), flags?.close()]);
+    await database.close();
+  };
+  try {
+    if (infra.redisUrl) {
+      redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'conversation' });
+    }
+    const { db } = database;
+    // Started by the test kit or `pnpm start`, the peers are authoritative: no knowledge among them means none.
+    const knowledgeUrl = peers ? peers.knowledge : (env.KNOWLEDGE_URL ?? DEFAULT_KNOWLEDGE_URL);
+    const flagsUrl = peers ? peers.flags : (env.FLAGS_URL ?? DEFAULT_FLAGS_URL);
+    if (flagsUrl && !ragSwitch) flags = createFlagsClient({ url: flagsUrl, serviceToken: env.FLAGS_SERVICE_TOKEN, logger });
+    const provider = createChatProvider(env);
+    const store = createConversationStore(db);
+    const usage = createUsage(db, budgetsFromEnv(env));
+    const tokenLog = createTokenLog({ redis, pubsub, namespace: infra.namespace, ttlSeconds: env.TOKEN_LOG_TTL_SECONDS });
+    const generations = createGenerations({
+      db,
+      store,
+      usage,
+      tokenLog,
+      pubsub,
+      provider,
+      knowledge: createKnowledgeSearch({ url: knowledgeUrl, timeoutMs: env.KNOWLEDGE_TIMEOUT_MS, limit: env.KNOWLEDGE_PASSAGES, logger }),
+      ragSwitch: ragSwitch ?? (flags ? ragFlag(flags) : ragAlwaysOn),
+      logger,
+      idleTimeoutMs: env.CHAT_IDLE_TIMEOUT_MS,
+    });
+    const chat = createChat({ db, store, usage, generations, tokenLog, historyMessages: env.CHAT_HISTORY_MESSAGES });
+    const redisClient = redis;
+    const server = createSubgraphServer<ConversationContext>({
+      module: conversationSubgraph,
+      logger,
+      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
+      context: conversationContext({ store, chat, usage, generations, tokenLog }),
+      readiness: {
+        database: () => database.ping(),
+        ...(redisClient ? { redis: () => redisClient.ping() } : {}),
+      },
+      includeStacktrace: env.NODE_ENV === 'development',
+      onClose: release,
+    });
+    logger.info({ model: provider.model, knowledge: knowledgeUrl ?? null, flags: flagsUrl ?? null, tokenLog: redis ? 'redis' : 'in-process' }, 'conversation service configured');
+    let closing: Promise<void> | undefined;
+    return {
+      server,
+      database,
+      generations,
+      tokenLog,
+      provider,
+      knowledgeUrl,
+      observeQueries(listener) {
+        queryListeners.add(listener);
+        return () => queryListeners.delete(listener);
+      },
+      close() {
+        closing ??= (async () => {
+          await generations.shutdown();
+          await server.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/** How `pnpm start`, the test kit and the deployment checks start the conversation subgraph. */
+export const conversationService: SubgraphServiceDefinition<ConversationEnv, ConversationService> = {
+  name: 'conversation',
+  module: conversationSubgraph as SubgraphModule<never>,
+  envSchema: conversationEnvSchema,
+  portVariable: 'CONVERSATION_PORT',
+  port: (env) => env.CONVERSATION_PORT,
+  create: ({ env, logger, infra, peers }) => createConversationService({ env, logger, infra, peers }),
+};

@@ -1,0 +1,283 @@
+import type { PubSub } from '@voiceassist/pubsub';
+import type { Redis } from '@voiceassist/redis';
+
+/** One entry of a reply's token log: a text delta, or the end (`done`, empty delta). */
+export interface TokenLogEntry {
+  index: number;
+  delta: string;
+  done: boolean;
+}
+
+/** Where entries are kept: a Redis stream per message, or memory shared in this process. */
+interface TokenStore {
+  append(messageId: string, entry: TokenLogEntry, ttlSeconds: number): Promise<void>;
+  /** Entries with index greater than `afterIndex`, in order. */
+  range(messageId: string, afterIndex: number): Promise<TokenLogEntry[]>;
+  exists(messageId: string): Promise<boolean>;
+  expire(messageId: string, ttlSeconds: number): Promise<void>;
+  delete(messageIds: readonly string[]): Promise<void>;
+}
+
+/** Published after each append, so followers need not poll; `gone` when the log was deleted. */
+type Notice = TokenLogEntry | { gone: true };
+
+/** How long a log lives if its writer dies before finishing it. */
+const UNFINISHED_TTL_SECONDS = 24 * 60 * 60;
+
+const memoryStores = new Map<string, Map<string, { entries: TokenLogEntry[]; timer?: NodeJS.Timeout }>>();
+
+function memoryStore(namespace: string): TokenStore {
+  let logs = memoryStores.get(namespace);
+  if (!logs) memoryStores.set(namespace, (logs = new Map()));
+  const store = logs;
+  const clear = (messageId: string) => {
+    const log = store.get(messageId);
+    if (log?.timer) clearTimeout(log.timer);
+    store.delete(messageId);
+  };
+  return {
+    async append(messageId, entry) {
+      let log = store.get(messageId);
+      if (!log) store.set(messageId, (log = { entries: [] }));
+      log.entries.push(entry);
+    },
+    async range(messageId, afterIndex) {
+      return (store.get(messageId)?.entries ?? []).filter((e) => e.index > afterIndex);
+    },
+    async exists(messageId) {
+      return store.has(messageId);
+    },
+    async expire(messageId, ttlSeconds) {
+      const log = store.get(messageId);
+      if (!log) return;
+      if (log.timer) clearTimeout(log.timer);
+      log.timer = setTimeout(() => store.delete(messageId), ttlSeconds * 1000);
+      log.timer.unref();
+    },
+    async delete(messageIds) {
+      for (const id of messageIds) clear(id);
+    },
+  };
+}
+
+/** Stream entry ids are `<index + 1>-0`, so a replay after index n starts at id `<n + 2>-0`. */
+function redisStore(redis: Redis): TokenStore {
+  const key = (messageId: string) => `conversation:tokens:${messageId}`;
+  return {
+    async append(messageId, entry) {
+      const pipeline = redis.pipeline();
+      const fields = entry.done ? ['done', '1'] : ['d', entry.delta];
+      pipeline.xadd(key(messageId), `${entry.index + 1}-0`, ...fields);
+      if (entry.index === 0) pipeline.expire(key(messageId), UNFINISHED_TTL_SECONDS);
+      const results = await pipeline.exec();
+      const failed = results?.find(([error]) => error);
+      if (failed) throw failed[0];
+    },
+    async range(messageId, afterIndex) {
+      const raw = await redis.xrange(key(messageId), `${Math.max(afterIndex + 2, 1)}-0`, '+');
+      return raw.map(([id, fields]) => {
+        const values = new Map<string, string>();
+        for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i]!, fields[i + 1]!);
+        return { index: Number.parseInt(id, 10) - 1, delta: values.get('d') ?? '', done: values.has('done') };
+      });
+    },
+    async exists(messageId) {
+      return (await redis.exists(key(messageId))) === 1;
+    },
+    async expire(messageId, ttlSeconds) {
+      await redis.expire(key(messageId), ttlSeconds);
+    },
+    async delete(messageIds) {
+      if (messageIds.length) await redis.del(...messageIds.map(key));
+    },
+  };
+}
+
+export interface TokenLogWriter {
+  /**
+   * Appends and publishes one delta without waiting for either: they are sent in order, so a
+   * token costs the generation no round trip. A failure surfaces at the next call.
+   */
+  append(delta: string): void;
+  /** Waits until everything appended is stored and published; throws the first failure. */
+  flush(): Promise<void>;
+  /** Appends the end (after what was appended) and lets the log expire after the configured time. */
+  finish(): Promise<void>;
+  /** Deltas appended so far. */
+  readonly count: number;
+}
+
+export interface FollowOptions {
+  /**
+   * Asked when nothing has arrived for a while: false once the reply is no longer being
+   * generated (its writer died, or the message was deleted), which ends the follow.
+   */
+  stillStreaming?: () => Promise<boolean>;
+  /** A quiet period after which the log is re-read, in case a notice was lost. */
+  pollMs?: number;
+  /** Quiet periods between `stillStreaming` checks. */
+  checkEveryPolls?: number;
+}
+
+export interface TokenLog {
+  writer(messageId: string): TokenLogWriter;
+  /** Replays the entries after `afterIndex`, then follows live; ends after the `done` entry. */
+  follow(messageId: string, afterIndex: number, options?: FollowOptions): AsyncGenerator<TokenLogEntry>;
+  range(messageId: string, afterIndex: number): Promise<TokenLogEntry[]>;
+  exists(messageId: string): Promise<boolean>;
+  /** Ends a log whose writer is gone: appends `done` after what is there (unless already done). */
+  seal(messageId: string): Promise<void>;
+  /** Removes logs (deleted messages); followers end. */
+  delete(messageIds: readonly string[]): Promise<void>;
+}
+
+const TIMEOUT = Symbol('timeout');
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(() => resolve(TIMEOUT), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
+}
+
+/**
+ * The token log of each assistant reply: appended by the generation, read by any number of
+ * subscribers on any replica, who may join late or come back with the last index they saw.
+ * A Redis stream (XADD/XRANGE) plus a pub/sub notice per entry when Redis is configured;
+ * memory shared in this process otherwise.
+ */
+export function createTokenLog(options: { redis?: Redis | undefined; pubsub: PubSub; namespace?: string | undefined; ttlSeconds: number }): TokenLog {
+  const store = options.redis ? redisStore(options.redis) : memoryStore(options.namespace ?? 'default');
+  const topic = (messageId: string) => `conversation.tokens.${messageId}`;
+  const publish = (messageId: string, notice: Notice) => options.pubsub.publish(topic(messageId), notice);
+
+  const log: TokenLog = {
+    writer(messageId) {
+      let next = 0;
+      let finished = false;
+      let pending: Promise<unknown> = Promise.resolve();
+      let failure: { error: unknown } | undefined;
+      const write = (entry: TokenLogEntry, ttl: number) => {
+        // Both go out now, in order on their connections; a follower that hears of an entry
+        // before it can read it keeps the notice (see follow).
+        const sent = Promise.all([store.append(messageId, entry, ttl), publish(messageId, entry)]).catch((error: unknown) => {
+          failure ??= { error };
+        });
+        pending = Promise.all([pending, sent]);
+      };
+      const flush = async () => {
+        await pending;
+        if (failure) throw failure.error;
+      };
+      return {
+        get count() {
+          return next;
+        },
+        append(delta) {
+          if (failure) throw failure.error;
+          if (finished) throw new Error('token log already finished');
+          write({ index: next, delta, done: false }, UNFINISHED_TTL_SECONDS);
+          next += 1;
+        },
+        flush,
+        async finish() {
+          if (finished) return;
+          finished = true;
+          await flush();
+          write({ index: next, delta: '', done: true }, options.ttlSeconds);
+          await flush();
+          await store.expire(messageId, options.ttlSeconds);
+        },
+      };
+    },
+
+    async *follow(messageId, afterIndex, followOptions = {}) {
+      const pollMs = followOptions.pollMs ?? 1_000;
+      const checkEvery = followOptions.checkEveryPolls ?? 3;
+      // Subscribe before reading, so nothing appended in between is missed.
+      const live = options.pubsub.subscribe<Notice>(topic(messageId));
+      let last = afterIndex;
+      let pending: Promise<IteratorResult<Notice>> | undefined;
+      let quiet = 0;
+      /** Notices of entries past the next one: kept until the entries between arrive. */
+      const ahead = new Map<number, TokenLogEntry>();
+      /** The entries that follow `last`, in order, from the store and the notices kept. */
+      const readOn = async (): Promise<TokenLogEntry[]> => {
+        const out: TokenLogEntry[] = [];
+        let at = last;
+        for (const entry of await store.range(messageId, last)) {
+          if (entry.index !== at + 1) break;
+          out.push(entry);
+          at = entry.index;
+        }
+        for (let kept = ahead.get(at + 1); kept; kept = ahead.get(at + 1)) {
+          out.push(kept);
+          at = kept.index;
+        }
+        for (const index of ahead.keys()) if (index <= at) ahead.delete(index);
+        return out;
+      };
+      try {
+        for (;;) {
+          for (const entry of await readOn()) {
+            last = entry.index;
+            quiet = 0;
+            yield entry;
+            if (entry.done) return;
+          }
+          // Live notices until one is out of order (or nothing comes for a while): then re-read.
+          for (;;) {
+            pending ??= live.next();
+            const result = await within(pending, pollMs);
+            if (result === TIMEOUT) {
+              quiet += 1;
+              if (followOptions.stillStreaming && quiet % checkEvery === 0 && !(await followOptions.stillStreaming())) {
+                // One last read: the writer may have finished just now.
+                for (const entry of await readOn()) {
+                  last = entry.index;
+                  yield entry;
+                  if (entry.done) return;
+                }
+                return;
+              }
+              break;
+            }
+            pending = undefined;
+            if (result.done) return;
+            const notice = result.value;
+            if ('gone' in notice) return;
+            if (notice.index <= last) continue;
+            if (notice.index !== last + 1) {
+              ahead.set(notice.index, notice);
+              break;
+            }
+            last = notice.index;
+            quiet = 0;
+            yield notice;
+            if (notice.done) return;
+          }
+        }
+      } finally {
+        await live.return?.();
+      }
+    },
+
+    range: (messageId, afterIndex) => store.range(messageId, afterIndex),
+    exists: (messageId) => store.exists(messageId),
+
+    async seal(messageId) {
+      const entries = await store.range(messageId, -1);
+      if (entries.at(-1)?.done) return;
+      const entry = { index: entries.length, delta: '', done: true };
+      await store.append(messageId, entry, options.ttlSeconds);
+      await store.expire(messageId, options.ttlSeconds);
+      await publish(messageId, entry);
+    },
+
+    async delete(messageIds) {
+      await store.delete(messageIds);
+      await Promise.all(messageIds.map((id) => publish(id, { gone: true })));
+    },
+  };
+  return log;
+}
