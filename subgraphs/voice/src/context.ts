@@ -1,0 +1,44 @@
+import type DataLoader from 'dataloader';
+import type { Viewer } from '@voiceassist/auth';
+import { unauthenticated } from '@voiceassist/errors';
+import type { RequestContext } from '@voiceassist/subgraph-server';
+import type { Dictation } from './dictation.js';
+import type { MessageOwnerLookup } from './message-owners.js';
+import type { Preferences, StoredPreferences } from './preferences.js';
+import type { VoiceSpeech } from './speech.js';
+
+export interface VoiceServices {
+  speech: VoiceSpeech;
+  preferences: Preferences;
+  dictation: Dictation;
+  messageOwners: MessageOwnerLookup;
+}
+
+export interface VoiceContext extends RequestContext {
+  voice: VoiceServices;
+  /** Owner of each message this request reads aloud, batched into one call to conversation. */
+  messageOwners: DataLoader<string, string | null>;
+  /** The caller's preferences, read once per request. */
+  preferences(): Promise<StoredPreferences>;
+}
+
+export function voiceContext(voice: VoiceServices) {
+  return (base: RequestContext): VoiceContext => {
+    let preferences: Promise<StoredPreferences> | undefined;
+    return {
+      ...base,
+      voice,
+      messageOwners: voice.messageOwners.loader(base.authorization, base.requestId, base.logger),
+      preferences() {
+        preferences ??= voice.preferences.get(viewerOf(base).userId);
+        return preferences;
+      },
+    };
+  };
+}
+
+/** Shield guards these fields already; this keeps the resolvers honest if a rule is ever loosened. */
+export function viewerOf(ctx: { viewer: Viewer | null }): Viewer {
+  if (!ctx.viewer) throw unauthenticated();
+  return ctx.viewer;
+}

@@ -1,0 +1,30 @@
+import { allow, hasRole, isAuthenticated, type IRuleTypeMap } from '@voiceassist/auth';
+
+// Federation's own fields are added by createPermissions; everything not listed here is denied.
+// Speech engines cost CPU or money: USER and up. Reading one's own settings is for anyone signed in.
+export const permissions: IRuleTypeMap = {
+  Query: {
+    voices: isAuthenticated,
+    voicePreferences: isAuthenticated,
+    dictationSession: hasRole('USER'),
+    clinicalNote: hasRole('USER'),
+  },
+  Mutation: {
+    transcribe: hasRole('USER'),
+    synthesize: hasRole('USER'),
+    updateVoicePreferences: isAuthenticated,
+    startDictation: hasRole('USER'),
+    appendDictation: hasRole('USER'),
+    finishDictation: hasRole('USER'),
+  },
+  // Inside `_entities` too: the resolver checks the caller owns the message (NOT_FOUND otherwise).
+  Message: { '*': isAuthenticated },
+  // Reachable only through the fields above, which carry the checks.
+  SpeechAudio: allow,
+  Transcription: allow,
+  Voice: allow,
+  VoicePreferences: allow,
+  DictationSession: allow,
+  ClinicalNote: allow,
+  NoteSection: allow,
+};

@@ -1,0 +1,10 @@
+import type { GraphQLResolverMap } from '@voiceassist/subgraph-server';
+import type { VoiceContext } from '../context.js';
+import { ClinicalNote } from './ClinicalNote.js';
+import { DictationSession } from './DictationSession.js';
+import { Message } from './Message.js';
+import { Mutation } from './Mutation.js';
+import { Query } from './Query.js';
+import { VoicePreferences } from './VoicePreferences.js';
+
+export const resolvers = { Query, Mutation, Message, DictationSession, ClinicalNote, VoicePreferences } as unknown as GraphQLResolverMap<VoiceContext>;

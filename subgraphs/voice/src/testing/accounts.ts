@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import type { GraphQLResponse, RequestOptions } from '@voiceassist/testkit';
+
+type Request = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions) => Promise<GraphQLResponse<T>>;
+
+export interface Account {
+  userId: string;
+  token: string;
+}
+
+let counter = 0;
+
+/** Registers a user through the router (the first of a supergraph is SUPERADMIN, later ones USER). */
+export async function signUp(request: Request, label: string): Promise<Account> {
+  counter += 1;
+  const response = await request<{ register: { accessToken: string; user: { id: string } } }>(
+    'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }',
+    { input: { email: `${label}-${randomUUID().slice(0, 8)}@example.com`, password: 'violet kettle harbour', displayName: label } },
+    // Each from its own address, so identity's per-IP throttle never bites.
+    { headers: { 'x-forwarded-for': `10.44.${Math.floor(counter / 250)}.${(counter % 250) + 1}` } },
+  );
+  const register = response.body.data?.register;
+  if (!register) throw new Error(`register failed: ${JSON.stringify(response.body.errors)}`);
+  return { userId: register.user.id, token: register.accessToken };
+}
+
+export function dataOf<T>(response: GraphQLResponse<T>): T {
+  if (response.body.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(response.body.errors)}`);
+  return response.body.data as T;
+}
+
+export function errorOf(response: GraphQLResponse<unknown>): { message: string; code: unknown; field: unknown; extensions: Record<string, unknown> } {
+  const error = response.body.errors?.[0];
+  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.body).slice(0, 300)}`);
+  const extensions = error.extensions ?? {};
+  return { message: error.message, code: extensions.code, field: extensions.field, extensions };
+}
