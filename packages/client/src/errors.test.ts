@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { GraphQLRequestError, fieldErrors, retryAfterSeconds } from './errors.js';
+
+describe('errors', () => {
+  const error = new GraphQLRequestError(
+    [
+      { message: 'Password does not meet the policy', extensions: { code: 'BAD_USER_INPUT', field: 'input.password', reasons: ['TOO_SHORT', 'COMMON_PASSWORD'] } },
+      { message: 'An account with this email already exists', extensions: { code: 'CONFLICT', field: 'input.email' } },
+      { message: 'Something else', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+    ],
+    200,
+  );
+
+  it('names each input at fault without the input. prefix, with its reasons', () => {
+    expect(fieldErrors(error)).toEqual({
+      password: { field: 'password', message: 'Password does not meet the policy', code: 'BAD_USER_INPUT', reasons: ['TOO_SHORT', 'COMMON_PASSWORD'] },
+      email: { field: 'email', message: 'An account with this email already exists', code: 'CONFLICT', reasons: [] },
+    });
+    expect(fieldErrors(new Error('plain'))).toEqual({});
+  });
+
+  it('exposes the first code, any code, and the wait of a rate limit', () => {
+    expect(error.code).toBe('BAD_USER_INPUT');
+    expect(error.hasCode('CONFLICT')).toBe(true);
+    expect(error.hasCode('FORBIDDEN')).toBe(false);
+    expect(retryAfterSeconds(error)).toBeUndefined();
+    expect(retryAfterSeconds(new GraphQLRequestError([{ message: 'Slow down', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 12 } }], 429))).toBe(12);
+  });
+});

@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+
+/** Debian's chromium (`apt-get install -y chromium`); the browser tests are skipped without it. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM_PATH);
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const consoleRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const screenshotDir = fileURLToPath(new URL('../../../../test-output/console/', import.meta.url));
+
+/** Builds the console with its own Vite config into a fresh folder (what `pnpm start` serves from dist/). */
+export async function buildConsole(): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'voiceassist-console-'));
+  // The production build, as `vite build` makes it: Vite takes the mode of React and of the JSX
+  // transform from NODE_ENV, which vitest sets to "test". (Test code may touch process.env.)
+  /* eslint-disable no-restricted-properties */
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(consoleRoot, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  /* eslint-enable no-restricted-properties */
+  return outDir;
+}
+
+/** Headless Chromium; Playwright gives every launch a fresh temporary profile (user data dir). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** Every form control of the page without an accessible name (a label, aria-label or aria-labelledby; a button's text). */
+export function unlabelledControls(page: Page): Promise<string[]> {
+  // A string, evaluated in the page: this file is type-checked for Node, without DOM types.
+  return page.evaluate<string[]>(`[...document.querySelectorAll('input, select, textarea, button')]
+    .filter((control) => control.type !== 'hidden')
+    .filter((control) => !((control.labels?.length ?? 0) > 0 || control.getAttribute('aria-label') || control.getAttribute('aria-labelledby') || (control.tagName === 'BUTTON' && control.textContent.trim())))
+    .map((control) => control.outerHTML.slice(0, 120))`);
+}
