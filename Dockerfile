@@ -14,15 +14,22 @@ FROM base AS deps
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 COPY router/package.json router/
 COPY subgraphs/identity/package.json subgraphs/identity/
+COPY subgraphs/knowledge/package.json subgraphs/knowledge/
+COPY subgraphs/flags/package.json subgraphs/flags/
+COPY subgraphs/conversation/package.json subgraphs/conversation/
+COPY subgraphs/voice/package.json subgraphs/voice/
 COPY packages/ai/package.json packages/ai/
 COPY packages/auth/package.json packages/auth/
 COPY packages/benchmarks/package.json packages/benchmarks/
+COPY packages/client/package.json packages/client/
 COPY packages/composition/package.json packages/composition/
+COPY packages/console/package.json packages/console/
 COPY packages/database/package.json packages/database/
 COPY packages/deployment/package.json packages/deployment/
 COPY packages/dev-supergraph/package.json packages/dev-supergraph/
 COPY packages/env/package.json packages/env/
 COPY packages/errors/package.json packages/errors/
+COPY packages/flags-client/package.json packages/flags-client/
 COPY packages/graphql-http/package.json packages/graphql-http/
 COPY packages/logging/package.json packages/logging/
 COPY packages/metrics/package.json packages/metrics/
@@ -36,13 +43,16 @@ COPY packages/testkit/package.json packages/testkit/
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --store-dir /pnpm/store
 
-# runtime: speech tools for the voice subgraph, the installed tree, then the source.
+# runtime: speech tools for the voice subgraph (espeak-ng speaks, pocketsphinx listens, sox converts,
+# libsox-fmt-mp3 for MP3, ffmpeg for WebM and Ogg Opus), the installed tree, then the source.
 FROM base AS runtime
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends espeak-ng pocketsphinx pocketsphinx-en-us sox \
+    && apt-get install -y --no-install-recommends espeak-ng pocketsphinx pocketsphinx-en-us sox libsox-fmt-mp3 ffmpeg \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=deps /app ./
 COPY . .
+# The web console, served by the router under /console.
+RUN pnpm --filter @voiceassist/console build
 # The only path the services write to (embedded PGlite when DATABASE_URL is unset); the code stays
 # root-owned. DATA_DIR is absolute because `pnpm --filter` runs each service in its package folder.
 RUN mkdir -p .data && chown node:node .data

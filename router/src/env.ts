@@ -18,9 +18,10 @@ export const routerEnvSchema = z.object({
     .string()
     .default('http://localhost:4000,http://127.0.0.1:4000,https://sandbox.embed.apollographql.com,https://studio.apollographql.com')
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
-  ROUTER_BODY_LIMIT_BYTES: envVar.positiveInt(1_000_000),
-  /** Timeout for one subgraph fetch. */
-  SUBGRAPH_TIMEOUT_MS: envVar.positiveInt(30_000),
+  /** Fits a 25 MB audio file or a 20 MB document as base64 (uploads travel in GraphQL variables). */
+  ROUTER_BODY_LIMIT_BYTES: envVar.positiveInt(36_000_000),
+  /** Timeout for one subgraph fetch; long enough for embedded transcription of long dictations. */
+  SUBGRAPH_TIMEOUT_MS: envVar.positiveInt(300_000),
   /** Open subscriptions per user (per IP when anonymous) on one router. */
   SUBSCRIPTIONS_MAX_PER_USER: envVar.positiveInt(100),
   /** Open subscriptions on one router. */

@@ -9,6 +9,8 @@ import { createRouter, type Router } from './router.js';
 import { readSupergraph } from './supergraph.js';
 
 export const defaultTrustedOperationsPath = fileURLToPath(new URL('../../schema/trusted-operations.json', import.meta.url));
+/** Where `pnpm --filter @voiceassist/console build` writes the console (served under /console). */
+export const defaultConsoleDir = fileURLToPath(new URL('../../packages/console/dist', import.meta.url));
 
 /** The router as configured by its environment: used by `index.ts` and by `pnpm start`. */
 export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
@@ -27,6 +29,7 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
     landingPage: env.ROUTER_SANDBOX ?? !production,
     bodyLimitBytes: env.ROUTER_BODY_LIMIT_BYTES,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    consoleDir: defaultConsoleDir,
     subscriptionLimits: {
       maxPerUser: env.SUBSCRIPTIONS_MAX_PER_USER,
       maxTotal: env.SUBSCRIPTIONS_MAX_TOTAL,

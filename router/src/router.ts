@@ -11,6 +11,7 @@ import { handleGraphQLRequest, sendJson, type InspectResult } from '@voiceassist
 import type { Logger } from '@voiceassist/logging';
 import { Histogram, createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
 import { requestIdFrom, operationLogPlugin } from '@voiceassist/subgraph-server';
+import { createConsoleSite } from './console-site.js';
 import type { RouterContext } from './context.js';
 import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type EdgeOptions } from './edge/edge.js';
 import { sandboxLandingPage } from './landing-page.js';
@@ -24,6 +25,7 @@ export type { RouterContext };
 export { routerEnvSchema, subgraphUrlOverrides, type RouterEnv } from './env.js';
 export { defaultSupergraphPath, readSupergraph } from './supergraph.js';
 export { createRouterFromEnv } from './from-env.js';
+export { createTrustedOperations, readTrustedOperations, type TrustedOperationsManifest } from './edge/trusted-operations.js';
 
 export interface RouterOptions {
   supergraphSdl: string;
@@ -46,6 +48,8 @@ export interface RouterOptions {
   edge?: Partial<EdgeOptions>;
   bodyLimitBytes?: number;
   subgraphTimeoutMs?: number;
+  /** A built web console (packages/console/dist), served under /console before the GraphQL routes. */
+  consoleDir?: string;
   onClose?: () => Promise<void>;
 }
 
@@ -104,6 +108,7 @@ export function createRouter(options: RouterOptions): Router {
     registers: [metrics.registry],
   });
   const corsOrigins = new Set(options.corsOrigins ?? []);
+  const serveConsole = options.consoleDir ? createConsoleSite(options.consoleDir) : undefined;
   const httpServer = createServer();
 
   const dataSources: Record<string, SubgraphDataSource> = {};
@@ -185,6 +190,7 @@ export function createRouter(options: RouterOptions): Router {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       try {
         edge.securityHeaders(req, res);
+        if (serveConsole?.(req, res, path)) return;
         if (applyCors(req, res, corsOrigins)) return;
         if (path === '/graphql' || path === '/') {
           await started;
@@ -267,6 +273,7 @@ export function createRouter(options: RouterOptions): Router {
     close() {
       closing ??= (async () => {
         await subscriptions.dispose();
+        await started.catch(() => {});
         await apollo.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await options.onClose?.();

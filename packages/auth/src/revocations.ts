@@ -62,7 +62,8 @@ export function createRedisRevocations(options: { url: string; namespace?: strin
     },
     onRevoked(listener) {
       if (!subscriber) {
-        subscriber = createRedis({ url: options.url, connectionName: 'revocations-listener' });
+        // Unnamed: CLIENT SETNAME after a queued SUBSCRIBE would be refused in subscriber mode.
+        subscriber = createRedis({ url: options.url });
         subscriber.on('message', (_channel: string, sessionId: string) => {
           for (const l of listeners) l(sessionId);
         });

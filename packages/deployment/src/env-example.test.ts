@@ -22,13 +22,19 @@ describe('.env.example', () => {
     expect(entries.filter((e) => !e.comment).map((e) => e.name), 'without a comment').toEqual([]);
   });
 
-  it('groups them: common first, then one group per service with its own variables', () => {
+  it('groups them: common, then shared (read by several services), then one group per service', () => {
+    const owners = new Map<string, string[]>();
+    for (const [name, { envSchema }] of Object.entries(deployedServices)) {
+      for (const key of keysOf(envSchema)) if (!commonKeys.includes(key)) owners.set(key, [...(owners.get(key) ?? []), name]);
+    }
+    const shared = [...owners].filter(([, by]) => by.length > 1).map(([key]) => key);
     const groups = [...new Set(entries.map((e) => e.group))];
-    expect(groups).toEqual(['common', ...Object.keys(deployedServices)]);
+    expect(groups).toEqual(['common', ...(shared.length ? ['shared'] : []), ...Object.keys(deployedServices)]);
     const inGroup = (group: string) => entries.filter((e) => e.group === group).map((e) => e.name).sort();
     expect(inGroup('common')).toEqual([...commonKeys].sort());
+    expect(inGroup('shared')).toEqual([...shared].sort());
     for (const [name, { envSchema }] of Object.entries(deployedServices)) {
-      expect(inGroup(name), name).toEqual(keysOf(envSchema).filter((key) => !commonKeys.includes(key)).sort());
+      expect(inGroup(name), name).toEqual(keysOf(envSchema).filter((key) => !commonKeys.includes(key) && !shared.includes(key)).sort());
     }
   });
 

@@ -1,4 +1,8 @@
+import { conversationService } from '@voiceassist/conversation';
+import { flagsService } from '@voiceassist/flags';
 import { identityService } from '@voiceassist/identity';
+import { knowledgeService } from '@voiceassist/knowledge';
+import { voiceService } from '@voiceassist/voice';
 import type { SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 
 /**
@@ -7,6 +11,10 @@ import type { SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
  */
 export const subgraphServices: ReadonlyArray<SubgraphServiceDefinition<never>> = [
   identityService as unknown as SubgraphServiceDefinition<never>,
+  knowledgeService as unknown as SubgraphServiceDefinition<never>,
+  flagsService as unknown as SubgraphServiceDefinition<never>,
+  conversationService as unknown as SubgraphServiceDefinition<never>,
+  voiceService as unknown as SubgraphServiceDefinition<never>,
 ];
 
 export function subgraphService(name: string): SubgraphServiceDefinition<never> {

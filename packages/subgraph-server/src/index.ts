@@ -96,6 +96,21 @@ function withHttpStatus(error: unknown, status: number): unknown {
   return error;
 }
 
+/**
+ * What of an unexpected error may be logged: type, code and a message with query parameters
+ * removed (drivers put bound values, which can be message text or emails, in their messages).
+ */
+export function loggableError(error: unknown): { type: string; code?: unknown; message: string; stack?: string } {
+  const e = error as { name?: string; code?: unknown; message?: string; stack?: string };
+  const scrub = (text: string) => text.replace(/\bparams:[\s\S]*/i, 'params: [redacted]').replace(/\(([^)]*)\)=\(([^)]*)\)/g, '($1)=([redacted])');
+  return {
+    type: e?.name ?? typeof error,
+    ...(e?.code !== undefined ? { code: e.code } : {}),
+    message: scrub(String(e?.message ?? error)),
+    ...(e?.stack ? { stack: scrub(e.stack) } : {}),
+  };
+}
+
 /** Logs one JSON line per operation: id, name, duration and error codes; never variables. */
 export function operationLogPlugin<T extends { requestId: string; logger: Logger }>(): ApolloServerPlugin<T> {
   return {
@@ -117,7 +132,7 @@ export function operationLogPlugin<T extends { requestId: string; logger: Logger
           for (const error of errors) {
             const code = error.extensions?.code;
             if (!code || code === 'INTERNAL_SERVER_ERROR') {
-              contextValue.logger.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
+              contextValue.logger.error({ err: loggableError(error.originalError ?? error), path: error.path }, 'unexpected error');
             }
           }
         },
@@ -292,6 +307,8 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
     close() {
       closing ??= (async () => {
         for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+        // Apollo refuses stop() before start() has finished.
+        await started.catch(() => {});
         await apollo.stop();
         wsServer.close();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
