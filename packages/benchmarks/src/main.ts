@@ -23,7 +23,8 @@ function findBenchFiles(dir: string): string[] {
 
 const files = ['router', 'subgraphs', 'packages']
   .flatMap((dir) => findBenchFiles(join(root, dir)))
-  .filter((file) => !filter || relative(root, file).includes(filter));
+  // A filter matches from the start of a path segment: `edge` is router/src/edge, not knowledge.
+  .filter((file) => !filter || `/${relative(root, file)}`.includes(`/${filter}`));
 if (files.length === 0) {
   console.error('No benchmark matched.');
   process.exit(1);
