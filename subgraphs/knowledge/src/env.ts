@@ -16,6 +16,8 @@ export const knowledgeEnvSchema = z.object({
    * when the database has the extension (PGlite always does), else an exact in-process scan.
    */
   KNOWLEDGE_VECTOR_INDEX: z.enum(['auto', 'qdrant', 'pgvector', 'exact']).default('auto'),
+  /** pgvector HNSW candidates per query (hnsw.ef_search): higher finds more of the true nearest passages, slower. */
+  KNOWLEDGE_HNSW_EF_SEARCH: z.coerce.number().int().min(10).max(1000).default(200),
   /** Largest document accepted, in bytes after base64 decoding (20 MB). */
   KNOWLEDGE_MAX_DOCUMENT_BYTES: envVar.positiveInt(20 * 1024 * 1024),
   /** Target chunk length in characters; chunks end at paragraph or sentence boundaries. */

@@ -11,7 +11,7 @@ import { hashContent } from './input.js';
 import { createSearch } from './search.js';
 import { createKnowledgeService, knowledgeEnvSchema } from './service.js';
 import { CLINICAL_PASSAGES } from './testing/clinical-corpus.js';
-import { createPgvectorIndex, PGVECTOR_EF_SEARCH } from './vector-index/pgvector.js';
+import { createPgvectorIndex, PGVECTOR_EF_SEARCH, PGVECTOR_HNSW } from './vector-index/pgvector.js';
 import { createVectorIndex, encodeVector, type VectorHit, type VectorIndex } from './vector-index/index.js';
 
 // Search latency over N passages embedded by the embedded (hashed n-gram, 768-d) model, in
@@ -22,6 +22,9 @@ import { createVectorIndex, encodeVector, type VectorHit, type VectorIndex } fro
 const logger = createLogger({ service: 'knowledge-bench', level: 'silent' });
 const DIMENSION = createHashedEmbeddingProvider().dimension;
 const EF_SEARCH_SETTINGS = [40, PGVECTOR_EF_SEARCH, 400];
+// Knobs for exploring (not needed for the standard run): passage counts and the HNSW graph.
+const SIZES = process.env.KNOWLEDGE_BENCH_SIZES?.split(',').map(Number);
+const HNSW = process.env.KNOWLEDGE_BENCH_HNSW ? { m: Number(process.env.KNOWLEDGE_BENCH_HNSW.split(',')[0]), efConstruction: Number(process.env.KNOWLEDGE_BENCH_HNSW.split(',')[1]) } : PGVECTOR_HNSW;
 
 /** A small deterministic generator, so runs are comparable. */
 function random(seed: number) {
@@ -91,7 +94,7 @@ async function searchAt(size: number, queryCount: number) {
     const { ms: fillMs, value: texts } = await timed(() => fill(database, size, passage));
     // Room for the HNSW graph in memory while it is built.
     await database.db.execute(sql`set maintenance_work_mem = '1GB'`);
-    const { ms: buildMs, value: pgvector } = await timed(() => createVectorIndex({ choice: 'pgvector', database, model: 'hashed-ngram-v2', dimension: DIMENSION, logger }));
+    const { ms: buildMs, value: pgvector } = await timed(() => createPgvectorIndex({ database, model: 'hashed-ngram-v2', dimension: DIMENSION, logger, hnsw: HNSW }));
     const exact = await createVectorIndex({ choice: 'exact', database, model: 'hashed-ngram-v2', dimension: DIMENSION, logger });
     const { ms: loadMs } = await timed(() => exact.search(new Float32Array(DIMENSION), 1));
     const queries = Array.from({ length: queryCount }, () => {
@@ -120,9 +123,10 @@ async function searchAt(size: number, queryCount: number) {
     const hnswRows: Array<Array<string | number>> = [];
     for (const efSearch of EF_SEARCH_SETTINGS) {
       // The same table and graph, searched with more or fewer candidates.
-      const index = efSearch === PGVECTOR_EF_SEARCH ? pgvector : await createPgvectorIndex({ database, model: 'hashed-ngram-v2', dimension: DIMENSION, logger, efSearch });
+      const index = efSearch === PGVECTOR_EF_SEARCH ? pgvector : await createPgvectorIndex({ database, model: 'hashed-ngram-v2', dimension: DIMENSION, logger, efSearch, hnsw: HNSW });
       const hnsw = await run(index);
-      hnswRows.push([formatNumber(size), `pgvector HNSW (PGlite), ef_search ${efSearch}${efSearch === PGVECTOR_EF_SEARCH ? ' (default)' : ''}`, ...stats(hnsw.latencies), recallOf(hnsw.results).toFixed(3)]);
+      const label = `${efSearch}${efSearch === PGVECTOR_EF_SEARCH ? ' (default)' : ''}`;
+      hnswRows.push([formatNumber(size), `pgvector HNSW (PGlite), ef_search ${label}`, ...stats(hnsw.latencies), recallOf(hnsw.results).toFixed(3)]);
     }
     const search = createSearch({ db: database.db, embedder: createHashedEmbeddingProvider(), vectorIndex: exact, logger });
     const keyword: number[] = [];
@@ -161,7 +165,7 @@ async function ingestion(choice: 'pgvector' | 'exact', documentCount: number) {
 }
 
 const bench: Benchmark = async ({ quick }) => {
-  const sizes = quick ? [10_000] : [10_000, 100_000];
+  const sizes = SIZES ?? (quick ? [10_000] : [10_000, 100_000]);
   const rows: Array<Array<string | number>> = [];
   const notes: string[] = [];
   for (const size of sizes) {
@@ -169,11 +173,11 @@ const bench: Benchmark = async ({ quick }) => {
     rows.push(...result.rows);
     notes.push(result.notes);
   }
-  const ingest = [await ingestion('pgvector', quick ? 10 : 40), await ingestion('exact', quick ? 10 : 40)];
+  const ingest = SIZES ? [] : [await ingestion('pgvector', quick ? 10 : 40), await ingestion('exact', quick ? 10 : 40)];
   return {
     title: 'Knowledge search and ingestion',
     notes: [
-      `Embedded embeddings (hashed n-grams, ${DIMENSION} dimensions); PGlite in memory; pgvector HNSW (m 16, ef_construction 64); top 10 per query.`,
+      `Embedded embeddings (hashed n-grams, ${DIMENSION} dimensions); PGlite in memory; pgvector HNSW (m ${HNSW.m}, ef_construction ${HNSW.efConstruction}); top 10 per query.`,
       ...notes,
       'One process on the project machine (2 cores); latencies are per query, sequential.',
     ],

@@ -71,6 +71,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       model: embedder.model,
       dimension: embedder.dimension,
       logger,
+      efSearch: env.KNOWLEDGE_HNSW_EF_SEARCH,
       // Test supergraphs sharing one Qdrant each get their own collections.
       qdrant: { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, collectionPrefix: infra.namespace ? `${env.QDRANT_COLLECTION}_${infra.namespace}` : env.QDRANT_COLLECTION },
     });

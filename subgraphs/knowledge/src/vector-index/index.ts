@@ -17,6 +17,8 @@ export interface VectorIndexOptions {
   dimension: number;
   logger: Logger;
   qdrant?: { url?: string | undefined; apiKey?: string | undefined; collectionPrefix: string };
+  /** pgvector's hnsw.ef_search. */
+  efSearch?: number;
 }
 
 export function vectorIndexKind(options: Pick<VectorIndexOptions, 'choice' | 'database' | 'qdrant'>): VectorIndexKind {
@@ -34,7 +36,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       return createQdrantIndex({ url: options.qdrant.url, apiKey: options.qdrant.apiKey, collectionPrefix: options.qdrant.collectionPrefix, model, dimension, db: database.db, logger });
     case 'pgvector':
       if (!database.hasVector) throw new Error('KNOWLEDGE_VECTOR_INDEX=pgvector needs the pgvector extension in the database');
-      return createPgvectorIndex({ database, model, dimension, logger });
+      return createPgvectorIndex({ database, model, dimension, logger, ...(options.efSearch ? { efSearch: options.efSearch } : {}) });
     case 'exact':
       return createExactVectorIndex({ db: database.db, model, dimension });
   }
