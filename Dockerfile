@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every service: docker-compose.yml runs it once per service with a different
-# `command` (`pnpm --filter <package> start`). No Docker engine runs on the dev machines, so
+# `command` (its package's start script, `node --import tsx src/index.ts`, in its package folder). No Docker engine runs on the dev machines, so
 # packages/deployment/src/docker-compose.test.ts checks this file's stages instead.
 
 # base: Node 20 and the pnpm version package.json's `packageManager` names.
@@ -54,9 +54,10 @@ COPY . .
 # The web console, served by the router under /console.
 RUN pnpm --filter @voiceassist/console build
 # The only path the services write to (embedded PGlite when DATABASE_URL is unset); the code stays
-# root-owned. DATA_DIR is absolute because `pnpm --filter` runs each service in its package folder.
+# root-owned. DATA_DIR is absolute because each service runs in its package folder.
 RUN mkdir -p .data && chown node:node .data
 ENV NODE_ENV=production DATA_DIR=/app/.data
 USER node
 EXPOSE 4000 4001
-CMD ["pnpm", "--filter", "@voiceassist/router", "start"]
+WORKDIR /app/router
+CMD ["node", "--import", "tsx", "src/index.ts"]

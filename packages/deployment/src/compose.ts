@@ -7,6 +7,7 @@ const serviceSchema = z.object({
   image: z.string().optional(),
   build: z.union([z.string(), z.object({ context: z.string().optional(), dockerfile: z.string().optional() })]).optional(),
   command: z.union([z.string(), z.array(z.string())]).optional(),
+  working_dir: z.string().optional(),
   environment: z.union([z.record(z.string(), scalar.nullable()), z.array(z.string())]).optional(),
   depends_on: z
     .union([z.array(z.string()), z.record(z.string(), z.object({ condition: z.string().optional() }))])

@@ -90,9 +90,11 @@ describe('docker-compose.yml', () => {
       const { packageName } = deployed(name);
       const { command } = service(name);
       expect(Array.isArray(command), 'command in exec form (a YAML list)').toBe(true);
-      expect(commandLine(service(name))).toBe(`pnpm --filter ${packageName} start`);
       const workspacePackage = listWorkspacePackages().find((p) => p.name === packageName);
       expect(workspacePackage?.scripts.start, `${packageName} has a start script`).toBeTruthy();
+      // The start script itself, in the package folder: no pnpm in between, so SIGTERM reaches node.
+      expect(commandLine(service(name))).toBe(workspacePackage?.scripts.start);
+      expect(service(name).working_dir).toBe(`/app/${workspacePackage?.dir}`);
       expect(readmeCommand(name), `README table row for ${name}`).toBe(`\`${commandLine(service(name))}\``);
     });
 
