@@ -16,7 +16,7 @@ export default tseslint.config(
   },
   {
     // Tests pick their backends (PGlite or Postgres, Redis or not) from the environment CI sets.
-    files: ['**/*.test.ts', '**/*.e2e.ts', '**/*.bench.ts', 'packages/env/src/index.ts', 'packages/testkit/src/**'],
+    files: ['**/*.test.ts', '**/*.e2e.ts', '**/*.bench.ts', 'packages/env/src/index.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { testEnv } from './env.js';
 
 export interface TestDatabase {
   /** A fresh, empty PostgreSQL database, or undefined for an in-memory PGlite. */
@@ -11,7 +12,7 @@ export interface TestDatabase {
  * With DATABASE_URL set (CI), each test supergraph gets its own database on that server, so
  * suites run in parallel without seeing each other's rows; otherwise PGlite in memory.
  */
-export async function createTestDatabase(baseUrl: string | undefined = process.env.DATABASE_URL): Promise<TestDatabase> {
+export async function createTestDatabase(baseUrl: string | undefined = testEnv.DATABASE_URL): Promise<TestDatabase> {
   if (!baseUrl) return { url: undefined, drop: async () => {} };
   const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });

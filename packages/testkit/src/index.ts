@@ -8,6 +8,7 @@ import { createRouter, type Router } from '@voiceassist/router';
 import { subgraphServices } from '@voiceassist/services';
 import type { SubgraphService } from '@voiceassist/subgraph-server';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { testEnv } from './env.js';
 import { graphqlRequest, type GraphQLResponse, type RequestOptions } from './graphql-client.js';
 
 export { createTestDatabase, graphqlRequest, type GraphQLResponse, type RequestOptions, type TestDatabase };
@@ -44,7 +45,7 @@ export interface TestSupergraph {
 }
 
 function testLogger(service: string): Logger {
-  return createLogger({ service, level: (process.env.TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent' });
+  return createLogger({ service, level: testEnv.TEST_LOG_LEVEL });
 }
 
 /**
@@ -54,7 +55,7 @@ function testLogger(service: string): Logger {
  */
 export async function startSupergraph(options: StartSupergraphOptions = {}): Promise<TestSupergraph> {
   const namespace = `test-${randomUUID()}`;
-  const redisUrl = process.env.REDIS_URL || undefined;
+  const redisUrl = testEnv.REDIS_URL;
   const wanted = new Set(['identity', ...(options.subgraphs ?? subgraphServices.map((s) => s.name))]);
   const databases: TestDatabase[] = [];
   const stops: Array<() => Promise<void>> = [];
