@@ -61,6 +61,17 @@ function isFieldMap(value: ShieldRule | IRuleFieldMap): value is IRuleFieldMap {
 }
 
 /**
+ * Whether shield would let every caller read this field without a check: its rule (the
+ * field's own, the type's wildcard, or the type's) is `allow`. Such fields need no wrapper.
+ */
+export function isAlwaysAllowed(rules: IRuleTypeMap, schema: GraphQLSchema, typeName: string, fieldName: string): boolean {
+  const typeRules = mergeRuleTrees(rules, federationRules(schema))[typeName];
+  if (!typeRules) return false;
+  if (!isFieldMap(typeRules)) return typeRules === allow;
+  return (typeRules[fieldName] ?? typeRules['*']) === allow;
+}
+
+/**
  * graphql-shield with default deny. A field without a rule is refused: UNAUTHENTICATED for
  * anonymous callers, FORBIDDEN otherwise. Errors thrown by resolvers pass through unchanged.
  */

@@ -6,19 +6,21 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isObjectType, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { createPermissions, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
+import { createPermissions, isAlwaysAllowed, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
 import { sendJson, handleGraphQLRequest } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
+import { batchSendsPerTick } from './websocket-batching.js';
 
 export type { GraphQLResolverMap };
+export { batchSendsPerTick } from './websocket-batching.js';
 
 /** What a subgraph is: its name, its SDL, its resolvers and its permissions. */
 export interface SubgraphModule<TContext = unknown> {
@@ -74,7 +76,28 @@ export function buildExecutableSubgraphSchema<TContext>(module: SubgraphModule<T
     typeDefs: module.typeDefs,
     resolvers: { ...scalars, ...module.resolvers } as GraphQLResolverMap<unknown>,
   });
-  return applyMiddleware(schema, createPermissions(module.permissions, schema));
+  const shielded = applyMiddleware(schema, createPermissions(module.permissions, schema));
+  unwrapAlwaysAllowedFields(schema, shielded, module.permissions);
+  return shielded;
+}
+
+/**
+ * Shield wraps every field in an async check, `allow` ones too: several promises per field of
+ * every result, which a flag change fanned out to a thousand subscriptions pays a thousand
+ * times. Fields of object types whose rule is `allow` get their own resolver back; root fields
+ * keep the wrapper (subscriptions' `subscribe` is wrapped there too) and default deny is untouched.
+ */
+function unwrapAlwaysAllowedFields(original: GraphQLSchema, shielded: GraphQLSchema, rules: SubgraphModule['permissions']) {
+  const roots = new Set([shielded.getQueryType()?.name, shielded.getMutationType()?.name, shielded.getSubscriptionType()?.name]);
+  for (const type of Object.values(shielded.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__') || roots.has(type.name)) continue;
+    const originalType = original.getType(type.name);
+    if (!isObjectType(originalType)) continue;
+    const originalFields = originalType.getFields();
+    for (const [name, field] of Object.entries(type.getFields())) {
+      if (isAlwaysAllowed(rules, original, type.name, name)) field.resolve = originalFields[name]?.resolve;
+    }
+  }
 }
 
 export function requestIdFrom(header: string | string[] | undefined): string {
@@ -152,6 +175,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
   const metrics = createMetrics(module.name);
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  batchSendsPerTick(wsServer);
 
   const baseContext = async (
     headers: IncomingMessage['headers'],

@@ -14,21 +14,20 @@ import {
   type GraphQLFormattedError,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
-import type { Sink } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations, type Viewer } from '@voiceassist/auth';
 import { formatError, rateLimited, unauthenticated } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
 import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
-import { requestIdFrom } from '@voiceassist/subgraph-server';
+import { batchSendsPerTick, requestIdFrom } from '@voiceassist/subgraph-server';
 import type { RouterContext } from '../context.js';
 import type { Edge } from '../edge/edge.js';
 import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';
 import { ActiveSubscription } from './active-subscription.js';
 import { SharedStream } from './shared-stream.js';
 import type { SubscriptionPlanner } from './planner.js';
-import type { UpstreamPool } from './upstream.js';
+import type { UpstreamPool, UpstreamSink } from './upstream.js';
 
 export interface SubscriptionLimits {
   /** Open subscriptions per user (per IP when anonymous) on this router. */
@@ -93,6 +92,8 @@ type Extra = {
 const EVENT_SERVICE = '__subscription_event__';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Distinct operation texts kept parsed and validated. */
+const DOCUMENT_CACHE_SIZE = 1_000;
 
 function clientIp(request: IncomingMessage): string | undefined {
   const forwarded = request.headers['x-forwarded-for'];
@@ -108,6 +109,7 @@ function clientIp(request: IncomingMessage): string | undefined {
 export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   const { planner, pool, logger, limits } = options;
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  batchSendsPerTick(wsServer);
   const connections = new Set<Connection>();
   const openPerKey = new Map<string, number>();
   let openTotal = 0;
@@ -150,14 +152,22 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     }
   });
 
-  const contextFor = (connection: Connection, requestId: string): RouterContext => ({
-    requestId,
-    authorization: connection.authorization,
-    viewer: connection.viewer,
-    ip: connection.ip,
-    userAgent: connection.userAgent,
-    logger: logger.child({ requestId, ...(connection.viewer ? { userId: connection.viewer.userId } : {}) }),
-  });
+  /** The request's context; its child logger is made on first use (most subscriptions never log). */
+  const contextFor = (connection: Connection, requestId: string): RouterContext & { connection: Connection } => {
+    let child: Logger | undefined;
+    return {
+      requestId,
+      authorization: connection.authorization,
+      viewer: connection.viewer,
+      ip: connection.ip,
+      userAgent: connection.userAgent,
+      connection,
+      get logger() {
+        child ??= logger.child({ requestId, ...(connection.viewer ? { userId: connection.viewer.userId } : {}) });
+        return child;
+      },
+    };
+  };
 
   /** Errors inside an event belong to the subgraph that pushed it. */
   const eventErrors = (event: ExecutionResult | FormattedExecutionResult, serviceName: string): GraphQLFormattedError[] =>
@@ -166,18 +176,33 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       return { ...json, extensions: { ...json.extensions, serviceName } };
     });
 
-  async function resolveEvent(
+  function resolveEvent(
+    event: ExecutionResult,
+    planned: ReturnType<SubscriptionPlanner['plan']>,
+    variables: Record<string, unknown>,
+    context: RouterContext,
+  ): FormattedExecutionResult | Promise<FormattedExecutionResult> {
+    if (!planned.rest) {
+      // Everything selected lives in the subgraph that pushed the event: only shape the result.
+      try {
+        const shaped = computeResponse({ operation: planned.operation, variables, input: event.data ?? null, introspectionHandling: () => null });
+        const errors = eventErrors(event, planned.primary.serviceName);
+        return { data: (shaped.data ?? null) as FormattedExecutionResult['data'], ...(errors.length ? { errors: format(errors) } : {}) };
+      } catch (error) {
+        context.logger.error({ err: error }, 'subscription event could not be shaped');
+        return { errors: format([new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })]) };
+      }
+    }
+    return resolveWithRest(event, planned, variables, context);
+  }
+
+  async function resolveWithRest(
     event: ExecutionResult,
     planned: ReturnType<SubscriptionPlanner['plan']>,
     variables: Record<string, unknown>,
     context: RouterContext,
   ): Promise<FormattedExecutionResult> {
-    if (!planned.rest) {
-      // Everything selected lives in the subgraph that pushed the event: only shape the result.
-      const shaped = computeResponse({ operation: planned.operation, variables, input: event.data ?? null, introspectionHandling: () => null });
-      const errors = eventErrors(event, planned.primary.serviceName);
-      return { data: (shaped.data ?? null) as FormattedExecutionResult['data'], ...(errors.length ? { errors: format(errors) } : {}) };
-    }
+    if (!planned.rest) throw new Error('resolveWithRest needs a plan with rest');
     const primary = { ...planned.primary, serviceName: EVENT_SERVICE };
     const queryPlan: QueryPlan = { kind: 'QueryPlan', node: { kind: 'Sequence', nodes: [primary, planned.rest] } };
     const serviceMap: Record<string, GraphQLDataSource> = {
@@ -201,6 +226,28 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
 
   const streams = new Map<string, SharedStream>();
 
+  // Clients send the same few operations again and again: one parsed, validated document per
+  // query text serves them all (parsing and validation cost CPU, and each copy ~3 KB per
+  // subscription held open).
+  const documents = new Map<string, DocumentNode>();
+  const validDocument = (query: string): DocumentNode | GraphQLError[] => {
+    const cached = documents.get(query);
+    if (cached) return cached;
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch (error) {
+      return [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' } })];
+    }
+    const validationErrors = validate(planner.graphqlApiSchema, document);
+    if (validationErrors.length) {
+      return validationErrors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' } }));
+    }
+    if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value as string);
+    documents.set(query, document);
+    return document;
+  };
+
   function startSubscription(args: ExecutionArgs & { contextValue: RouterContext & { connection: Connection } }): ActiveSubscription | ExecutionResult {
     const { connection } = args.contextValue;
     const context = args.contextValue;
@@ -220,14 +267,14 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     // resolution per event.
     const streamKey = options.sharedFields?.has(field)
       ? JSON.stringify([subgraph, connection.authorization ?? '', planned.primary.operation, args.operationName ?? '', variables])
-      : `unshared:${randomUUID()}`;
-    let stream = streams.get(streamKey);
+      : undefined;
+    let stream = streamKey === undefined ? undefined : streams.get(streamKey);
     const isNewStream = !stream;
     if (!stream) {
       const created: SharedStream = new SharedStream(() => {
-        if (streams.get(streamKey) === created) streams.delete(streamKey);
+        if (streamKey !== undefined && streams.get(streamKey) === created) streams.delete(streamKey);
       });
-      streams.set(streamKey, created);
+      if (streamKey !== undefined) streams.set(streamKey, created);
       stream = created;
     }
     const shared = stream;
@@ -254,15 +301,19 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     shared.add(subscription);
     if (!isNewStream) return subscription;
 
-    const sink: Sink<ExecutionResult> = {
+    // Labelled once per stream, not per event.
+    const fieldEventsIn = eventsIn.labels({ field });
+    const fieldEventsOut = eventsOut.labels({ field });
+    const fieldLatency = addedLatency.labels({ field });
+    const sink: UpstreamSink = {
       next(event) {
         const receivedAt = performance.now();
-        eventsIn.inc({ field });
+        fieldEventsIn.inc();
         shared.deliver(
           () => resolveEvent(event, planned, variables, context),
           () => {
-            addedLatency.observe({ field }, (performance.now() - receivedAt) / 1000);
-            eventsOut.inc({ field }, shared.listeners.size);
+            fieldLatency.observe((performance.now() - receivedAt) / 1000);
+            fieldEventsOut.inc(shared.listeners.size);
           },
         );
       },
@@ -337,16 +388,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         });
         if (!inspected.ok) return [new GraphQLError(inspected.error.message, { extensions: inspected.error.extensions })];
         const query = inspected.query ?? payload.query;
-        let document: DocumentNode;
-        try {
-          document = parse(query);
-        } catch (error) {
-          return [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' } })];
-        }
-        const validationErrors = validate(planner.graphqlApiSchema, document);
-        if (validationErrors.length) {
-          return validationErrors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' } }));
-        }
+        const document = validDocument(query);
+        if (Array.isArray(document)) return document;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unknown operation', { extensions: { code: 'BAD_USER_INPUT', field: 'operationName' } })];
         const coerced = getVariableValues(planner.graphqlApiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
@@ -368,7 +411,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           document,
           operationName: payload.operationName ?? null,
           variableValues: payload.variables ?? {},
-          contextValue: { ...contextFor(connection, requestId), connection },
+          contextValue: contextFor(connection, requestId),
         };
       },
       // graphql-ws only iterates the result; ActiveSubscription is an async iterator of results.
