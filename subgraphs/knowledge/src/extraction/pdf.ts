@@ -1,4 +1,5 @@
-import { getDocument, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type * as Pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
 import { ExtractionError, setHeading, tidy, type ExtractedText, type TextBlock } from './blocks.js';
 
@@ -11,9 +12,28 @@ interface Line {
   page: number;
 }
 
+/** Node's own JSON functions, taken before pdf.js can replace them. */
+const nativeJson = { parse: JSON.parse, stringify: JSON.stringify };
+
+/**
+ * pdf.js's legacy build (the one that runs on Node 20), and its worker module loaded on the
+ * first document, bring core-js, which swaps JSON.parse and JSON.stringify for slower
+ * polyfills process-wide: 8 % of a flags fan-out's CPU when the services share a process. pdf.js
+ * is loaded on the first PDF, and Node's own JSON functions, which already do what those
+ * polyfills add, are put back after each document opens.
+ */
+function restoreNativeJson() {
+  JSON.parse = nativeJson.parse;
+  JSON.stringify = nativeJson.stringify;
+}
+
+let pdfjs: Promise<typeof Pdfjs> | undefined;
+const loadPdfjs = () => (pdfjs ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
+
 /** Opens a PDF with pdf.js (no worker thread, no fonts rendered, no scripts), or says why it cannot. */
 export async function openPdf(bytes: Uint8Array): Promise<PDFDocumentProxy> {
   try {
+    const { getDocument } = await loadPdfjs();
     // pdf.js takes ownership of (detaches) the buffer it is given: hand it a copy.
     return await getDocument({
       data: new Uint8Array(bytes),
@@ -26,6 +46,8 @@ export async function openPdf(bytes: Uint8Array): Promise<PDFDocumentProxy> {
   } catch (error) {
     if (error instanceof Error && error.name === 'PasswordException') throw new ExtractionError('The PDF is password-protected');
     throw new ExtractionError('The PDF could not be read (damaged or not a PDF)');
+  } finally {
+    restoreNativeJson();
   }
 }
 
