@@ -37,7 +37,12 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
     case 'pgvector':
       if (!database.hasVector) throw new Error('KNOWLEDGE_VECTOR_INDEX=pgvector needs the pgvector extension in the database');
       return createPgvectorIndex({ database, model, dimension, logger, ...(options.efSearch ? { efSearch: options.efSearch } : {}) });
-    case 'exact':
-      return createExactVectorIndex({ db: database.db, model, dimension });
+    case 'exact': {
+      const index = createExactVectorIndex({ db: database.db, model, dimension });
+      // Load the vectors now rather than on the first search (about 30 s at 100,000 passages);
+      // a failure here is retried by that search.
+      void index.sync().catch((error: unknown) => logger.warn({ err: error }, 'exact vector index could not load yet'));
+      return index;
+    }
   }
 }

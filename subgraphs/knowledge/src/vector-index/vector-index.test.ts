@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/data
 import { openKnowledgeDatabase } from '../db/open.js';
 import { chunks, documents } from '../db/schema.js';
 import { hashContent } from '../input.js';
+import { createExactVectorIndex } from './exact.js';
 import { bumpIndexVersion, createVectorIndex, encodeVector, type VectorIndex } from './index.js';
 import { qdrantCollectionName, type createQdrantIndex } from './qdrant.js';
 
@@ -136,6 +137,58 @@ describe.each(backends)('%s vector index', (kind) => {
     await deleteDocument(writer, added.documentId);
     expect(await reader.search(unit([0, 0, 0, 1]), 5)).toEqual([]);
     await Promise.all([writer.close(), reader.close()]);
+  });
+});
+
+describe('exact scan', () => {
+  /** Deterministic pseudo-random numbers in [-0.5, 0.5). */
+  const random = (seed: number) => () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  const next = random(7);
+  /** A unit vector with `nonzero` random dimensions set: sparse like a hashed n-gram query, or dense. */
+  const vectorWith = (dimension: number, nonzero: number) => {
+    const order = Array.from({ length: dimension }, (_, k) => k).sort(() => next());
+    const values = new Array<number>(dimension).fill(0);
+    for (const k of order.slice(0, nonzero)) values[k] = next();
+    return unit(values);
+  };
+
+  it('scores sparse and dense queries exactly as a dense dot product, across slabs and reused rows', async () => {
+    const model = 'test-model-exact-columns';
+    const dimension = 48;
+    // Slabs of 16 rows (grown from 8): 9 documents of 7 chunks fill several, and the deleted ones free rows to reuse.
+    const index = createExactVectorIndex({ db: database.db, model, dimension, slabRows: 16 });
+    const live = new Map<string, Float32Array>();
+    const added: Array<{ documentId: string; chunkIds: string[] }> = [];
+    for (let d = 0; d < 9; d++) {
+      const vectors = Array.from({ length: 7 }, () => vectorWith(dimension, dimension));
+      const document = await addDocument(index, model, vectors);
+      document.chunkIds.forEach((id, i) => live.set(id, vectors[i]!));
+      added.push(document);
+      // Searching between writes loads the index in steps, as a running service does.
+      if (d % 3 === 0) await index.search(vectorWith(dimension, 5), 3);
+    }
+    for (const { documentId, chunkIds } of added.slice(2, 5)) {
+      await deleteDocument(index, documentId);
+      for (const id of chunkIds) live.delete(id);
+    }
+    const late = Array.from({ length: 5 }, () => vectorWith(dimension, dimension));
+    const lateDocument = await addDocument(index, model, late);
+    lateDocument.chunkIds.forEach((id, i) => live.set(id, late[i]!));
+    for (const nonzero of [1, 4, 12, dimension]) {
+      for (let q = 0; q < 4; q++) {
+        const query = vectorWith(dimension, nonzero);
+        const expected = [...live]
+          .map(([chunkId, v]) => ({ chunkId, score: v.reduce((sum, x, k) => sum + x * query[k]!, 0) }))
+          .sort((a, b) => b.score - a.score)
+          .slice(0, 10);
+        const hits = await index.search(query, 10);
+        expect(hits.map((h) => h.chunkId)).toEqual(expected.map((h) => h.chunkId));
+        hits.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected[i]!.score, 5));
+      }
+    }
+    expect(index.size()).toBe(live.size);
+    for (const { documentId } of [...added.slice(0, 2), ...added.slice(5), lateDocument]) await deleteDocument(index, documentId);
+    await index.close();
   });
 });
 
