@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError, parse } from 'graphql';
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { allow, createAccessTokenVerifier, createInProcessRevocations, isAuthenticated, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
 import { createLogger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
@@ -18,13 +18,26 @@ export class TestIssuer {
   verifier!: AccessTokenVerifier;
   private privateKey!: CryptoKey;
 
-  static async create(): Promise<TestIssuer> {
+  /** A new key pair, or the key another process exported (benchmarks run parts in separate processes). */
+  static async create(privateJwk?: JWK): Promise<TestIssuer> {
     const issuer = new TestIssuer();
-    const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-    issuer.privateKey = pair.privateKey;
-    const keySet = createLocalJWKSet({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'EdDSA' }] });
+    let publicJwk: JWK;
+    if (privateJwk) {
+      issuer.privateKey = (await importJWK(privateJwk, 'EdDSA')) as CryptoKey;
+      const { d: _secret, ...publicPart } = privateJwk;
+      publicJwk = publicPart;
+    } else {
+      const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+      issuer.privateKey = pair.privateKey;
+      publicJwk = await exportJWK(pair.publicKey);
+    }
+    const keySet = createLocalJWKSet({ keys: [{ ...publicJwk, kid: 'k1', alg: 'EdDSA' }] });
     issuer.verifier = createAccessTokenVerifier({ keys: { resolver: keySet }, issuer: issuer.issuer, audience: issuer.audience, revocations: issuer.revocations });
     return issuer;
+  }
+
+  exportPrivateJwk(): Promise<JWK> {
+    return exportJWK(this.privateKey);
   }
 
   token(claims: { sub?: string; sid?: string; role?: string; expiresIn?: string | number } = {}): Promise<string> {
@@ -44,6 +57,8 @@ export const tickerStats = { active: 0 };
 
 export interface Tick {
   n: number;
+  /** When the event was published, in epoch ms with sub-ms precision: comparable across processes. */
+  sentAt: number;
   item: { id: string };
   padding: string | null;
 }
@@ -59,7 +74,7 @@ export const tickerModule: SubgraphModule<RequestContext> = {
       privateTicks(count: Int!, intervalMs: Int! = 0): Tick!
       broadcast(topic: String!): Tick!
     }
-    type Tick { n: Int! item: Item! padding: String }
+    type Tick { n: Int! sentAt: Float! item: Item! padding: String }
     type Item @key(fields: "id") { id: ID! }
   `),
   resolvers: {
@@ -95,7 +110,8 @@ async function* ticks({ count, intervalMs, paddingBytes }: { count: number; inte
     const padding = paddingBytes ? 'x'.repeat(paddingBytes) : null;
     for (let n = 0; n < count; n++) {
       if (intervalMs) await sleep(intervalMs);
-      yield { ticks: { n, item: { id: `item-${n}` }, padding }, privateTicks: { n, item: { id: `item-${n}` }, padding } };
+      const tick = { n, sentAt: performance.timeOrigin + performance.now(), item: { id: `item-${n}` }, padding };
+      yield { ticks: tick, privateTicks: tick };
     }
   } finally {
     tickerStats.active -= 1;
@@ -105,7 +121,7 @@ async function* ticks({ count, intervalMs, paddingBytes }: { count: number; inte
 /** Topic-driven events, for benchmarks: `publishTick` reaches every subscriber of a topic. */
 const bus = createPubSub({ namespace: `ticker-${randomUUID()}` });
 export function publishTick(topic: string, n: number): Promise<void> {
-  return bus.publish(topic, { n, item: { id: `item-${n}` }, padding: null, sentAt: performance.now() });
+  return bus.publish(topic, { n, sentAt: performance.timeOrigin + performance.now(), item: { id: `item-${n}` }, padding: null } satisfies Tick);
 }
 async function* broadcasts(topic: string) {
   tickerStats.active += 1;

@@ -32,13 +32,4 @@ export function renderMarkdown(report: BenchmarkReport): string {
   return lines.join('\n');
 }
 
-/** Heap and RSS in MB after a full collection (needs --expose-gc). */
-export async function settledMemoryMb(): Promise<{ heap: number; rss: number }> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  for (let i = 0; i < 3; i++) {
-    gc?.();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const usage = process.memoryUsage();
-  return { heap: usage.heapUsed / 1024 / 1024, rss: usage.rss / 1024 / 1024 };
-}
+export { pinToCpus, processCpuMs, serveBenchProcess, settledProcessMemory, spawnBenchProcess, type BenchProcess } from './processes.js';

@@ -31,9 +31,20 @@ export interface RunningSubgraph<TService extends SubgraphService = SubgraphServ
   env: Record<string, unknown>;
 }
 
+/** What a router needs to front running subgraphs: their composed supergraph and the issuer of their tokens. */
+export interface RouterTarget {
+  supergraphSdl: string;
+  /** identity's base URL (its JWKS at /.well-known/jwks.json). */
+  identityUrl: string;
+  issuer: string;
+  audience: string;
+}
+
 export interface TestSupergraph {
   /** e.g. http://127.0.0.1:41234 */
   routerUrl: string;
+  /** For starting another router in front of these subgraphs (benchmarks run one in its own process). */
+  target: RouterTarget;
   graphqlUrl: string;
   wsUrl: string;
   router: Router;
@@ -42,6 +53,25 @@ export interface TestSupergraph {
   /** Sends a GraphQL request to the router. */
   request<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResponse<TData>>;
   stop(): Promise<void>;
+}
+
+/** The real router in front of running subgraphs, verifying identity's tokens. */
+export function createTestRouter(target: RouterTarget, options: { namespace?: string; logger?: Logger; router?: StartSupergraphOptions['router'] } = {}): Router {
+  const revocations = createSessionRevocations({ redisUrl: testEnv.REDIS_URL, namespace: options.namespace ?? `test-${randomUUID()}` });
+  return createRouter({
+    supergraphSdl: target.supergraphSdl,
+    verifier: createAccessTokenVerifier({
+      keys: { jwksUrl: `${target.identityUrl}/.well-known/jwks.json` },
+      issuer: target.issuer,
+      audience: target.audience,
+      revocations,
+    }),
+    revocations,
+    logger: options.logger ?? testLogger('router'),
+    corsOrigins: ['http://allowed.example'],
+    ...options.router,
+    onClose: () => revocations.close(),
+  });
 }
 
 function testLogger(service: string): Logger {
@@ -87,21 +117,8 @@ export async function startSupergraph(options: StartSupergraphOptions = {}): Pro
     const supergraphSdl = composeSupergraph(
       subgraphServices.filter((s) => running[s.name]).map((s) => ({ name: s.name, url: peers[s.name]!, typeDefs: s.module.typeDefs })),
     );
-    const revocations = createSessionRevocations({ redisUrl, namespace });
-    const router = createRouter({
-      supergraphSdl,
-      verifier: createAccessTokenVerifier({
-        keys: { jwksUrl: `${identity.url}/.well-known/jwks.json` },
-        issuer: identityEnv.AUTH_ISSUER,
-        audience: identityEnv.AUTH_AUDIENCE,
-        revocations,
-      }),
-      revocations,
-      logger: options.loggers?.router ?? testLogger('router'),
-      corsOrigins: ['http://allowed.example'],
-      ...options.router,
-      onClose: () => revocations.close(),
-    });
+    const target: RouterTarget = { supergraphSdl, identityUrl: identity.url, issuer: identityEnv.AUTH_ISSUER, audience: identityEnv.AUTH_AUDIENCE };
+    const router = createTestRouter(target, { namespace, logger: options.loggers?.router ?? testLogger('router'), router: options.router });
     stops.unshift(() => router.close());
     const { url: routerUrl } = await router.listen(0, '127.0.0.1');
     const graphqlUrl = `${routerUrl}/graphql`;
@@ -109,6 +126,7 @@ export async function startSupergraph(options: StartSupergraphOptions = {}): Pro
       routerUrl,
       graphqlUrl,
       wsUrl: graphqlUrl.replace(/^http/, 'ws'),
+      target,
       router,
       subgraphs: running,
       identity,

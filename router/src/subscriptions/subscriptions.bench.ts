@@ -1,196 +1,307 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { formatNumber, percentile, settledMemoryMb, type Benchmark } from '@voiceassist/benchmarks';
+import { formatNumber, percentile, pinToCpus, spawnBenchProcess, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
 import { composeSupergraph } from '@voiceassist/composition';
-import { createLogger } from '@voiceassist/logging';
-import { createRouter } from '../router.js';
-import { TestIssuer, catalogModule, publishTick, startTestSubgraph, tickerModule } from '../test-fixtures.js';
+import { TestIssuer, catalogModule, tickerModule } from '../test-fixtures.js';
 
-// N subscribers through the router vs directly on the subgraph: delivery rate, latency from
-// publish to receipt, and memory per open subscription. Everything runs in this one process on
-// loopback, so absolute numbers include the clients' own work; the router-minus-direct
-// difference is what the router adds.
+// N subscribers through the router vs directly on the subgraph. The test subgraphs, the router
+// and the clients (this process) run in three processes on loopback, so the router's CPU and
+// memory are its own. Latency runs from the event's publication in the subgraph (its epoch
+// timestamp travels in the event) to its receipt here; "added" is via router minus direct.
 
 const SUBSCRIBERS_PER_CONNECTION = 10;
 const USERS = 50;
+const PROCESS = new URL('./bench-process.ts', import.meta.url);
 
 interface Run {
   eventsPerSecond: number;
   p50: number;
   p99: number;
+  routerCpuMsPerEvent: number | undefined;
 }
 
-async function openSubscribers(url: string, tokens: string[], n: number, topic: string, selection: string, onEvent: (n: number) => void) {
+const now = () => performance.timeOrigin + performance.now();
+
+async function openSubscribers(subgraphs: BenchProcess, url: string, tokens: string[], n: number, topic: string, selection: string, onEvent: (n: number, sentAt: number) => void) {
   const clients: Client[] = [];
   const ready: Promise<void>[] = [];
-  // Connect in batches: a thousand simultaneous handshakes overflow the listen backlog.
-  const warm = setInterval(() => void publishTick(topic, -1), 100);
+  // Warm-up events (n = -1) prove every subscription is live upstream before measuring.
+  const warm = setInterval(() => void subgraphs.request('publish', { topic, n: -1 }).catch(() => {}), 100);
+  try {
+    for (let i = 0; i < n; i += SUBSCRIBERS_PER_CONNECTION) {
+      // Connect in batches: a thousand simultaneous handshakes overflow the listen backlog.
+      if (i > 0 && i % (SUBSCRIBERS_PER_CONNECTION * 200) === 0) await Promise.all(ready);
+      const token = tokens[(i / SUBSCRIBERS_PER_CONNECTION) % tokens.length]!;
+      const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
+      clients.push(client);
+      for (let j = 0; j < SUBSCRIBERS_PER_CONNECTION && i + j < n; j++) {
+        let first = true;
+        ready.push(
+          new Promise<void>((resolve, reject) => {
+            client.subscribe(
+              { query: `subscription { broadcast(topic: "${topic}") { ${selection} } }` },
+              {
+                next: (event) => {
+                  const tick = (event.data as { broadcast: { n: number; sentAt: number } }).broadcast;
+                  if (tick.n < 0) {
+                    if (first) resolve();
+                    first = false;
+                    return;
+                  }
+                  onEvent(tick.n, tick.sentAt);
+                },
+                error: reject,
+                complete: () => {},
+              },
+            );
+          }),
+        );
+      }
+    }
+    await Promise.all(ready);
+  } finally {
+    clearInterval(warm);
+  }
+  await sleep(300);
+  return clients;
+}
+
+async function measure(subgraphs: BenchProcess, router: BenchProcess | undefined, url: string, tokens: string[], n: number, events: number, perSecond: number, selection = 'n sentAt'): Promise<Run> {
+  const topic = `bench-${Math.random()}`;
+  const latencies: number[] = [];
+  let allReceived: () => void = () => {};
+  const done = new Promise<void>((resolve) => (allReceived = resolve));
+  const clients = await openSubscribers(subgraphs, url, tokens, n, topic, selection, (_tick, sentAt) => {
+    latencies.push(now() - sentAt);
+    if (latencies.length === n * events) allReceived();
+  });
+  const cpuBefore = router?.cpuMs();
+  const started = performance.now();
+  for (let i = 0; i < events; i++) {
+    // Paced publishing: latency, not queueing behind a burst, is what is measured.
+    const due = started + (i * 1000) / perSecond;
+    if (due > performance.now()) await sleep(due - performance.now());
+    void subgraphs.request('publish', { topic, n: i });
+  }
+  await Promise.race([done, sleep(60_000)]);
+  const elapsed = (performance.now() - started) / 1000;
+  const routerCpuMsPerEvent = router && cpuBefore !== undefined ? (router.cpuMs() - cpuBefore) / Math.max(1, latencies.length) : undefined;
+  await Promise.all(clients.map((c) => c.dispose()));
+  await sleep(500);
+  if (latencies.length < n * events) throw new Error(`only ${latencies.length} of ${n * events} events arrived`);
+  latencies.sort((a, b) => a - b);
+  return { eventsPerSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), routerCpuMsPerEvent };
+}
+
+/**
+ * Every subscriber has a stream of its own (like an LLM reply's tokens): `ticks` emits `events`
+ * ticks at `perSecond`, and subscriptions start at different moments, so their events interleave
+ * rather than arrive as one burst. Steady state only: events count from half a second after
+ * every stream is live until the first stream ends, so subscription set-up and tear-down (their
+ * own costs) are not measured as event latency.
+ */
+async function measureStreams(router: BenchProcess | undefined, url: string, tokens: string[], n: number, events: number, perSecond: number): Promise<Run> {
+  const latencies: number[] = [];
+  const clients: Client[] = [];
+  const completed: Promise<void>[] = [];
+  let live = 0;
+  let measuringSince: number | undefined;
+  let measuringUntil: number | undefined;
+  let cpuBefore: number | undefined;
+  let cpuAfter: number | undefined;
   for (let i = 0; i < n; i += SUBSCRIBERS_PER_CONNECTION) {
-    if (i > 0 && i % (SUBSCRIBERS_PER_CONNECTION * 200) === 0) await Promise.all(ready);
+    if (i > 0 && i % (SUBSCRIBERS_PER_CONNECTION * 200) === 0) await sleep(200);
     const token = tokens[(i / SUBSCRIBERS_PER_CONNECTION) % tokens.length]!;
     const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
     clients.push(client);
     for (let j = 0; j < SUBSCRIBERS_PER_CONNECTION && i + j < n; j++) {
-      let first = true;
-      ready.push(
+      completed.push(
         new Promise<void>((resolve, reject) => {
           client.subscribe(
-            { query: `subscription { broadcast(topic: "${topic}") { ${selection} } }` },
+            { query: `subscription { ticks(count: ${events}, intervalMs: ${Math.round(1000 / perSecond)}) { n sentAt } }` },
             {
               next: (event) => {
-                const tick = (event.data as { broadcast: { n: number } }).broadcast;
-                if (tick.n < 0) {
-                  if (first) resolve();
-                  first = false;
-                  return;
+                const tick = (event.data as { ticks: { n: number; sentAt: number } }).ticks;
+                if (tick.n === 0 && ++live === n) {
+                  setTimeout(() => {
+                    measuringSince = performance.now();
+                    cpuBefore = router?.cpuMs();
+                  }, 500);
                 }
-                onEvent(tick.n);
+                if (measuringSince !== undefined && measuringUntil === undefined) latencies.push(now() - tick.sentAt);
               },
               error: reject,
-              complete: () => {},
+              complete: () => {
+                if (measuringUntil === undefined) {
+                  measuringUntil = performance.now();
+                  cpuAfter = router?.cpuMs();
+                }
+                resolve();
+              },
             },
           );
         }),
       );
     }
   }
-  // Warm-up events (n = -1) prove every subscription is live upstream before measuring.
-  await Promise.all(ready);
-  clearInterval(warm);
-  await sleep(200);
-  return clients;
-}
-
-async function measure(url: string, tokens: string[], n: number, events: number, selection: string, paceMs: number): Promise<Run & { clients: Client[] }> {
-  const topic = `bench-${Math.random()}`;
-  const publishedAt = new Map<number, number>();
-  const latencies: number[] = [];
-  let received = 0;
-  let allReceived: () => void = () => {};
-  const done = new Promise<void>((resolve) => (allReceived = resolve));
-  const clients = await openSubscribers(url, tokens, n, topic, selection, (tick) => {
-    latencies.push(performance.now() - publishedAt.get(tick)!);
-    received += 1;
-    if (received === n * events) allReceived();
-  });
-  const started = performance.now();
-  for (let i = 0; i < events; i++) {
-    publishedAt.set(i, performance.now());
-    await publishTick(topic, i);
-    // Paced publishing: latency, not queueing behind a burst, is what is measured.
-    await sleep(paceMs);
-  }
-  await done;
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { eventsPerSecond: received / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), clients };
-}
-
-async function closeAll(clients: Client[]) {
+  await Promise.race([Promise.all(completed), sleep(180_000)]);
+  const elapsed = ((measuringUntil ?? performance.now()) - (measuringSince ?? performance.now())) / 1000;
+  const routerCpuMsPerEvent = cpuAfter !== undefined && cpuBefore !== undefined ? (cpuAfter - cpuBefore) / Math.max(1, latencies.length) : undefined;
   await Promise.all(clients.map((c) => c.dispose()));
-  await sleep(300);
+  await sleep(500);
+  if (live < n || latencies.length < (n * events) / 4) throw new Error(`only ${live} of ${n} streams went live and ${latencies.length} events were measured`);
+  latencies.sort((a, b) => a - b);
+  return { eventsPerSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), routerCpuMsPerEvent };
+}
+
+/** One table row: the scenario, then direct and router figures side by side and their difference. */
+function comparisonRow(n: number, perSecond: number, pinned: boolean, mode: string | undefined, d: Run, r: Run): Array<string | number> {
+  return [
+    n.toLocaleString('en-US'),
+    perSecond,
+    pinned ? 'own core' : 'shared cores',
+    ...(mode ? [mode] : []),
+    formatNumber(d.eventsPerSecond),
+    formatNumber(r.eventsPerSecond),
+    `${formatNumber(d.p50)} / ${formatNumber(d.p99)}`,
+    `${formatNumber(r.p50)} / ${formatNumber(r.p99)}`,
+    `${formatNumber(r.p50 - d.p50)} / ${formatNumber(r.p99 - d.p99)}`,
+    formatNumber((r.routerCpuMsPerEvent ?? Number.NaN) * 1000),
+  ];
 }
 
 const bench: Benchmark = async ({ quick }) => {
   const issuer = await TestIssuer.create();
-  const tokens = await Promise.all(Array.from({ length: USERS }, (_, i) => issuer.token({ sub: `user-${i}` })));
-  const ticker = await startTestSubgraph(tickerModule, issuer.verifier);
-  const catalog = await startTestSubgraph(catalogModule, issuer.verifier);
+  const privateJwk = await issuer.exportPrivateJwk();
+  const tokens = await Promise.all(Array.from({ length: USERS }, (_, i) => issuer.token({ sub: `user-${i}`, expiresIn: '2h' })));
+  const subgraphs = await spawnBenchProcess(PROCESS);
+  const urls = await subgraphs.request<{ ticker: string; catalog: string }>('startSubgraphs', { privateJwk });
   const supergraphSdl = composeSupergraph([
-    { name: 'ticker', url: `${ticker.url}/graphql`, typeDefs: tickerModule.typeDefs },
-    { name: 'catalog', url: `${catalog.url}/graphql`, typeDefs: catalogModule.typeDefs },
+    { name: 'ticker', url: `${urls.ticker}/graphql`, typeDefs: tickerModule.typeDefs },
+    { name: 'catalog', url: `${urls.catalog}/graphql`, typeDefs: catalogModule.typeDefs },
   ]);
-  const startRouter = async (shared: boolean) => {
-    const instance = createRouter({
-      supergraphSdl,
-      verifier: issuer.verifier,
-      revocations: issuer.revocations,
-      logger: createLogger({ service: 'router', level: 'silent' }),
-      subscriptionLimits: { maxPerUser: 100_000, maxTotal: 100_000, maxBufferedEvents: 100_000 },
-      sharedSubscriptionFields: shared ? ['broadcast'] : [],
-    });
-    const { url } = await instance.listen(0, '127.0.0.1');
-    return { instance, url: `${url.replace(/^http/, 'ws')}/graphql` };
+  const startRouter = async (sharedFields: string[]) => {
+    const child = await spawnBenchProcess(PROCESS);
+    const url = await child.request<string>('startRouter', { privateJwk, supergraphSdl, sharedFields });
+    return { process: child, url };
   };
-  const { instance: router, url: viaRouter } = await startRouter(false);
-  const { instance: sharingRouter, url: viaSharingRouter } = await startRouter(true);
-  const direct = `${ticker.url.replace(/^http/, 'ws')}/graphql`;
+  const direct = `${urls.ticker.replace(/^http/, 'ws')}/graphql`;
+  const parts: BenchProcess[] = [subgraphs];
+  try {
+    const own = await startRouter([]);
+    const sharing = await startRouter(['broadcast']);
+    parts.push(own.process, sharing.process);
 
-  const sizes = quick ? [100, 1000] : [100, 1000, 10_000];
-  const latencyRows: Array<Array<string | number>> = [];
-  for (const n of sizes) {
-    const events = n >= 10_000 ? 20 : 50;
-    const pace = n >= 10_000 ? 200 : 20;
-    const d = await measure(direct, tokens, n, events, 'n', pace);
-    await closeAll(d.clients);
-    for (const [mode, url] of [['own upstream each', viaRouter], ['shared upstream', viaSharingRouter]] as const) {
-      const r = await measure(url, tokens, n, events, 'n', pace);
-      await closeAll(r.clients);
-      latencyRows.push([
-        n.toLocaleString('en-US'),
-        mode,
-        formatNumber(d.eventsPerSecond),
-        formatNumber(r.eventsPerSecond),
-        formatNumber(d.p50),
-        formatNumber(r.p50),
-        formatNumber(r.p50 - d.p50),
-        formatNumber(d.p99),
-        formatNumber(r.p99),
-        formatNumber(r.p99 - d.p99),
+    // Pinned: the router has CPU 1 to itself; the subgraphs and these clients share CPU 0, in
+    // both the direct and the router runs. That is the router's added latency with the load
+    // generator kept off its core. Shared: all three processes on both CPUs, contending.
+    const layout = (pinned: boolean) => {
+      for (const part of [own.process, sharing.process]) pinToCpus(part.pid, pinned ? '1' : '0-1');
+      for (const pid of [subgraphs.pid, process.pid]) pinToCpus(pid, pinned ? '0' : '0-1');
+    };
+    const streamScenarios: Array<{ n: number; events: number; perSecond: number; pinned: boolean }> = quick
+      ? [
+          { n: 1000, events: 100, perSecond: 20, pinned: true },
+          { n: 1000, events: 100, perSecond: 20, pinned: false },
+        ]
+      : [
+          { n: 100, events: 200, perSecond: 20, pinned: true },
+          { n: 1000, events: 200, perSecond: 20, pinned: true },
+          { n: 1000, events: 200, perSecond: 20, pinned: false },
+          { n: 10_000, events: 30, perSecond: 1, pinned: true },
+        ];
+    const streamRows: Array<Array<string | number>> = [];
+    for (const { n, events, perSecond, pinned } of streamScenarios) {
+      layout(pinned);
+      const d = await measureStreams(undefined, direct, tokens, n, events, perSecond);
+      const r = await measureStreams(own.process, own.url, tokens, n, events, perSecond);
+      streamRows.push(comparisonRow(n, perSecond, pinned, undefined, d, r));
+    }
+
+    const scenarios: Array<{ n: number; events: number; perSecond: number; pinned: boolean }> = quick
+      ? [
+          { n: 100, events: 50, perSecond: 50, pinned: true },
+          { n: 1000, events: 50, perSecond: 10, pinned: true },
+          { n: 1000, events: 50, perSecond: 10, pinned: false },
+        ]
+      : [
+          { n: 100, events: 100, perSecond: 50, pinned: true },
+          { n: 1000, events: 100, perSecond: 10, pinned: true },
+          { n: 1000, events: 100, perSecond: 10, pinned: false },
+          { n: 1000, events: 100, perSecond: 50, pinned: true },
+          { n: 10_000, events: 20, perSecond: 2, pinned: true },
+        ];
+    const latencyRows: Array<Array<string | number>> = [];
+    for (const { n, events, perSecond, pinned } of scenarios) {
+      layout(pinned);
+      const d = await measure(subgraphs, undefined, direct, tokens, n, events, perSecond);
+      for (const [mode, router] of [['own upstream each', own], ['shared upstream', sharing]] as const) {
+        const r = await measure(subgraphs, router.process, router.url, tokens, n, events, perSecond);
+        latencyRows.push(comparisonRow(n, perSecond, pinned, mode, d, r));
+      }
+    }
+    layout(false);
+
+    // Entity fields from a second subgraph: one extra fetch per event per upstream stream.
+    const entityRows: Array<Array<string | number>> = [];
+    for (const [mode, router] of [['own upstream each', own], ['shared upstream', sharing]] as const) {
+      const r = await measure(subgraphs, router.process, router.url, tokens, 100, 40, 20, 'n sentAt item { name }');
+      entityRows.push([100, mode, formatNumber(r.eventsPerSecond), formatNumber(r.p50), formatNumber(r.p99)]);
+    }
+
+    // Memory: a fresh router process, idle subscriptions held open through it.
+    const memoryRows: Array<Array<string | number>> = [];
+    for (const idle of quick ? [1000] : [1000, 10_000]) {
+      const fresh = await startRouter([]);
+      parts.push(fresh.process);
+      const before = await fresh.process.request<{ rssMb: number; heapMb: number }>('memory');
+      const clients = await openSubscribers(subgraphs, fresh.url, tokens, idle, `idle-${idle}`, 'n sentAt', () => {});
+      const after = await fresh.process.request<{ rssMb: number; heapMb: number }>('memory');
+      const stats = await fresh.process.request<{ connections: number; upstreamSockets: number }>('stats');
+      await Promise.all(clients.map((c) => c.dispose()));
+      await fresh.process.close();
+      memoryRows.push([
+        idle.toLocaleString('en-US'),
+        stats.connections,
+        stats.upstreamSockets,
+        formatNumber(before.rssMb),
+        formatNumber(after.rssMb),
+        formatNumber(((after.rssMb - before.rssMb) * 1024) / idle),
+        formatNumber(((after.heapMb - before.heapMb) * 1024) / idle),
       ]);
     }
+
+    return {
+      title: 'Subscriptions through the router',
+      notes: [
+        `Three processes on loopback, ${process.env.NODE_ENV ?? 'development'} Node ${process.version}, 2 cores: the test subgraphs, the router, and the clients; ${SUBSCRIBERS_PER_CONNECTION} subscriptions per client connection, ${USERS} users.`,
+        '"own core": the router process pinned to one CPU, the subgraphs and the clients to the other (direct runs too), as when the router has its own machine; "shared cores": no pinning, the three processes contend for both CPUs.',
+        'Latency: from the event\'s publication in the subgraph to its receipt by a client (one epoch clock). "added" = via router minus direct. Router CPU: the router process\'s user + system time per event delivered.',
+        '"own upstream each": every client subscription has its own upstream subscription (pooled sockets per user); "shared upstream": identical subscriptions with identical credentials share one (opt-in per field).',
+      ],
+      tables: [
+        {
+          caption: 'A stream per subscriber (own upstream subscription each; primary fetch only)',
+          columns: ['subscribers', 'events/s per subscriber', 'router CPU', 'direct events/s delivered', 'router events/s delivered', 'direct p50 / p99 ms', 'router p50 / p99 ms', 'added p50 / p99 ms', 'router CPU µs per event'],
+          rows: streamRows,
+        },
+        {
+          caption: 'One event broadcast to every subscriber at once (primary fetch only)',
+          columns: ['subscribers', 'events/s published', 'router CPU', 'router mode', 'direct events/s delivered', 'router events/s delivered', 'direct p50 / p99 ms', 'router p50 / p99 ms', 'added p50 / p99 ms', 'router CPU µs per event'],
+          rows: latencyRows,
+        },
+        { caption: 'With an entity field from a second subgraph (router only, 20 events/s)', columns: ['subscribers', 'router mode', 'events/s delivered', 'p50 ms', 'p99 ms'], rows: entityRows },
+        {
+          caption: 'Idle subscriptions held by one router process (RSS and heap after full GC)',
+          columns: ['subscriptions', 'client connections', 'upstream sockets', 'router RSS before MB', 'router RSS with them MB', 'RSS KB per subscription', 'heap KB per subscription'],
+          rows: memoryRows,
+        },
+      ],
+    };
+  } finally {
+    await Promise.all(parts.map((p) => p.close()));
   }
-
-  // Entity fields from a second subgraph: one extra fetch per event per upstream stream.
-  const entityRows: Array<Array<string | number>> = [];
-  for (const [mode, url] of [['own upstream each', viaRouter], ['shared upstream', viaSharingRouter]] as const) {
-    const n = 100;
-    const r = await measure(url, tokens, n, 50, 'n item { name }', 50);
-    await closeAll(r.clients);
-    entityRows.push([n, mode, formatNumber(r.eventsPerSecond), formatNumber(r.p50), formatNumber(r.p99)]);
-  }
-
-  // Memory: idle subscriptions held open, router path minus direct path.
-  const idle = quick ? 1000 : 10_000;
-  const base = await settledMemoryMb();
-  const directIdle = await openSubscribers(direct, tokens, idle, 'idle-direct', 'n', () => {});
-  const withDirect = await settledMemoryMb();
-  await closeAll(directIdle);
-  const base2 = await settledMemoryMb();
-  const routerIdle = await openSubscribers(viaRouter, tokens, idle, 'idle-router', 'n', () => {});
-  const withRouter = await settledMemoryMb();
-  const routerStats = router.subscriptions.stats();
-  await closeAll(routerIdle);
-  const directCost = withDirect.rss - base.rss;
-  const routerCost = withRouter.rss - base2.rss;
-  const addedByRouter = routerCost - directCost;
-
-  await router.close();
-  await sharingRouter.close();
-  await ticker.server.close();
-  await catalog.server.close();
-  return {
-    title: 'Subscriptions through the router',
-    notes: [
-      `One process on loopback (clients, router and subgraph share ${process.env.NODE_ENV ?? 'development'} Node ${process.version}, 2 cores); ${SUBSCRIBERS_PER_CONNECTION} subscriptions per client connection, ${USERS} users.`,
-      'Latency: from publishing an event in the subgraph to its receipt by a client. "added" = via router minus direct.',
-      'Events are published 50 per second (5 per second at 10,000 subscribers). "shared upstream": identical subscriptions share one upstream stream (opt-in per field, for pure live streams).',
-    ],
-    tables: [
-      {
-        caption: 'Fan-out of one event stream (primary fetch only)',
-        columns: ['subscribers', 'router mode', 'direct events/s', 'router events/s', 'direct p50 ms', 'router p50 ms', 'added p50 ms', 'direct p99 ms', 'router p99 ms', 'added p99 ms'],
-        rows: latencyRows,
-      },
-      { caption: 'With an entity field from a second subgraph (router only, 20 events/s)', columns: ['subscribers', 'router mode', 'events/s', 'p50 ms', 'p99 ms'], rows: entityRows },
-      {
-        caption: `${idle.toLocaleString('en-US')} idle subscriptions (RSS after GC)`,
-        columns: ['direct MB', 'via router MB', 'added by router MB', 'router KB per subscription', 'upstream sockets'],
-        rows: [[formatNumber(directCost), formatNumber(routerCost), formatNumber(addedByRouter), formatNumber((addedByRouter * 1024) / idle), routerStats.upstreamSockets]],
-      },
-    ],
-  };
 };
 
 export default bench;

@@ -2,14 +2,25 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { formatNumber, percentile, type Benchmark } from '@voiceassist/benchmarks';
+import { formatNumber, percentile, spawnBenchProcess, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
 import { createFlagsClient, type FlagSubject } from '@voiceassist/flags-client';
-import { dataOf, startFlagsSupergraph, uniqueKey, type Account, type FlagsSupergraph } from './testing/supergraph.js';
+import { graphqlRequest, type RouterTarget } from '@voiceassist/testkit';
+import { dataOf, uniqueKey } from './testing/supergraph.js';
 
 // 1. A flag change reaching N subscribers through the router: from sending updateFlag (HTTP,
 //    through the router) to the N-th subscriber receiving the UPDATED event over graphql-ws.
 // 2. Local evaluation throughput of the backend flags client (@voiceassist/flags-client).
-// Everything runs in this one process on loopback (router, identity, flags, and the clients).
+// Three processes on loopback: identity + flags, the router, and the clients (this process).
+
+const PROCESS = new URL('./bench-process.ts', import.meta.url);
+
+interface Setup {
+  routerUrl: string;
+  flagsUrl: string;
+  adminToken: string;
+  userTokens: string[];
+  gql<T>(query: string, variables: Record<string, unknown>, token: string): Promise<T>;
+}
 
 const SUBSCRIPTIONS_PER_CONNECTION = 10;
 
@@ -21,21 +32,22 @@ interface FanOut {
   lastMax: number;
   eachP50: number;
   eachP99: number;
-  /** CPU time this process spent per change (router, subgraph and clients together): what a machine to itself would wait. */
-  cpuMsPerChange: number;
+  /** CPU time per change of the flags service (with identity) and of the router processes. */
+  servicesCpuMsPerChange: number;
+  routerCpuMsPerChange: number;
 }
 
-async function fanOut(t: FlagsSupergraph, url: string, users: Account[], subscribers: number, changes: number): Promise<FanOut> {
+async function fanOut(t: Setup, parts: { services: BenchProcess; router: BenchProcess }, url: string, subscribers: number, changes: number): Promise<FanOut> {
   const key = uniqueKey('bench.fanout');
-  dataOf(await t.gql('mutation C($key: String!) { createFlag(input: { key: $key, enabled: true, visibility: AUTHENTICATED, rolloutPercentage: 50 }) { version } }', { key }, t.admin.accessToken));
+  await t.gql('mutation C($key: String!) { createFlag(input: { key: $key, enabled: true, visibility: AUTHENTICATED, rolloutPercentage: 50 }) { version } }', { key }, t.adminToken);
   const arrivals = new Map<number, number[]>();
   const clients: Client[] = [];
   const ready: Array<Promise<void>> = [];
   for (let i = 0; i < subscribers; i += SUBSCRIPTIONS_PER_CONNECTION) {
     // Connect in batches: a thousand simultaneous handshakes overflow the listen backlog.
     if (i > 0 && i % (SUBSCRIPTIONS_PER_CONNECTION * 100) === 0) await Promise.all(ready);
-    const user = users[(i / SUBSCRIPTIONS_PER_CONNECTION) % users.length]!;
-    const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${user.accessToken}` }, retryAttempts: 0, lazy: false });
+    const token = t.userTokens[(i / SUBSCRIPTIONS_PER_CONNECTION) % t.userTokens.length]!;
+    const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
     clients.push(client);
     for (let j = 0; j < SUBSCRIPTIONS_PER_CONNECTION && i + j < subscribers; j++) {
       ready.push(
@@ -65,20 +77,24 @@ async function fanOut(t: FlagsSupergraph, url: string, users: Account[], subscri
 
   const last: number[] = [];
   const each: number[] = [];
-  let cpuMicros = 0;
+  let servicesCpuMs = 0;
+  let routerCpuMs = 0;
   for (let i = 0; i < changes; i++) {
-    const cpuBefore = process.cpuUsage();
+    const servicesBefore = parts.services.cpuMs();
+    const routerBefore = parts.router.cpuMs();
     const started = performance.now();
-    const { updateFlag } = dataOf(
-      await t.gql<{ updateFlag: { version: number } }>('mutation U($key: String!, $p: Int!) { updateFlag(key: $key, input: { rolloutPercentage: $p }) { version } }', { key, p: i % 100 }, t.admin.accessToken),
+    const { updateFlag } = await t.gql<{ updateFlag: { version: number } }>(
+      'mutation U($key: String!, $p: Int!) { updateFlag(key: $key, input: { rolloutPercentage: $p }) { version } }',
+      { key, p: i % 100 },
+      t.adminToken,
     );
     const deadline = Date.now() + 30_000;
     while ((arrivals.get(updateFlag.version)?.length ?? 0) < subscribers) {
       if (Date.now() > deadline) throw new Error(`only ${arrivals.get(updateFlag.version)?.length ?? 0} of ${subscribers} subscribers got version ${updateFlag.version}`);
       await sleep(1);
     }
-    const cpu = process.cpuUsage(cpuBefore);
-    cpuMicros += cpu.user + cpu.system;
+    servicesCpuMs += parts.services.cpuMs() - servicesBefore;
+    routerCpuMs += parts.router.cpuMs() - routerBefore;
     const times = arrivals.get(updateFlag.version)!.map((at) => at - started);
     last.push(Math.max(...times));
     each.push(...times);
@@ -97,11 +113,12 @@ async function fanOut(t: FlagsSupergraph, url: string, users: Account[], subscri
     lastMax: last.at(-1)!,
     eachP50: percentile(each, 50),
     eachP99: percentile(each, 99),
-    cpuMsPerChange: cpuMicros / 1000 / changes,
+    servicesCpuMsPerChange: servicesCpuMs / changes,
+    routerCpuMsPerChange: routerCpuMs / changes,
   };
 }
 
-async function evaluationThroughput(t: FlagsSupergraph, evaluations: number) {
+async function evaluationThroughput(t: Setup, evaluations: number) {
   const keys = {
     plain: uniqueKey('bench.plain'),
     rollout: uniqueKey('bench.rollout'),
@@ -109,7 +126,7 @@ async function evaluationThroughput(t: FlagsSupergraph, evaluations: number) {
     rules: uniqueKey('bench.rules'),
   };
   const create = (input: Record<string, unknown>) =>
-    t.gql('mutation C($input: CreateFlagInput!) { createFlag(input: $input) { version } }', { input: { enabled: true, visibility: 'INTERNAL', ...input } }, t.admin.accessToken).then(dataOf);
+    t.gql('mutation C($input: CreateFlagInput!) { createFlag(input: $input) { version } }', { input: { enabled: true, visibility: 'INTERNAL', ...input } }, t.adminToken);
   await create({ key: keys.plain });
   await create({ key: keys.rollout, rolloutPercentage: 35 });
   await create({ key: keys.variants, variants: [{ key: 'a', weight: 34, value: { n: 1 } }, { key: 'b', weight: 33, value: { n: 2 } }, { key: 'c', weight: 33, value: { n: 3 } }] });
@@ -125,7 +142,7 @@ async function evaluationThroughput(t: FlagsSupergraph, evaluations: number) {
       { kind: 'ATTRIBUTE_EQUALS', attribute: 'cohort', values: ['pilot'] },
     ],
   });
-  const client = createFlagsClient({ url: `${t.supergraph.subgraphs.flags!.url}/graphql` });
+  const client = createFlagsClient({ url: `${t.flagsUrl}/graphql` });
   await client.ready(10_000);
   const subjects: FlagSubject[] = Array.from({ length: 10_000 }, (_, i) => ({
     userId: `5b0f${i.toString(16).padStart(4, '0')}-7d1c-4b7e-9a51-${i.toString(16).padStart(12, '0')}`,
@@ -158,31 +175,39 @@ function calibrationMs(): number {
 
 const bench: Benchmark = async ({ quick }) => {
   const calibration = calibrationMs();
-  const t = await startFlagsSupergraph();
+  const services = await spawnBenchProcess(PROCESS);
+  const parts: BenchProcess[] = [services];
   try {
-    const userCount = quick ? 10 : 50;
-    const users = [t.user, ...(await Promise.all(Array.from({ length: userCount - 1 }, (_, i) => t.signUp(`bench-${i}`))))];
-    const direct = `${t.supergraph.subgraphs.flags!.url.replace(/^http/, 'ws')}/graphql`;
+    const started = await services.request<{ target: RouterTarget; flagsUrl: string; adminToken: string; userTokens: string[] }>('startServices', { users: quick ? 10 : 50 });
+    const router = await spawnBenchProcess(PROCESS);
+    parts.push(router);
+    const routerUrl = await router.request<string>('startRouter', { target: started.target });
+    const t: Setup = {
+      ...started,
+      routerUrl,
+      gql: async (query, variables, token) => dataOf(await graphqlRequest(routerUrl, query, variables, { token })),
+    };
+    const direct = `${started.flagsUrl.replace(/^http/, 'ws')}/graphql`;
     const runs: Array<FanOut & { path: string }> = [];
     for (const subscribers of quick ? [1_000] : [100, 1_000, 5_000]) {
       const changes = quick ? 10 : subscribers >= 5_000 ? 20 : 50;
-      runs.push({ path: 'router', ...(await fanOut(t, t.supergraph.wsUrl, users, subscribers, changes)) });
-      runs.push({ path: 'flags subgraph directly', ...(await fanOut(t, direct, users, subscribers, changes)) });
+      runs.push({ path: 'router', ...(await fanOut(t, { services, router }, routerUrl.replace(/^http/, 'ws'), subscribers, changes)) });
+      runs.push({ path: 'flags subgraph directly', ...(await fanOut(t, { services, router }, direct, subscribers, changes)) });
     }
     const evaluationRows = await evaluationThroughput(t, quick ? 200_000 : 2_000_000);
     return {
       title: 'Feature flags: change fan-out and local evaluation',
       notes: [
-        `One process on loopback: router, identity and flags (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'Redis' : 'in-process'} pub/sub), and every client; Node ${process.version}; load average ${loadavg()[0]!.toFixed(1)} at the end (2 cores, shared with other work); calibration: 10^8 additions took ${formatNumber(calibration)} CPU ms (about 100 on an idle modern core).`,
-        `${users.length} users, ${SUBSCRIPTIONS_PER_CONNECTION} subscriptions per client connection, each to flagChanges(keys: [one flag]) with its own evaluation.`,
+        `Three processes on loopback, 2 cores: identity + flags (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'Redis' : 'in-process'} pub/sub), the router, and the clients; Node ${process.version}; load average ${loadavg()[0]!.toFixed(1)} at the end; calibration: 10^8 additions took ${formatNumber(calibration)} CPU ms (about 100 on an idle modern core).`,
+        `${t.userTokens.length} users, ${SUBSCRIPTIONS_PER_CONNECTION} subscriptions per client connection, each to flagChanges(keys: [one flag]) with its own evaluation.`,
         'Latency runs from sending updateFlag to the router until the last (or each) subscriber has the UPDATED event; changes are sent one at a time, 50 ms apart. Target: p99 to the last subscriber ≤ 100 ms at 1,000.',
-        'CPU ms per change: this process\'s CPU time from the mutation to the last delivery (router, identity, flags and the 1,000 clients together), a figure the machine\'s load does not inflate as it does wall time.',
+        'CPU ms per change: the flags service\'s process (flags and identity) and the router\'s process, from the mutation to the last delivery.',
         'Evaluation: the backend flags client evaluating in memory (INTERNAL flags), 10,000 distinct subjects.',
       ],
       tables: [
         {
           caption: 'A change reaching every subscriber through the router',
-          columns: ['subscribers', 'subscribed at', 'changes', 'last subscriber p50 ms', 'last subscriber p99 ms', 'last subscriber max ms', 'each delivery p50 ms', 'each delivery p99 ms', 'CPU ms per change'],
+          columns: ['subscribers', 'subscribed at', 'changes', 'last subscriber p50 ms', 'last subscriber p99 ms', 'last subscriber max ms', 'each delivery p50 ms', 'each delivery p99 ms', 'flags CPU ms per change', 'router CPU ms per change'],
           rows: runs.map((r) => [
             r.subscribers.toLocaleString('en-US'),
             r.path,
@@ -192,7 +217,8 @@ const bench: Benchmark = async ({ quick }) => {
             formatNumber(r.lastMax),
             formatNumber(r.eachP50),
             formatNumber(r.eachP99),
-            formatNumber(r.cpuMsPerChange),
+            formatNumber(r.servicesCpuMsPerChange),
+            formatNumber(r.routerCpuMsPerChange),
           ]),
         },
         {
@@ -203,7 +229,7 @@ const bench: Benchmark = async ({ quick }) => {
       ],
     };
   } finally {
-    await t.stop();
+    await Promise.all(parts.map((part) => part.close()));
   }
 };
 
