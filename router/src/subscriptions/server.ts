@@ -226,6 +226,17 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
 
   const streams = new Map<string, SharedStream>();
 
+  // Metric children labelled once per root field, not per event or per subscription.
+  const fieldMetrics = new Map<string, { eventsIn: { inc(): void }; eventsOut: { inc(n: number): void }; latency: { observe(seconds: number): void } }>();
+  const metricsFor = (field: string) => {
+    let metrics = fieldMetrics.get(field);
+    if (!metrics) {
+      metrics = { eventsIn: eventsIn.labels({ field }), eventsOut: eventsOut.labels({ field }), latency: addedLatency.labels({ field }) };
+      fieldMetrics.set(field, metrics);
+    }
+    return metrics;
+  };
+
   // Clients send the same few operations again and again: one parsed, validated document per
   // query text serves them all (parsing and validation cost CPU, and each copy ~3 KB per
   // subscription held open).
@@ -301,10 +312,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     shared.add(subscription);
     if (!isNewStream) return subscription;
 
-    // Labelled once per stream, not per event.
-    const fieldEventsIn = eventsIn.labels({ field });
-    const fieldEventsOut = eventsOut.labels({ field });
-    const fieldLatency = addedLatency.labels({ field });
+    const { eventsIn: fieldEventsIn, eventsOut: fieldEventsOut, latency: fieldLatency } = metricsFor(field);
     const sink: UpstreamSink = {
       next(event) {
         const receivedAt = performance.now();

@@ -111,7 +111,12 @@ async function measureStreams(router: BenchProcess | undefined, url: string, tok
   let cpuBefore: number | undefined;
   let cpuAfter: number | undefined;
   for (let i = 0; i < n; i += SUBSCRIBERS_PER_CONNECTION) {
-    if (i > 0 && i % (SUBSCRIBERS_PER_CONNECTION * 200) === 0) await sleep(200);
+    // Connect in batches, each live (first tick in) before the next: a client process busy with
+    // thousands of handshakes at once would miss graphql-ws's connection-init timeout.
+    if (i > 0 && i % (SUBSCRIBERS_PER_CONNECTION * 200) === 0) {
+      const deadline = performance.now() + 30_000;
+      while (live < i && performance.now() < deadline) await sleep(50);
+    }
     const token = tokens[(i / SUBSCRIBERS_PER_CONNECTION) % tokens.length]!;
     const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
     clients.push(client);
@@ -153,6 +158,13 @@ async function measureStreams(router: BenchProcess | undefined, url: string, tok
   if (live < n || latencies.length < (n * events) / 4) throw new Error(`only ${live} of ${n} streams went live and ${latencies.length} events were measured`);
   latencies.sort((a, b) => a - b);
   return { eventsPerSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), routerCpuMsPerEvent };
+}
+
+/** A failed run's reason for its table row (a CloseEvent's code and reason, or an error's message). */
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const close = error as { code?: number; reason?: string };
+  return close.code ? `connection closed ${close.code} ${close.reason ?? ''}`.trim() : String(error);
 }
 
 /** One table row: the scenario, then direct and router figures side by side and their difference. */
@@ -214,9 +226,13 @@ const bench: Benchmark = async ({ quick }) => {
     const streamRows: Array<Array<string | number>> = [];
     for (const { n, events, perSecond, pinned } of streamScenarios) {
       layout(pinned);
-      const d = await measureStreams(undefined, direct, tokens, n, events, perSecond);
-      const r = await measureStreams(own.process, own.url, tokens, n, events, perSecond);
-      streamRows.push(comparisonRow(n, perSecond, pinned, undefined, d, r));
+      try {
+        const d = await measureStreams(undefined, direct, tokens, n, events, perSecond);
+        const r = await measureStreams(own.process, own.url, tokens, n, events, perSecond);
+        streamRows.push(comparisonRow(n, perSecond, pinned, undefined, d, r));
+      } catch (error) {
+        streamRows.push([n.toLocaleString('en-US'), perSecond, pinned ? 'own core' : 'shared cores', `failed: ${describe(error)}`]);
+      }
     }
 
     const scenarios: Array<{ n: number; events: number; perSecond: number; pinned: boolean }> = quick
@@ -235,10 +251,14 @@ const bench: Benchmark = async ({ quick }) => {
     const latencyRows: Array<Array<string | number>> = [];
     for (const { n, events, perSecond, pinned } of scenarios) {
       layout(pinned);
-      const d = await measure(subgraphs, undefined, direct, tokens, n, events, perSecond);
-      for (const [mode, router] of [['own upstream each', own], ['shared upstream', sharing]] as const) {
-        const r = await measure(subgraphs, router.process, router.url, tokens, n, events, perSecond);
-        latencyRows.push(comparisonRow(n, perSecond, pinned, mode, d, r));
+      try {
+        const d = await measure(subgraphs, undefined, direct, tokens, n, events, perSecond);
+        for (const [mode, router] of [['own upstream each', own], ['shared upstream', sharing]] as const) {
+          const r = await measure(subgraphs, router.process, router.url, tokens, n, events, perSecond);
+          latencyRows.push(comparisonRow(n, perSecond, pinned, mode, d, r));
+        }
+      } catch (error) {
+        latencyRows.push([n.toLocaleString('en-US'), perSecond, pinned ? 'own core' : 'shared cores', `failed: ${describe(error)}`]);
       }
     }
     layout(false);
