@@ -79,13 +79,15 @@ async function fanOut(t: Setup, parts: { services: BenchProcess; router: BenchPr
   const each: number[] = [];
   let servicesCpuMs = 0;
   let routerCpuMs = 0;
-  for (let i = 0; i < changes; i++) {
+  // The first changes through a fresh path load code and warm the JIT: not counted.
+  const warmUp = 3;
+  for (let i = -warmUp; i < changes; i++) {
     const servicesBefore = parts.services.cpuMs();
     const routerBefore = parts.router.cpuMs();
     const started = performance.now();
     const { updateFlag } = await t.gql<{ updateFlag: { version: number } }>(
       'mutation U($key: String!, $p: Int!) { updateFlag(key: $key, input: { rolloutPercentage: $p }) { version } }',
-      { key, p: i % 100 },
+      { key, p: (i + warmUp) % 100 },
       t.adminToken,
     );
     const deadline = Date.now() + 30_000;
@@ -93,11 +95,13 @@ async function fanOut(t: Setup, parts: { services: BenchProcess; router: BenchPr
       if (Date.now() > deadline) throw new Error(`only ${arrivals.get(updateFlag.version)?.length ?? 0} of ${subscribers} subscribers got version ${updateFlag.version}`);
       await sleep(1);
     }
-    servicesCpuMs += parts.services.cpuMs() - servicesBefore;
-    routerCpuMs += parts.router.cpuMs() - routerBefore;
-    const times = arrivals.get(updateFlag.version)!.map((at) => at - started);
-    last.push(Math.max(...times));
-    each.push(...times);
+    if (i >= 0) {
+      servicesCpuMs += parts.services.cpuMs() - servicesBefore;
+      routerCpuMs += parts.router.cpuMs() - routerBefore;
+      const times = arrivals.get(updateFlag.version)!.map((at) => at - started);
+      last.push(Math.max(...times));
+      each.push(...times);
+    }
     // Paced: latency, not queueing behind a burst, is what is measured.
     await sleep(50);
   }
@@ -200,7 +204,7 @@ const bench: Benchmark = async ({ quick }) => {
       notes: [
         `Three processes on loopback, 2 cores: identity + flags (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'Redis' : 'in-process'} pub/sub), the router, and the clients; Node ${process.version}; load average ${loadavg()[0]!.toFixed(1)} at the end; calibration: 10^8 additions took ${formatNumber(calibration)} CPU ms (about 100 on an idle modern core).`,
         `${t.userTokens.length} users, ${SUBSCRIPTIONS_PER_CONNECTION} subscriptions per client connection, each to flagChanges(keys: [one flag]) with its own evaluation.`,
-        'Latency runs from sending updateFlag to the router until the last (or each) subscriber has the UPDATED event; changes are sent one at a time, 50 ms apart. Target: p99 to the last subscriber ≤ 100 ms at 1,000.',
+        'Latency runs from sending updateFlag to the router until the last (or each) subscriber has the UPDATED event; changes are sent one at a time, 50 ms apart, after 3 uncounted warm-up changes. Target: p99 to the last subscriber ≤ 100 ms at 1,000.',
         'CPU ms per change: the flags service\'s process (flags and identity) and the router\'s process, from the mutation to the last delivery.',
         'Evaluation: the backend flags client evaluating in memory (INTERNAL flags), 10,000 distinct subjects.',
       ],
