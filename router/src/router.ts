@@ -10,7 +10,7 @@ import { formatError } from '@voiceassist/errors';
 import { handleGraphQLRequest, sendJson, type InspectResult } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { Histogram, createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
-import { requestIdFrom, operationLogPlugin } from '@voiceassist/subgraph-server';
+import { clientIp, requestIdFrom, operationLogPlugin } from '@voiceassist/subgraph-server';
 import { createConsoleSite } from './console-site.js';
 import type { RouterContext } from './context.js';
 import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type EdgeOptions } from './edge/edge.js';
@@ -64,12 +64,6 @@ export interface Router {
 }
 
 const ALLOWED_HEADERS = 'content-type, authorization, x-request-id, apollo-require-preflight, x-apollo-operation-name';
-
-function clientIp(req: IncomingMessage): string | undefined {
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || req.socket.remoteAddress || undefined;
-}
 
 /** Sets CORS headers for allowed origins; answers preflights. Returns true when handled. */
 function applyCors(req: IncomingMessage, res: ServerResponse, origins: Set<string>): boolean {

@@ -106,7 +106,8 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
 }
 
-function clientIp(req: IncomingMessage): string | undefined {
+/** The caller's address: the first X-Forwarded-For hop (set by the proxy in front), else the socket's peer. */
+export function clientIp(req: IncomingMessage): string | undefined {
   const forwarded = req.headers['x-forwarded-for'];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
   return first || req.socket.remoteAddress || undefined;

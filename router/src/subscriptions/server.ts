@@ -20,7 +20,7 @@ import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocati
 import { formatError, rateLimited, unauthenticated } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
 import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
-import { batchSendsPerTick, requestIdFrom } from '@voiceassist/subgraph-server';
+import { batchSendsPerTick, clientIp, requestIdFrom } from '@voiceassist/subgraph-server';
 import type { RouterContext } from '../context.js';
 import type { Edge } from '../edge/edge.js';
 import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';
@@ -94,12 +94,6 @@ const EVENT_SERVICE = '__subscription_event__';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Distinct operation texts kept parsed and validated. */
 const DOCUMENT_CACHE_SIZE = 1_000;
-
-function clientIp(request: IncomingMessage): string | undefined {
-  const forwarded = request.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || request.socket.remoteAddress || undefined;
-}
 
 /**
  * Executes every operation that arrives over graphql-ws on the router: subscriptions through
