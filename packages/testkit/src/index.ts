@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 import { testEnv } from './env.js';
 import { graphqlRequest, type GraphQLResponse, type RequestOptions } from './graphql-client.js';
 
-export { createTestDatabase, graphqlRequest, type GraphQLResponse, type RequestOptions, type TestDatabase };
+export { createTestDatabase, graphqlRequest, testEnv, type GraphQLResponse, type RequestOptions, type TestDatabase };
 
 export interface StartSupergraphOptions {
   /** Which subgraphs to start (identity is always started); all of them by default. */

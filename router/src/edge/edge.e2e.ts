@@ -9,6 +9,7 @@ import { createLogger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, type Redis } from '@voiceassist/redis';
 import type { SubgraphServer } from '@voiceassist/subgraph-server';
+import { testEnv } from '@voiceassist/testkit/env';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { createRouter, type Router } from '../router.js';
 import { TestIssuer, catalogModule, startTestSubgraph, tickerModule } from '../test-fixtures.js';
@@ -22,7 +23,7 @@ let ticker: { server: SubgraphServer; url: string };
 let catalog: { server: SubgraphServer; url: string };
 let supergraphSdl: string;
 const routers: Router[] = [];
-const redisUrl = process.env.REDIS_URL;
+const redisUrl = testEnv.REDIS_URL;
 let redis: Redis | undefined;
 
 beforeAll(async () => {

@@ -1,13 +1,16 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
 
 /** Debian's chromium (`apt-get install -y chromium`); the browser tests are skipped without it. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
+
+const execFileAsync = promisify(execFile);
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -23,20 +26,16 @@ const CHROMIUM_ARGS = [
 const consoleRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const screenshotDir = fileURLToPath(new URL('../../../../test-output/console/', import.meta.url));
 
-/** Builds the console with its own Vite config into a fresh folder (what `pnpm start` serves from dist/). */
+/**
+ * Builds the console with its own Vite config into a fresh folder, the way `pnpm start` does:
+ * `vite build` in a process of its own. Vite and React take their production mode from
+ * NODE_ENV, which vitest sets to "test" in this process, so the build process gets
+ * NODE_ENV=production (through env(1), leaving this process's environment alone).
+ */
 export async function buildConsole(): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), 'voiceassist-console-'));
-  // The production build, as `vite build` makes it: Vite takes the mode of React and of the JSX
-  // transform from NODE_ENV, which vitest sets to "test". (Test code may touch process.env.)
-  /* eslint-disable no-restricted-properties */
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({ configFile: join(consoleRoot, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  /* eslint-enable no-restricted-properties */
+  const vite = join(consoleRoot, 'node_modules/.bin/vite');
+  await execFileAsync('env', ['NODE_ENV=production', vite, 'build', consoleRoot, '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn']);
   return outDir;
 }
 
