@@ -60,12 +60,17 @@ function isFieldMap(value: ShieldRule | IRuleFieldMap): value is IRuleFieldMap {
   return typeof value === 'object' && value !== null && !('resolve' in value);
 }
 
+/** The rules shield applies to a schema: the subgraph's own plus federation's fields. */
+export function permissionRuleTree(rules: IRuleTypeMap, schema: GraphQLSchema): IRuleTypeMap {
+  return mergeRuleTrees(rules, federationRules(schema));
+}
+
 /**
- * Whether shield would let every caller read this field without a check: its rule (the
- * field's own, the type's wildcard, or the type's) is `allow`. Such fields need no wrapper.
+ * Whether shield lets every caller read this field without a check: its rule (the field's own,
+ * the type's wildcard, or the type's) in the tree from permissionRuleTree is `allow`.
  */
-export function isAlwaysAllowed(rules: IRuleTypeMap, schema: GraphQLSchema, typeName: string, fieldName: string): boolean {
-  const typeRules = mergeRuleTrees(rules, federationRules(schema))[typeName];
+export function isAlwaysAllowed(tree: IRuleTypeMap, typeName: string, fieldName: string): boolean {
+  const typeRules = tree[typeName];
   if (!typeRules) return false;
   if (!isFieldMap(typeRules)) return typeRules === allow;
   return (typeRules[fieldName] ?? typeRules['*']) === allow;
@@ -76,7 +81,7 @@ export function isAlwaysAllowed(rules: IRuleTypeMap, schema: GraphQLSchema, type
  * anonymous callers, FORBIDDEN otherwise. Errors thrown by resolvers pass through unchanged.
  */
 export function createPermissions(rules: IRuleTypeMap, schema: GraphQLSchema) {
-  return shield(mergeRuleTrees(rules, federationRules(schema)) as IRules, {
+  return shield(permissionRuleTree(rules, schema) as IRules, {
     fallbackRule: denyByDefault,
     allowExternalErrors: true,
     debug: false,

@@ -11,7 +11,7 @@ import { applyMiddleware } from 'graphql-middleware';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { createPermissions, isAlwaysAllowed, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
+import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
 import { sendJson, handleGraphQLRequest } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
@@ -88,6 +88,7 @@ export function buildExecutableSubgraphSchema<TContext>(module: SubgraphModule<T
  * keep the wrapper (subscriptions' `subscribe` is wrapped there too) and default deny is untouched.
  */
 function unwrapAlwaysAllowedFields(original: GraphQLSchema, shielded: GraphQLSchema, rules: SubgraphModule['permissions']) {
+  const tree = permissionRuleTree(rules, original);
   const roots = new Set([shielded.getQueryType()?.name, shielded.getMutationType()?.name, shielded.getSubscriptionType()?.name]);
   for (const type of Object.values(shielded.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__') || roots.has(type.name)) continue;
@@ -95,7 +96,7 @@ function unwrapAlwaysAllowedFields(original: GraphQLSchema, shielded: GraphQLSch
     if (!isObjectType(originalType)) continue;
     const originalFields = originalType.getFields();
     for (const [name, field] of Object.entries(type.getFields())) {
-      if (isAlwaysAllowed(rules, original, type.name, name)) field.resolve = originalFields[name]?.resolve;
+      if (isAlwaysAllowed(tree, type.name, name)) field.resolve = originalFields[name]?.resolve;
     }
   }
 }

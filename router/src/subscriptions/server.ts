@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import { executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
-import type { QueryPlan } from '@apollo/query-planner';
+import type { PlanNode, QueryPlan } from '@apollo/query-planner';
 import {
   GraphQLError,
   getOperationAST,
@@ -187,18 +187,18 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         return { errors: format([new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })]) };
       }
     }
-    return resolveWithRest(event, planned, variables, context);
+    return resolveWithRest(event, planned, planned.rest, variables, context);
   }
 
   async function resolveWithRest(
     event: ExecutionResult,
     planned: ReturnType<SubscriptionPlanner['plan']>,
+    rest: PlanNode,
     variables: Record<string, unknown>,
     context: RouterContext,
   ): Promise<FormattedExecutionResult> {
-    if (!planned.rest) throw new Error('resolveWithRest needs a plan with rest');
     const primary = { ...planned.primary, serviceName: EVENT_SERVICE };
-    const queryPlan: QueryPlan = { kind: 'QueryPlan', node: { kind: 'Sequence', nodes: [primary, planned.rest] } };
+    const queryPlan: QueryPlan = { kind: 'QueryPlan', node: { kind: 'Sequence', nodes: [primary, rest] } };
     const serviceMap: Record<string, GraphQLDataSource> = {
       ...options.dataSources,
       [EVENT_SERVICE]: { process: async () => ({ data: event.data ?? null, ...(event.errors ? { errors: event.errors } : {}) }) } as GraphQLDataSource,

@@ -103,11 +103,8 @@ class UpstreamConnection {
 
   close(): void {
     if (this.closed) return;
-    this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    clearTimeout(this.idleTimer);
     this.sinks.clear();
-    this.onGone(this);
+    this.retire();
     if (this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
     else this.socket.close(1000, 'Normal Closure');
   }
@@ -169,13 +166,16 @@ class UpstreamConnection {
   private lose(error: Error) {
     const sinks = [...this.sinks.values()];
     this.sinks.clear();
-    if (!this.closed) {
-      this.closed = true;
-      for (const timer of this.timers) clearTimeout(timer);
-      clearTimeout(this.idleTimer);
-      this.onGone(this);
-    }
+    if (!this.closed) this.retire();
     for (const sink of sinks) sink.error(error);
+  }
+
+  /** Stops the timers and leaves the pool; no new subscription will use this connection. */
+  private retire() {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    clearTimeout(this.idleTimer);
+    this.onGone(this);
   }
 }
 
