@@ -122,13 +122,22 @@ function watch(client: Client, id: string, until: (document: DocumentView) => bo
 const settled = (document: DocumentView) => document.status === 'READY' || document.status === 'FAILED';
 
 async function ingestAndWait(input: Record<string, unknown>): Promise<{ document: DocumentView; statuses: DocumentView[] }> {
-  const { ingestDocument } = dataOf(await ingest(input));
+  // Embedding waits until the subscription has its first event, so however slow the machine,
+  // the watcher is live before the document can be READY and sees it go through INDEXING.
+  let release = () => {};
+  fake.behaviour.embeddingsHold = new Promise<void>((resolve) => (release = resolve));
   const client = wsClient(admin.accessToken);
   try {
-    const { events } = await watch(client, ingestDocument.id, settled);
+    const { ingestDocument } = dataOf(await ingest(input));
+    const { events } = await watch(client, ingestDocument.id, (document) => {
+      release();
+      return settled(document);
+    });
     const statuses = events.map((event) => event.data!.documentStatus);
     return { document: statuses.at(-1)!, statuses: [ingestDocument, ...statuses] };
   } finally {
+    release();
+    delete fake.behaviour.embeddingsHold;
     await client.dispose();
   }
 }

@@ -8,6 +8,7 @@ import { registerFakeOpenAIRoute, sendOpenAIError, type FakeOpenAIServer } from 
  * per request from `server.behaviour`:
  * - `embeddingsDimension` (number): vector size when the request names no `dimensions`; default 1536.
  * - `embeddingsDelayMs` (number): pause before answering.
+ * - `embeddingsHold` (Promise): answer only once it settles (a test holds indexing mid-way).
  * - `embeddingsFailStatus` (number): answer every request with this HTTP error status.
  * - `embeddingsFailAfterRequests` (number): answer that many requests, then fail with 500.
  */
@@ -53,6 +54,7 @@ registerFakeOpenAIRoute('POST /v1/embeddings', async (request, res, server) => {
   const counters = fakeEmbeddingStats(server);
   counters.requests += 1;
   const behaviour = server.behaviour;
+  if (behaviour.embeddingsHold instanceof Promise) await behaviour.embeddingsHold.catch(() => {});
   const delay = numberKnob(behaviour.embeddingsDelayMs);
   if (delay) await sleep(delay);
   const failStatus = numberKnob(behaviour.embeddingsFailStatus);
