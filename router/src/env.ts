@@ -51,6 +51,8 @@ export const routerEnvSchema = z.object({
   ROUTER_SANDBOX: envVar.optionalBoolean(),
   /** Strict-Transport-Security on every response (set when TLS terminates in front of the router). */
   ROUTER_HSTS: envVar.boolean(false),
+  /** Apollo Gateway's own usage telemetry to Apollo (host, OS and CPU facts); off unless set to false. */
+  APOLLO_TELEMETRY_DISABLED: envVar.boolean(true),
 });
 
 export type RouterEnv = z.infer<typeof routerEnvSchema>;

@@ -25,6 +25,7 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
     logger,
     corsOrigins: env.CORS_ORIGINS,
     includeStacktrace: env.NODE_ENV === 'development',
+    apolloTelemetry: !env.APOLLO_TELEMETRY_DISABLED,
     introspection: env.ROUTER_INTROSPECTION ?? !production,
     landingPage: env.ROUTER_SANDBOX ?? !production,
     bodyLimitBytes: env.ROUTER_BODY_LIMIT_BYTES,

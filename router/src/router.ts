@@ -6,6 +6,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
+import { setLibrarySwitch } from '@voiceassist/env';
 import { formatError } from '@voiceassist/errors';
 import { handleGraphQLRequest, sendJson, type InspectResult } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
@@ -39,6 +40,8 @@ export interface RouterOptions {
   /** Subscription root fields that are pure live streams, whose identical subscriptions may share one upstream. */
   sharedSubscriptionFields?: string[];
   corsOrigins?: string[];
+  /** Let Apollo Gateway send its own telemetry to Apollo (off by default). */
+  apolloTelemetry?: boolean;
   /** Development only: stack traces in error responses. */
   includeStacktrace?: boolean;
   landingPage?: boolean;
@@ -109,6 +112,10 @@ export function createRouter(options: RouterOptions): Router {
   for (const [name, url] of Object.entries(subgraphUrls)) {
     dataSources[name] = new SubgraphDataSource(name, url, subgraphLatency, options.subgraphTimeoutMs ?? 30_000);
   }
+  // Apollo Gateway 2.14 sends host, OS and CPU facts to Apollo every hour, probing cloud
+  // metadata endpoints first, unless this variable is set; it reads the switch only from the
+  // environment. A clinical deployment sends nothing out unless its operator opts in.
+  if (!options.apolloTelemetry) setLibrarySwitch('APOLLO_TELEMETRY_DISABLED', 'true');
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name }) => dataSources[name]!,

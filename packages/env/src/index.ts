@@ -23,6 +23,14 @@ export function loadEnv<S extends z.ZodObject>(schema: S, source: Record<string,
   return result.data;
 }
 
+/**
+ * For a library that takes a switch only from the process environment (no option to pass it):
+ * the one place our code writes the environment, so every such switch is found here.
+ */
+export function setLibrarySwitch(name: string, value: string): void {
+  process.env[name] = value;
+}
+
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 /** Building blocks so every service spells common variables the same way. */
