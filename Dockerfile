@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every service: docker-compose.yml runs it once per service with a different
-# `command` (its package's start script, `node --import tsx src/index.ts`, in its package folder). No Docker engine runs on the dev machines, so
+# `command` (its package's start script, `node dist/index.js`, in its package folder). No Docker engine runs on the dev machines, so
 # packages/deployment/src/docker-compose.test.ts checks this file's stages instead.
 
 # base: Node 20 and the pnpm version package.json's `packageManager` names.
@@ -36,10 +36,11 @@ COPY packages/metrics/package.json packages/metrics/
 COPY packages/pubsub/package.json packages/pubsub/
 COPY packages/rate-limit/package.json packages/rate-limit/
 COPY packages/redis/package.json packages/redis/
+COPY packages/service-build/package.json packages/service-build/
 COPY packages/services/package.json packages/services/
 COPY packages/subgraph-server/package.json packages/subgraph-server/
 COPY packages/testkit/package.json packages/testkit/
-# Dev dependencies included: services run their TypeScript with tsx, as `pnpm start` does.
+# Dev dependencies included: the build below needs them (vite, esbuild, tsx).
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --store-dir /pnpm/store
 
@@ -51,8 +52,9 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=deps /app ./
 COPY . .
-# The web console, served by the router under /console.
-RUN pnpm --filter @voiceassist/console build
+# The web console (served by the router under /console) and every service's dist/index.js, which
+# its start script runs with plain node: no TypeScript loader in production.
+RUN pnpm build
 # The only path the services write to (embedded PGlite when DATABASE_URL is unset); the code stays
 # root-owned. DATA_DIR is absolute because each service runs in its package folder.
 RUN mkdir -p .data && chown node:node .data
@@ -60,4 +62,4 @@ ENV NODE_ENV=production DATA_DIR=/app/.data
 USER node
 EXPOSE 4000 4001
 WORKDIR /app/router
-CMD ["node", "--import", "tsx", "src/index.ts"]
+CMD ["node", "dist/index.js"]

@@ -3,54 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError, parse } from 'graphql';
-import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { allow, createAccessTokenVerifier, createInProcessRevocations, isAuthenticated, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
+import { allow, isAuthenticated, type AccessTokenVerifier } from '@voiceassist/auth';
 import { createLogger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { createSubgraphServer, type RequestContext, type SubgraphModule, type SubgraphServer } from '@voiceassist/subgraph-server';
 
+export { TestIssuer } from './test-issuer.js';
+
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
-
-export class TestIssuer {
-  readonly issuer = 'test-issuer';
-  readonly audience = 'test-audience';
-  readonly revocations: SessionRevocations = createInProcessRevocations(randomUUID());
-  verifier!: AccessTokenVerifier;
-  private privateKey!: CryptoKey;
-
-  /** A new key pair, or the key another process exported (benchmarks run parts in separate processes). */
-  static async create(privateJwk?: JWK): Promise<TestIssuer> {
-    const issuer = new TestIssuer();
-    let publicJwk: JWK;
-    if (privateJwk) {
-      issuer.privateKey = (await importJWK(privateJwk, 'EdDSA')) as CryptoKey;
-      const { d: _secret, ...publicPart } = privateJwk;
-      publicJwk = publicPart;
-    } else {
-      const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-      issuer.privateKey = pair.privateKey;
-      publicJwk = await exportJWK(pair.publicKey);
-    }
-    const keySet = createLocalJWKSet({ keys: [{ ...publicJwk, kid: 'k1', alg: 'EdDSA' }] });
-    issuer.verifier = createAccessTokenVerifier({ keys: { resolver: keySet }, issuer: issuer.issuer, audience: issuer.audience, revocations: issuer.revocations });
-    return issuer;
-  }
-
-  exportPrivateJwk(): Promise<JWK> {
-    return exportJWK(this.privateKey);
-  }
-
-  token(claims: { sub?: string; sid?: string; role?: string; expiresIn?: string | number } = {}): Promise<string> {
-    return new SignJWT({ role: claims.role ?? 'USER', sid: claims.sid ?? randomUUID() })
-      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
-      .setSubject(claims.sub ?? 'user-1')
-      .setIssuer(this.issuer)
-      .setAudience(this.audience)
-      .setIssuedAt()
-      .setExpirationTime(claims.expiresIn ?? '15m')
-      .sign(this.privateKey);
-  }
-}
 
 /** Counts live subscriptions on the ticker subgraph, so tests see upstream cleanup. */
 export const tickerStats = { active: 0 };

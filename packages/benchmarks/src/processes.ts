@@ -1,7 +1,9 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildService } from '@voiceassist/service-build';
 
 // Benchmarks that measure one part (the router, a subgraph) run it in its own Node process, so
 // its CPU and memory are not mixed with the load generator's. The parts talk over IPC:
@@ -62,15 +64,22 @@ export interface BenchProcess {
 }
 
 /**
- * Starts `module` (a .ts file run with tsx) as a child process and waits for it to serve. It
- * inherits this process's environment (`pnpm bench` runs with NODE_ENV=production).
+ * Starts `module` (a .ts file) as a child process and waits for it to serve. The module is
+ * bundled the way services are built for production (`pnpm build`) and run by plain node, so
+ * the part's CPU and memory are what a deployed service's would be, without tsx's loader. It
+ * inherits this process's environment (`pnpm bench` runs with NODE_ENV=production);
+ * `nodeFlags` are the part's production node options (see `startScriptNodeFlags`).
  */
-export async function spawnBenchProcess(module: string | URL): Promise<BenchProcess> {
+export async function spawnBenchProcess(module: string | URL, options: { nodeFlags?: string[] } = {}): Promise<BenchProcess> {
   const path = module instanceof URL ? fileURLToPath(module) : module;
-  const child: ChildProcess = fork(path, [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+  const buildDir = mkdtempSync(join(tmpdir(), 'voiceassist-bench-'));
+  const bundle = join(buildDir, basename(path).replace(/\.ts$/, '.js'));
+  await buildService({ entry: path, outfile: bundle });
+  const child: ChildProcess = fork(bundle, [], {
+    execArgv: ['--expose-gc', ...(options.nodeFlags ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  child.once('exit', () => rmSync(buildDir, { recursive: true, force: true }));
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 1;
   const ready = new Promise<void>((resolve, reject) => {
@@ -111,6 +120,14 @@ export async function spawnBenchProcess(module: string | URL): Promise<BenchProc
       clearTimeout(timer);
     },
   };
+}
+
+/** The node options a package's `start` script runs its service with (`node --flag dist/index.js`). */
+export function startScriptNodeFlags(packageJson: string | URL): string[] {
+  const { scripts } = JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts?: { start?: string } };
+  const words = scripts?.start?.split(/\s+/) ?? [];
+  if (words[0] !== 'node') return [];
+  return words.slice(1).filter((word) => word.startsWith('--'));
 }
 
 /**

@@ -179,9 +179,17 @@ describe('Dockerfile', () => {
     for (const pkg of ['espeak-ng', 'pocketsphinx', 'pocketsphinx-en-us', 'sox']) expect(apt.split(' ')).toContain(pkg);
   });
 
+  it('builds the console and every service bundle its start script runs', () => {
+    expect(args('runtime', 'RUN')).toContain('pnpm build');
+    for (const { packageName } of Object.values(deployedServices)) {
+      const workspacePackage = listWorkspacePackages().find((p) => p.name === packageName);
+      expect(workspacePackage?.scripts.start, packageName).toBe('node dist/index.js');
+    }
+  });
+
   it('keeps local state out of the build context', () => {
     const ignored = readRepoFile('.dockerignore').split('\n');
-    for (const entry of ['**/node_modules', '**/.data', '.git', '**/test-output']) expect(ignored).toContain(entry);
+    for (const entry of ['**/node_modules', '**/.data', '.git', '**/test-output', '**/dist']) expect(ignored).toContain(entry);
   });
 
   it("sets only variables every deployed service's env schema reads", () => {

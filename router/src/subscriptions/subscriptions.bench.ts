@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { formatNumber, percentile, pinToCpus, spawnBenchProcess, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
+import { formatNumber, percentile, pinToCpus, spawnBenchProcess, startScriptNodeFlags, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
 import { composeSupergraph } from '@voiceassist/composition';
 import { TestIssuer, catalogModule, tickerModule } from '../test-fixtures.js';
 
@@ -11,14 +11,26 @@ import { TestIssuer, catalogModule, tickerModule } from '../test-fixtures.js';
 // timestamp travels in the event) to its receipt here; "added" is via router minus direct.
 
 const SUBSCRIBERS_PER_CONNECTION = 10;
+/** SUBSCRIPTIONS_BENCH_PARTS=memory,streams (any of streams, broadcast, entity, memory) runs only those tables. */
+const PARTS = new Set((process.env.SUBSCRIPTIONS_BENCH_PARTS ?? 'streams,broadcast,entity,memory').split(',').map((part) => part.trim()));
 const USERS = 50;
-const PROCESS = new URL('./bench-process.ts', import.meta.url);
+const SUBGRAPHS_PROCESS = new URL('./bench-subgraphs.ts', import.meta.url);
+const ROUTER_PROCESS = new URL('./bench-router.ts', import.meta.url);
+
+interface Stalls {
+  loopP99: number;
+  loopMax: number;
+  gcTotal: number;
+  gcMax: number;
+}
 
 interface Run {
   eventsPerSecond: number;
   p50: number;
   p99: number;
   routerCpuMsPerEvent: number | undefined;
+  /** The router's event-loop delay and GC pauses while measuring (stream runs). */
+  routerStalls?: Stalls | undefined;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -111,6 +123,7 @@ async function measureStreams(router: BenchProcess | undefined, url: string, tok
   let measuringUntil: number | undefined;
   let cpuBefore: number | undefined;
   let cpuAfter: number | undefined;
+  let stalls: Promise<Stalls> | undefined;
   for (let i = 0; i < n; i += SUBSCRIBERS_PER_CONNECTION) {
     // Connect in batches, each live (first tick in) before the next: a client process busy with
     // thousands of handshakes at once would miss graphql-ws's connection-init timeout.
@@ -133,6 +146,7 @@ async function measureStreams(router: BenchProcess | undefined, url: string, tok
                   setTimeout(() => {
                     measuringSince = performance.now();
                     cpuBefore = router?.cpuMs();
+                    void router?.request('stalls');
                   }, 500);
                 }
                 if (measuringSince !== undefined && measuringUntil === undefined) latencies.push(now() - tick.sentAt);
@@ -142,6 +156,7 @@ async function measureStreams(router: BenchProcess | undefined, url: string, tok
                 if (measuringUntil === undefined) {
                   measuringUntil = performance.now();
                   cpuAfter = router?.cpuMs();
+                  stalls = router?.request<Stalls>('stalls');
                 }
                 resolve();
               },
@@ -158,7 +173,7 @@ async function measureStreams(router: BenchProcess | undefined, url: string, tok
   await sleep(500);
   if (live < n || latencies.length < (n * events) / 4) throw new Error(`only ${live} of ${n} streams went live and ${latencies.length} events were measured`);
   latencies.sort((a, b) => a - b);
-  return { eventsPerSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), routerCpuMsPerEvent };
+  return { eventsPerSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), routerCpuMsPerEvent, routerStalls: await stalls };
 }
 
 /** A failed run's reason for its table row (a CloseEvent's code and reason, or an error's message). */
@@ -181,6 +196,7 @@ function comparisonRow(n: number, perSecond: number, pinned: boolean, mode: stri
     `${formatNumber(r.p50)} / ${formatNumber(r.p99)}`,
     `${formatNumber(r.p50 - d.p50)} / ${formatNumber(r.p99 - d.p99)}`,
     formatNumber((r.routerCpuMsPerEvent ?? Number.NaN) * 1000),
+    ...(r.routerStalls ? [`${formatNumber(r.routerStalls.loopP99)} / ${formatNumber(r.routerStalls.loopMax)}`, `${formatNumber(r.routerStalls.gcTotal)} / ${formatNumber(r.routerStalls.gcMax)}`] : []),
   ];
 }
 
@@ -188,14 +204,14 @@ const bench: Benchmark = async ({ quick }) => {
   const issuer = await TestIssuer.create();
   const privateJwk = await issuer.exportPrivateJwk();
   const tokens = await Promise.all(Array.from({ length: USERS }, (_, i) => issuer.token({ sub: `user-${i}`, expiresIn: '2h' })));
-  const subgraphs = await spawnBenchProcess(PROCESS);
+  const subgraphs = await spawnBenchProcess(SUBGRAPHS_PROCESS);
   const urls = await subgraphs.request<{ ticker: string; catalog: string }>('startSubgraphs', { privateJwk });
   const supergraphSdl = composeSupergraph([
     { name: 'ticker', url: `${urls.ticker}/graphql`, typeDefs: tickerModule.typeDefs },
     { name: 'catalog', url: `${urls.catalog}/graphql`, typeDefs: catalogModule.typeDefs },
   ]);
   const startRouter = async (sharedFields: string[]) => {
-    const child = await spawnBenchProcess(PROCESS);
+    const child = await spawnBenchProcess(ROUTER_PROCESS, { nodeFlags: startScriptNodeFlags(new URL('../../package.json', import.meta.url)) });
     const url = await child.request<string>('startRouter', { privateJwk, supergraphSdl, sharedFields });
     return { process: child, url };
   };
@@ -215,17 +231,22 @@ const bench: Benchmark = async ({ quick }) => {
     };
     const streamScenarios: Array<{ n: number; events: number; perSecond: number; pinned: boolean }> = quick
       ? [
+          { n: 100, events: 100, perSecond: 20, pinned: true },
+          { n: 1000, events: 100, perSecond: 10, pinned: true },
           { n: 1000, events: 100, perSecond: 20, pinned: true },
-          { n: 1000, events: 100, perSecond: 20, pinned: false },
         ]
       : [
+          // The first scenario also warms the router's JIT; 1,000 subscribers at three rates
+          // show where the router's core saturates.
           { n: 100, events: 200, perSecond: 20, pinned: true },
+          { n: 1000, events: 100, perSecond: 5, pinned: true },
+          { n: 1000, events: 200, perSecond: 10, pinned: true },
           { n: 1000, events: 200, perSecond: 20, pinned: true },
           { n: 1000, events: 200, perSecond: 20, pinned: false },
           { n: 10_000, events: 30, perSecond: 1, pinned: true },
         ];
     const streamRows: Array<Array<string | number>> = [];
-    for (const { n, events, perSecond, pinned } of streamScenarios) {
+    for (const { n, events, perSecond, pinned } of PARTS.has('streams') ? streamScenarios : []) {
       layout(pinned);
       try {
         const d = await measureStreams(undefined, direct, tokens, n, events, perSecond);
@@ -250,7 +271,7 @@ const bench: Benchmark = async ({ quick }) => {
           { n: 10_000, events: 20, perSecond: 2, pinned: true },
         ];
     const latencyRows: Array<Array<string | number>> = [];
-    for (const { n, events, perSecond, pinned } of scenarios) {
+    for (const { n, events, perSecond, pinned } of PARTS.has('broadcast') ? scenarios : []) {
       layout(pinned);
       try {
         const d = await measure(subgraphs, undefined, direct, tokens, n, events, perSecond);
@@ -266,14 +287,14 @@ const bench: Benchmark = async ({ quick }) => {
 
     // Entity fields from a second subgraph: one extra fetch per event per upstream stream.
     const entityRows: Array<Array<string | number>> = [];
-    for (const [mode, router] of [['own upstream each', own], ['shared upstream', sharing]] as const) {
+    for (const [mode, router] of PARTS.has('entity') ? ([['own upstream each', own], ['shared upstream', sharing]] as const) : []) {
       const r = await measure(subgraphs, router.process, router.url, tokens, 100, 40, 20, 'n sentAt item { name }');
       entityRows.push([100, mode, formatNumber(r.eventsPerSecond), formatNumber(r.p50), formatNumber(r.p99)]);
     }
 
     // Memory: a fresh router process, idle subscriptions held open through it.
     const memoryRows: Array<Array<string | number>> = [];
-    for (const idle of quick ? [1000] : [1000, 10_000]) {
+    for (const idle of !PARTS.has('memory') ? [] : quick ? [1000] : [1000, 10_000]) {
       const fresh = await startRouter([]);
       parts.push(fresh.process);
       const before = await fresh.process.request<{ rssMb: number; heapMb: number }>('memory');
@@ -304,7 +325,7 @@ const bench: Benchmark = async ({ quick }) => {
       tables: [
         {
           caption: 'A stream per subscriber (own upstream subscription each; primary fetch only)',
-          columns: ['subscribers', 'events/s per subscriber', 'router CPU', 'direct events/s delivered', 'router events/s delivered', 'direct p50 / p99 ms', 'router p50 / p99 ms', 'added p50 / p99 ms', 'router CPU µs per event'],
+          columns: ['subscribers', 'events/s per subscriber', 'router CPU', 'direct events/s delivered', 'router events/s delivered', 'direct p50 / p99 ms', 'router p50 / p99 ms', 'added p50 / p99 ms', 'router CPU µs per event', 'router event-loop delay p99 / max ms', 'router GC pauses total / max ms'],
           rows: streamRows,
         },
         {

@@ -1,24 +1,24 @@
-// A child process of subscriptions.bench.ts: it runs either the test subgraphs or one router,
-// so the benchmark measures the router's CPU and memory apart from the clients and subgraphs.
+// A child process of subscriptions.bench.ts: one router and nothing else (no test subgraph
+// code), bundled and run by plain node as in production, so its CPU and memory are a router's.
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import type { JWK } from 'jose';
 import { serveBenchProcess } from '@voiceassist/benchmarks';
 import { createLogger } from '@voiceassist/logging';
 import { createRouter, type Router } from '../router.js';
-import { TestIssuer, catalogModule, publishTick, startTestSubgraph, tickerModule } from '../test-fixtures.js';
+import { TestIssuer } from '../test-issuer.js';
 
 let router: Router | undefined;
 
+// Why p99 is what it is: event-loop stalls and GC pauses between two `stalls` calls.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+let gcPauses: number[] = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+}).observe({ entryTypes: ['gc'] });
+
 serveBenchProcess({
-  async startSubgraphs({ privateJwk }: { privateJwk: JWK }) {
-    const issuer = await TestIssuer.create(privateJwk);
-    const ticker = await startTestSubgraph(tickerModule, issuer.verifier);
-    const catalog = await startTestSubgraph(catalogModule, issuer.verifier);
-    return { ticker: ticker.url, catalog: catalog.url };
-  },
-  async publish({ topic, n }: { topic: string; n: number }) {
-    await publishTick(topic, n);
-  },
   async startRouter({ privateJwk, supergraphSdl, sharedFields }: { privateJwk: JWK; supergraphSdl: string; sharedFields: string[] }) {
     const issuer = await TestIssuer.create(privateJwk);
     router = createRouter({
@@ -31,6 +31,18 @@ serveBenchProcess({
     });
     const { url } = await router.listen(0, '127.0.0.1');
     return `${url.replace(/^http/, 'ws')}/graphql`;
+  },
+  /** Event-loop delay p99 and max, and GC pause total and max (ms), since the last call. */
+  stalls() {
+    const result = {
+      loopP99: loopDelay.percentile(99) / 1e6,
+      loopMax: loopDelay.max / 1e6,
+      gcTotal: gcPauses.reduce((sum, d) => sum + d, 0),
+      gcMax: Math.max(0, ...gcPauses),
+    };
+    loopDelay.reset();
+    gcPauses = [];
+    return result;
   },
   /** For looking into memory per subscription: a snapshot to compare in DevTools. */
   heapSnapshot({ path }: { path: string }) {
