@@ -1,7 +1,7 @@
 import { Supergraph, operationFromDocument, type Operation, type Schema } from '@apollo/federation-internals';
 import { buildOperationContext } from '@apollo/gateway';
 import { QueryPlanner, type FetchNode, type PlanNode } from '@apollo/query-planner';
-import { getOperationAST, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, parse, print, type DocumentNode, type GraphQLSchema } from 'graphql';
 
 export type OperationContext = ReturnType<typeof buildOperationContext>;
 
@@ -15,6 +15,12 @@ export interface PlannedSubscription {
   operation: Operation;
   /** The root subscription field, for metrics. */
   field: string;
+  /**
+   * The subgraph's events are already the client's results: the primary fetch selects exactly
+   * what the client selected (same fields, aliases, order and arguments) and nothing comes from
+   * another subgraph, so an event without errors needs no shaping.
+   */
+  passThrough: boolean;
 }
 
 const PLAN_CACHE_SIZE = 500;
@@ -30,8 +36,11 @@ export class SubscriptionPlanner {
   readonly supergraphSchema: GraphQLSchema;
   private readonly planner: QueryPlanner;
   private readonly cache = new Map<string, PlannedSubscription>();
+  /** Hidden (@inaccessible) enum values and fields are filtered by shaping, never passed through. */
+  private readonly hidesElements: boolean;
 
   constructor(supergraphSdl: string) {
+    this.hidesElements = supergraphSdl.includes('@inaccessible');
     const supergraph = Supergraph.build(supergraphSdl);
     this.apiSchema = supergraph.apiSchema();
     this.graphqlApiSchema = this.apiSchema.toGraphQLJSSchema();
@@ -49,12 +58,15 @@ export class SubscriptionPlanner {
     if (node?.kind !== 'Subscription') throw new Error('Not a subscription operation');
     const ast = getOperationAST(document, operationName);
     const firstField = ast?.selectionSet.selections.find((s) => s.kind === 'Field');
+    const fetched = getOperationAST(parse(node.primary.operation));
+    const passThrough = !node.rest && !this.hidesElements && !!ast && !!fetched && print(fetched.selectionSet) === print(ast.selectionSet);
     const planned: PlannedSubscription = {
       primary: node.primary,
       rest: node.rest,
       operation,
       operationContext: buildOperationContext({ schema: this.graphqlApiSchema, operationDocument: document, ...(operationName ? { operationName } : {}) }),
       field: firstField?.kind === 'Field' ? firstField.name.value : 'unknown',
+      passThrough,
     };
     if (this.cache.size >= PLAN_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, planned);

@@ -176,6 +176,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     variables: Record<string, unknown>,
     context: RouterContext,
   ): FormattedExecutionResult | Promise<FormattedExecutionResult> {
+    if (planned.passThrough && !event.errors) return { data: (event.data ?? null) as FormattedExecutionResult['data'] };
     if (!planned.rest) {
       // Everything selected lives in the subgraph that pushed the event: only shape the result.
       try {

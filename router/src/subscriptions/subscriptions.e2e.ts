@@ -109,6 +109,17 @@ describe('subscriptions through the router', () => {
     await c.dispose();
   });
 
+  it('shapes each event exactly as the client asked: aliases, fragments in the order selected, __typename', async () => {
+    const c = client(await issuer.token());
+    const asked = await run(c, 'subscription { ticks(count: 2, intervalMs: 0) { __typename number: n } }').done;
+    expect(asked.events).toEqual([{ data: { ticks: { __typename: 'Tick', number: 0 } } }, { data: { ticks: { __typename: 'Tick', number: 1 } } }]);
+    // The subgraph is asked for `x: n n`; the client gets x, then item, then n, as it selected them.
+    const merged = await run(c, 'subscription { ticks(count: 1, intervalMs: 0) { x: n ...More } } fragment More on Tick { item { id } n }').done;
+    expect(merged.events).toHaveLength(1);
+    expect(JSON.stringify(merged.events[0])).toBe('{"data":{"ticks":{"x":0,"item":{"id":"item-0"},"n":0}}}');
+    await c.dispose();
+  });
+
   it('accepts queries and mutations over the same connection', async () => {
     const c = client();
     const query = await run(c, '{ tickerPing item(id: "item-3") { name } }').done;
