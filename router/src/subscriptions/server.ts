@@ -109,8 +109,19 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   let openTotal = 0;
 
   const open = new Gauge({ name: 'router_open_subscriptions', help: 'Open subscriptions by root field', labelNames: ['field'] as const, registers: [options.registry] });
-  const eventsIn = new Counter({ name: 'router_subscription_events_in_total', help: 'Events received from subgraphs', labelNames: ['field'] as const, registers: [options.registry] });
-  const eventsOut = new Counter({ name: 'router_subscription_events_out_total', help: 'Events resolved and queued for clients', labelNames: ['field'] as const, registers: [options.registry] });
+  // Event counts are kept as plain numbers per field and handed to the counters when metrics
+  // are read: prom-client hashes the labels on every inc, a cost paid per event otherwise.
+  const eventCounts = new Map<string, { in: number; out: number }>();
+  const flushEventCounts = () => {
+    for (const [field, counts] of eventCounts) {
+      if (counts.in) eventsIn.inc({ field }, counts.in);
+      if (counts.out) eventsOut.inc({ field }, counts.out);
+      counts.in = 0;
+      counts.out = 0;
+    }
+  };
+  const eventsIn: Counter<'field'> = new Counter({ name: 'router_subscription_events_in_total', help: 'Events received from subgraphs', labelNames: ['field'] as const, registers: [options.registry], collect: flushEventCounts });
+  const eventsOut: Counter<'field'> = new Counter({ name: 'router_subscription_events_out_total', help: 'Events resolved and queued for clients', labelNames: ['field'] as const, registers: [options.registry], collect: flushEventCounts });
   const addedLatency = new Histogram({
     name: 'router_subscription_event_added_latency_seconds',
     help: 'Time from an upstream event to its resolved result, per event',
@@ -222,11 +233,13 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   const streams = new Map<string, SharedStream>();
 
   // Metric children labelled once per root field, not per event or per subscription.
-  const fieldMetrics = new Map<string, { eventsIn: { inc(): void }; eventsOut: { inc(n: number): void }; latency: { observe(seconds: number): void } }>();
+  const fieldMetrics = new Map<string, { counts: { in: number; out: number }; latency: { observe(seconds: number): void } }>();
   const metricsFor = (field: string) => {
     let metrics = fieldMetrics.get(field);
     if (!metrics) {
-      metrics = { eventsIn: eventsIn.labels({ field }), eventsOut: eventsOut.labels({ field }), latency: addedLatency.labels({ field }) };
+      const counts = { in: 0, out: 0 };
+      eventCounts.set(field, counts);
+      metrics = { counts, latency: addedLatency.labels({ field }) };
       fieldMetrics.set(field, metrics);
     }
     return metrics;
@@ -307,16 +320,16 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     shared.add(subscription);
     if (!isNewStream) return subscription;
 
-    const { eventsIn: fieldEventsIn, eventsOut: fieldEventsOut, latency: fieldLatency } = metricsFor(field);
+    const { counts: fieldCounts, latency: fieldLatency } = metricsFor(field);
     const sink: UpstreamSink = {
       next(event) {
         const receivedAt = performance.now();
-        fieldEventsIn.inc();
+        fieldCounts.in += 1;
         shared.deliver(
           () => resolveEvent(event, planned, variables, context),
           () => {
             fieldLatency.observe((performance.now() - receivedAt) / 1000);
-            fieldEventsOut.inc(shared.listeners.size);
+            fieldCounts.out += shared.listeners.size;
           },
         );
       },

@@ -257,12 +257,17 @@ describe('subscriptions through the router', () => {
   });
 
   it('exposes subscription metrics', async () => {
+    const counted = async (name: string) => {
+      const text = await (await fetch(`${routerUrl}/metrics`)).text();
+      return Number(new RegExp(`${name}\\{[^}]*field="ticks"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    };
+    const [inBefore, outBefore] = [await counted('router_subscription_events_in_total'), await counted('router_subscription_events_out_total')];
     const c = client();
     await run(c, TICKS, { count: 3, interval: 0 }).done;
     await c.dispose();
+    expect(await counted('router_subscription_events_in_total')).toBe(inBefore + 3);
+    expect(await counted('router_subscription_events_out_total')).toBe(outBefore + 3);
     const text = await (await fetch(`${routerUrl}/metrics`)).text();
-    expect(text).toMatch(/router_subscription_events_in_total\{[^}]*field="ticks"[^}]*\} \d+/);
-    expect(text).toMatch(/router_subscription_events_out_total\{[^}]*field="ticks"/);
     expect(text).toMatch(/router_subscription_event_added_latency_seconds_bucket/);
     expect(text).toMatch(/router_open_subscriptions\{[^}]*field="ticks"[^}]*\} 0/);
     await sleep(0);
