@@ -1,74 +1,59 @@
-import type { FormattedExecutionResult } from 'graphql';
-
 /**
- * One client subscription as graphql-ws sees it: an async iterator of already-resolved results
- * (its shared stream resolves each event once, in order). It counts what it buffers against its
- * connection's cap, and can be ended from the router's side (expiry, revocation, upstream loss)
+ * One client subscription. Its results go straight to the client's socket as graphql-ws `next`
+ * messages, serialised once per event by its shared stream; graphql-ws sees an async iterator
+ * that yields nothing and finishes when the subscription ends, and then sends `complete`. So an
+ * event costs a string and a write, not a promise step through graphql-ws's loop and a second
+ * serialisation. It can be ended from the router's side (expiry, revocation, upstream loss)
  * with a final error result followed by `complete`.
  */
-export class ActiveSubscription implements AsyncIterableIterator<FormattedExecutionResult> {
-  private readonly buffer: FormattedExecutionResult[] = [];
-  private waiting: ((result: IteratorResult<FormattedExecutionResult>) => void) | undefined;
+export class ActiveSubscription implements AsyncIterableIterator<never> {
+  /** `{"id":"…","type":"next","payload":` for this subscription's id, made once. */
+  private readonly prefix: string;
+  private waiting: ((result: IteratorResult<never>) => void) | undefined;
   private ended = false;
   private released = false;
 
   constructor(
+    id: string,
     private readonly hooks: {
-      /** +1 when a result is buffered, -n when results leave the buffer. */
-      onBuffered(delta: number): void;
+      /** Writes one graphql-ws message to the client. */
+      send(message: string): void;
       /** Detaches from the shared stream and frees counters; called exactly once. */
       release(): void;
     },
-  ) {}
+  ) {
+    this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  }
 
   get isEnded(): boolean {
     return this.ended;
   }
 
-  push(result: FormattedExecutionResult): void {
+  /** Sends one result: its payload as JSON text. */
+  push(payload: string): void {
     if (this.ended) return;
-    const waiting = this.waiting;
-    if (waiting) {
-      this.waiting = undefined;
-      waiting({ value: result, done: false });
-      return;
-    }
-    this.buffer.push(result);
-    this.hooks.onBuffered(1);
+    this.hooks.send(`${this.prefix}${payload}}`);
   }
 
-  /** Ends after what is buffered, optionally with a final result (an error). */
-  finish(final?: FormattedExecutionResult): void {
+  /** Ends, optionally after a final result (an error); graphql-ws then sends `complete`. */
+  finish(finalPayload?: string): void {
     if (this.ended) return;
-    if (final) this.push(final);
+    if (finalPayload !== undefined) this.push(finalPayload);
     this.end();
   }
 
-  /** Ends now, dropping what is buffered: the final error is all the client still gets. */
-  abort(final: FormattedExecutionResult): void {
-    if (this.ended) return;
-    this.dropBuffer();
-    this.push(final);
-    this.end();
-  }
-
-  next(): Promise<IteratorResult<FormattedExecutionResult>> {
-    const value = this.buffer.shift();
-    if (value) {
-      this.hooks.onBuffered(-1);
-      return Promise.resolve({ value, done: false });
-    }
+  next(): Promise<IteratorResult<never>> {
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
-  return(): Promise<IteratorResult<FormattedExecutionResult>> {
-    this.dropBuffer();
+  /** The client completed, disconnected or was dropped: nothing more is sent. */
+  return(): Promise<IteratorResult<never>> {
     this.end();
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  throw(error?: unknown): Promise<IteratorResult<FormattedExecutionResult>> {
+  throw(error?: unknown): Promise<IteratorResult<never>> {
     void this.return();
     return Promise.reject(error);
   }
@@ -77,21 +62,14 @@ export class ActiveSubscription implements AsyncIterableIterator<FormattedExecut
     return this;
   }
 
-  private dropBuffer() {
-    if (this.buffer.length) this.hooks.onBuffered(-this.buffer.length);
-    this.buffer.length = 0;
-  }
-
   private end() {
     this.ended = true;
     if (!this.released) {
       this.released = true;
       this.hooks.release();
     }
-    if (this.buffer.length === 0 && this.waiting) {
-      const waiting = this.waiting;
-      this.waiting = undefined;
-      waiting({ value: undefined, done: true });
-    }
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.({ value: undefined, done: true });
   }
 }

@@ -25,7 +25,7 @@ import type { RouterContext } from '../context.js';
 import type { Edge } from '../edge/edge.js';
 import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';
 import { ActiveSubscription } from './active-subscription.js';
-import { SharedStream } from './shared-stream.js';
+import { SharedStream, type ResolvedEvent } from './shared-stream.js';
 import type { SubscriptionPlanner } from './planner.js';
 import type { UpstreamPool, UpstreamSink } from './upstream.js';
 
@@ -76,17 +76,31 @@ interface Connection {
   limitKey: string;
   requestId: string;
   subscriptions: Set<ActiveSubscription>;
+  /** Messages handed to the socket and not yet written out: what a slow reader holds up. */
   buffered: number;
+  /** The one write callback of this connection's subscription messages (no closure per event). */
+  written: () => void;
   /** Set once the credentials stop being valid; every operation is then refused. */
   refusal: string | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
 }
+
+/** What graphql-ws hands back to our hooks for one operation: its context, connection and id. */
+type OperationContext = RouterContext & { connection: Connection; operationId: string };
 
 type Extra = {
   socket: WebSocket;
   request: IncomingMessage;
   connection?: Connection;
 };
+
+/**
+ * A payload that is `{"data":…}` and nothing else, judged from its text: no errors or
+ * extensions to rewrite. A data value that merely contains such a word takes the parsing path.
+ */
+function isDataOnly(payload: string): boolean {
+  return payload.startsWith('{"data":') && !payload.includes('"errors"') && !payload.includes('"extensions"');
+}
 
 /** The primary fetch's stand-in service: it answers with the event the subgraph pushed. */
 const EVENT_SERVICE = '__subscription_event__';
@@ -136,8 +150,15 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   const endConnection = (connection: Connection, reason: string) => {
     connection.refusal = reason;
     if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
-    const error = format([unauthenticated(reason)]);
-    for (const subscription of connection.subscriptions) subscription.abort({ errors: error });
+    const error = JSON.stringify({ errors: format([unauthenticated(reason)]) });
+    for (const subscription of connection.subscriptions) subscription.finish(error);
+  };
+
+  /** Writes a subscription message, closing the connection when too many wait to be written. */
+  const sendToConnection = (connection: Connection, message: string) => {
+    connection.buffered += 1;
+    connection.socket.send(message, connection.written);
+    if (connection.buffered > limits.maxBufferedEvents) closeSlowConsumer(connection);
   };
 
   /** Drops a connection that cannot keep up, freeing its buffers and upstream streams at once. */
@@ -158,10 +179,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   });
 
   /** The request's context; its child logger is made on first use (most subscriptions never log). */
-  const contextFor = (connection: Connection, requestId: string): RouterContext & { connection: Connection } => {
+  const contextFor = (connection: Connection, requestId: string, operationId: string): OperationContext => {
     let child: Logger | undefined;
     return {
       requestId,
+      operationId,
       authorization: connection.authorization,
       viewer: connection.viewer,
       ip: connection.ip,
@@ -182,11 +204,19 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     });
 
   function resolveEvent(
-    event: ExecutionResult,
+    payload: string | ExecutionResult,
     planned: ReturnType<SubscriptionPlanner['plan']>,
     variables: Record<string, unknown>,
     context: RouterContext,
-  ): FormattedExecutionResult | Promise<FormattedExecutionResult> {
+  ): ResolvedEvent | Promise<ResolvedEvent> {
+    if (planned.passThrough && typeof payload === 'string' && isDataOnly(payload)) return payload;
+    let event: ExecutionResult;
+    try {
+      event = typeof payload === 'string' ? (JSON.parse(payload) as ExecutionResult) : payload;
+    } catch (error) {
+      context.logger.error({ err: error }, 'subscription event was not JSON');
+      return { errors: format([new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })]) };
+    }
     if (planned.passThrough && !event.errors) return { data: (event.data ?? null) as FormattedExecutionResult['data'] };
     if (!planned.rest) {
       // Everything selected lives in the subgraph that pushed the event: only shape the result.
@@ -267,7 +297,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     return document;
   };
 
-  function startSubscription(args: ExecutionArgs & { contextValue: RouterContext & { connection: Connection } }): ActiveSubscription | ExecutionResult {
+  function startSubscription(args: ExecutionArgs & { contextValue: OperationContext }): ActiveSubscription | ExecutionResult {
     const { connection } = args.contextValue;
     const context = args.contextValue;
     const operationName = args.operationName ?? undefined;
@@ -298,10 +328,9 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     }
     const shared = stream;
 
-    const subscription: ActiveSubscription = new ActiveSubscription({
-      onBuffered(delta) {
-        connection.buffered += delta;
-        if (delta > 0 && connection.buffered > limits.maxBufferedEvents) closeSlowConsumer(connection);
+    const subscription: ActiveSubscription = new ActiveSubscription(context.operationId, {
+      send(message) {
+        sendToConnection(connection, message);
       },
       release() {
         shared.remove(subscription);
@@ -376,6 +405,9 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           requestId: requestIdFrom(request.headers['x-request-id']),
           subscriptions: new Set(),
           buffered: 0,
+          written: () => {
+            connection.buffered -= 1;
+          },
           refusal: undefined,
           expiryTimer: undefined,
         };
@@ -389,7 +421,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         connections.add(connection);
         return true;
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const connection = ctx.extra.connection;
         if (!connection) return [unauthenticated()];
         if (connection.refusal) return [unauthenticated(connection.refusal)];
@@ -427,13 +459,13 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           document,
           operationName: payload.operationName ?? null,
           variableValues: payload.variables ?? {},
-          contextValue: contextFor(connection, requestId),
+          contextValue: contextFor(connection, requestId, id),
         };
       },
       // graphql-ws only iterates the result; ActiveSubscription is an async iterator of results.
       subscribe: (args) => startSubscription(args as Parameters<typeof startSubscription>[0]) as unknown as AsyncGenerator<ExecutionResult>,
       execute: async (args) => {
-        const { connection: _connection, ...context } = args.contextValue as RouterContext & { connection: Connection };
+        const { connection: _connection, operationId: _operationId, ...context } = args.contextValue as OperationContext;
         return (await options.executeOperation(
           {
             query: args.document.loc?.source.body ?? '',

@@ -1,10 +1,13 @@
 import type { FormattedExecutionResult } from 'graphql';
 import type { ActiveSubscription } from './active-subscription.js';
 
+/** A resolved event: a result, or its payload already as JSON text (passed through from upstream). */
+export type ResolvedEvent = FormattedExecutionResult | string;
+
 /**
  * One upstream event stream shared by every client subscription with the same subgraph
- * operation, variables and credentials: each event is resolved once, in arrival order, and the
- * same result goes to every listener.
+ * operation, variables and credentials: each event is resolved and serialised once, in arrival
+ * order, and the same text goes to every listener.
  */
 export class SharedStream {
   readonly listeners = new Set<ActiveSubscription>();
@@ -31,27 +34,29 @@ export class SharedStream {
   }
 
   /**
-   * Resolves an event (after the ones before it) and hands the result to every listener. A
-   * result that is ready at once (nothing to fetch from other subgraphs) is handed over in the
-   * same tick when nothing is queued before it: no promise chain per event on the hot path.
+   * Resolves an event (after the ones before it) and sends it to every listener. An event
+   * ready at once (nothing to fetch from other subgraphs) is sent in the same tick when nothing
+   * is queued before it: no promise chain per event on the hot path.
    */
-  deliver(resolve: () => FormattedExecutionResult | Promise<FormattedExecutionResult>, onDelivered?: () => void) {
+  deliver(resolve: () => ResolvedEvent | Promise<ResolvedEvent>, onDelivered?: () => void) {
     if (this.closed) return;
-    const hand = (result: FormattedExecutionResult) => {
-      if (this.closed) return;
-      for (const listener of this.listeners) listener.push(result);
-      onDelivered?.();
-    };
     if (this.queued === 0) {
       const result = resolve();
-      if (!(result instanceof Promise)) return hand(result);
-      this.enqueue(() => result.then(hand));
+      if (!(result instanceof Promise)) return this.hand(result, onDelivered);
+      this.enqueue(() => result.then((resolved) => this.hand(resolved, onDelivered)));
       return;
     }
     this.enqueue(async () => {
       if (this.closed) return;
-      hand(await resolve());
+      this.hand(await resolve(), onDelivered);
     });
+  }
+
+  private hand(result: ResolvedEvent, onDelivered: (() => void) | undefined) {
+    if (this.closed) return;
+    const payload = typeof result === 'string' ? result : JSON.stringify(result);
+    for (const listener of this.listeners) listener.push(payload);
+    onDelivered?.();
   }
 
   private enqueue(step: () => Promise<void>) {
@@ -64,7 +69,8 @@ export class SharedStream {
   /** Upstream ended: listeners finish after the events already queued. */
   end(final?: FormattedExecutionResult) {
     this.enqueue(async () => {
-      for (const listener of [...this.listeners]) listener.finish(final);
+      const payload = final === undefined ? undefined : JSON.stringify(final);
+      for (const listener of [...this.listeners]) listener.finish(payload);
     });
   }
 
