@@ -25,10 +25,6 @@ export class ActiveSubscription implements AsyncIterableIterator<never> {
     this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
   }
 
-  get isEnded(): boolean {
-    return this.ended;
-  }
-
   /** Sends one result: its payload as JSON text. */
   push(payload: string): void {
     if (this.ended) return;

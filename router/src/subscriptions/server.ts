@@ -94,6 +94,9 @@ type Extra = {
   connection?: Connection;
 };
 
+/** What a client sees of a failure inside the router: no detail (it is logged). */
+const internalError = () => new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+
 /**
  * A payload that is `{"data":…}` and nothing else, judged from its text: no errors or
  * extensions to rewrite. A data value that merely contains such a word takes the parsing path.
@@ -123,11 +126,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   let openTotal = 0;
 
   const open = new Gauge({ name: 'router_open_subscriptions', help: 'Open subscriptions by root field', labelNames: ['field'] as const, registers: [options.registry] });
-  // Event counts are kept as plain numbers per field and handed to the counters when metrics
-  // are read: prom-client hashes the labels on every inc, a cost paid per event otherwise.
-  const eventCounts = new Map<string, { in: number; out: number }>();
+  // Event counts are kept as plain numbers per field (fieldMetrics, below) and handed to the
+  // counters when metrics are read: prom-client hashes the labels on every inc, a cost paid
+  // per event otherwise.
   const flushEventCounts = () => {
-    for (const [field, counts] of eventCounts) {
+    for (const [field, { counts }] of fieldMetrics) {
       if (counts.in) eventsIn.inc({ field }, counts.in);
       if (counts.out) eventsOut.inc({ field }, counts.out);
       counts.in = 0;
@@ -215,7 +218,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       event = typeof payload === 'string' ? (JSON.parse(payload) as ExecutionResult) : payload;
     } catch (error) {
       context.logger.error({ err: error }, 'subscription event was not JSON');
-      return { errors: format([new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })]) };
+      return { errors: format([internalError()]) };
     }
     if (planned.passThrough && !event.errors) return { data: (event.data ?? null) as FormattedExecutionResult['data'] };
     if (!planned.rest) {
@@ -226,7 +229,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         return { data: (shaped.data ?? null) as FormattedExecutionResult['data'], ...(errors.length ? { errors: format(errors) } : {}) };
       } catch (error) {
         context.logger.error({ err: error }, 'subscription event could not be shaped');
-        return { errors: format([new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })]) };
+        return { errors: format([internalError()]) };
       }
     }
     return resolveWithRest(event, planned, planned.rest, variables, context);
@@ -267,9 +270,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   const metricsFor = (field: string) => {
     let metrics = fieldMetrics.get(field);
     if (!metrics) {
-      const counts = { in: 0, out: 0 };
-      eventCounts.set(field, counts);
-      metrics = { counts, latency: addedLatency.labels({ field }) };
+      metrics = { counts: { in: 0, out: 0 }, latency: addedLatency.labels({ field }) };
       fieldMetrics.set(field, metrics);
     }
     return metrics;
@@ -306,7 +307,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       planned = planner.plan(args.document, operationName, (args.document.loc?.source.body ?? JSON.stringify(args.document)));
     } catch (error) {
       context.logger.error({ err: error }, 'subscription planning failed');
-      return { errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+      return { errors: [internalError()] };
     }
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
     const field = planned.field;
