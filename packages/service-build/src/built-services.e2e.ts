@@ -33,6 +33,7 @@ function start(folder: string, env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${folder} exited with ${code}: ${stderr.join('').slice(-2000)}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{')) return; // not a log line
       const entry = JSON.parse(line) as { msg?: string; url?: string };
       if (entry.msg?.endsWith('listening') && entry.url) resolve(entry.url.replace(/\/graphql$/, ''));
     });

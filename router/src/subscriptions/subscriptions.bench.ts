@@ -17,6 +17,14 @@ const USERS = 50;
 const SUBGRAPHS_PROCESS = new URL('./bench-subgraphs.ts', import.meta.url);
 const ROUTER_PROCESS = new URL('./bench-router.ts', import.meta.url);
 
+/** Subscribers, events each (or published), their rate, and whether the router has a core of its own. */
+interface Scenario {
+  n: number;
+  events: number;
+  perSecond: number;
+  pinned: boolean;
+}
+
 interface Stalls {
   loopP99: number;
   loopMax: number;
@@ -183,6 +191,11 @@ function describe(error: unknown): string {
   return close.code ? `connection closed ${close.code} ${close.reason ?? ''}`.trim() : String(error);
 }
 
+/** A scenario that could not be measured: its row says why. */
+function failedRow(n: number, perSecond: number, pinned: boolean, error: unknown): Array<string | number> {
+  return [n.toLocaleString('en-US'), perSecond, pinned ? 'own core' : 'shared cores', `failed: ${describe(error)}`];
+}
+
 /** One table row: the scenario, then direct and router figures side by side and their difference. */
 function comparisonRow(n: number, perSecond: number, pinned: boolean, mode: string | undefined, d: Run, r: Run): Array<string | number> {
   return [
@@ -229,7 +242,7 @@ const bench: Benchmark = async ({ quick }) => {
       for (const part of [own.process, sharing.process]) pinToCpus(part.pid, pinned ? '1' : '0-1');
       for (const pid of [subgraphs.pid, process.pid]) pinToCpus(pid, pinned ? '0' : '0-1');
     };
-    const streamScenarios: Array<{ n: number; events: number; perSecond: number; pinned: boolean }> = quick
+    const streamScenarios: Scenario[] = quick
       ? [
           { n: 100, events: 100, perSecond: 20, pinned: true },
           { n: 1000, events: 100, perSecond: 10, pinned: true },
@@ -254,11 +267,11 @@ const bench: Benchmark = async ({ quick }) => {
         const r = await measureStreams(own.process, own.url, tokens, n, events, perSecond);
         streamRows.push(comparisonRow(n, perSecond, pinned, undefined, d, r));
       } catch (error) {
-        streamRows.push([n.toLocaleString('en-US'), perSecond, pinned ? 'own core' : 'shared cores', `failed: ${describe(error)}`]);
+        streamRows.push(failedRow(n, perSecond, pinned, error));
       }
     }
 
-    const scenarios: Array<{ n: number; events: number; perSecond: number; pinned: boolean }> = quick
+    const scenarios: Scenario[] = quick
       ? [
           { n: 100, events: 50, perSecond: 50, pinned: true },
           { n: 1000, events: 50, perSecond: 10, pinned: true },
@@ -281,7 +294,7 @@ const bench: Benchmark = async ({ quick }) => {
           latencyRows.push(comparisonRow(n, perSecond, pinned, mode, d, r));
         }
       } catch (error) {
-        latencyRows.push([n.toLocaleString('en-US'), perSecond, pinned ? 'own core' : 'shared cores', `failed: ${describe(error)}`]);
+        latencyRows.push(failedRow(n, perSecond, pinned, error));
       }
     }
     layout(false);
