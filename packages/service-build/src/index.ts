@@ -33,7 +33,8 @@ function installedPackagesExternal(outDir: string): Plugin {
       builder.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.path.startsWith(WORKSPACE_SCOPE) || args.path.startsWith('node:') || args.pluginData === 'resolving') return undefined;
         const resolved = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
-        if (resolved.errors.length > 0 || resolved.external) return resolved.external ? { path: args.path, external: true } : { errors: resolved.errors };
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        if (resolved.external) return { path: args.path, external: true };
         // Side-effect free as far as the bundle goes: an import none of whose bindings the service
         // uses is dropped, so the router does not load the subgraph server's libraries because
         // it shares a helper module with it. (No source file imports a package for effect alone.)

@@ -40,9 +40,10 @@ const KEEP_ALIVE_MS = 15_000;
 
 /**
  * One graphql-ws (graphql-transport-ws) connection to a subgraph, multiplexing every
- * subscription with the same credentials. Written for the router's hot path: one JSON.parse per
- * message, a map lookup per event, and a few hundred bytes per subscription; graphql-ws's
- * general-purpose client kept several closures and promises alive for each.
+ * subscription with the same credentials. Written for the router's hot path: an event's payload
+ * handed on as text (parsed only if it needs shaping), a map lookup per event, and a few hundred
+ * bytes per subscription; graphql-ws's general-purpose client kept several closures and promises
+ * alive for each.
  */
 class UpstreamConnection {
   readonly socket: WebSocket;
