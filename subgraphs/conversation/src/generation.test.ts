@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedChatProvider, type ChatPassage } from '@voiceassist/ai';
 import type { Viewer } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
@@ -94,8 +94,13 @@ beforeAll(async () => {
   db = await openTestDatabase();
 });
 
+// Each test's replicas stop with it: a replica left running sweeps the shared database on its
+// own timer and could end another test's reply first.
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
 afterAll(async () => {
-  for (const close of closers) await close();
   await db?.close();
 });
 
@@ -122,7 +127,9 @@ describe(`replies across replicas (${redisUrl ? 'Redis' : 'in-process'} pub/sub)
   });
 
   it('ends a reply nobody is generating any more: a cancel after the wait, or the sweep', async () => {
-    const survivor = replica(0);
+    // Heartbeats far apart: its own sweeper does not call the orphan abandoned during the cancel
+    // wait, however slow the machine; the cancel alone must end it.
+    const survivor = replica(0, 5_000);
     const orphan = await streamingReply();
     // A replica died after streaming part of it.
     const deadWriter = survivor.tokenLog.writer(orphan.id);
@@ -132,9 +139,10 @@ describe(`replies across replicas (${redisUrl ? 'Redis' : 'in-process'} pub/sub)
     expect(await stored(orphan.id)).toMatchObject({ status: 'CANCELLED', content: 'Partial' });
     expect((await survivor.tokenLog.range(orphan.id, -1)).at(-1)!.done).toBe(true);
 
+    const sweeper = replica(0);
     const stale = await streamingReply();
     await new Promise((resolve) => setTimeout(resolve, 700));
-    await survivor.generations.sweep();
+    await sweeper.generations.sweep();
     expect(await stored(stale.id)).toMatchObject({ status: 'FAILED', errorCode: 'PROVIDER_UNAVAILABLE' });
   });
 
