@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -8,7 +7,7 @@ import { GraphQLError } from 'graphql';
 import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
 import { setLibrarySwitch } from '@voiceassist/env';
 import { formatError } from '@voiceassist/errors';
-import { handleGraphQLRequest, sendJson, type InspectResult } from '@voiceassist/graphql-http';
+import { handleGraphQLRequest, listenHttp, sendInternalError, sendJson, type InspectResult } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { Histogram, createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
 import { clientIp, requestIdFrom, operationLogPlugin } from '@voiceassist/subgraph-server';
@@ -245,8 +244,7 @@ export function createRouter(options: RouterOptions): Router {
         }
       } catch (error) {
         logger.error({ err: error, requestId, path }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-        else res.end();
+        sendInternalError(res);
       }
     })();
   });
@@ -259,17 +257,9 @@ export function createRouter(options: RouterOptions): Router {
     subscriptions,
     async listen(port, host = '0.0.0.0') {
       await started;
-      await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, host, () => {
-          httpServer.off('error', reject);
-          resolve();
-        });
-      });
-      const address = httpServer.address() as AddressInfo;
-      const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`;
-      logger.info({ url: `${url}/graphql`, subgraphs: subgraphUrls }, 'router listening');
-      return { url, port: address.port };
+      const listening = await listenHttp(httpServer, port, host);
+      logger.info({ url: `${listening.url}/graphql`, subgraphs: subgraphUrls }, 'router listening');
+      return listening;
     },
     close() {
       closing ??= (async () => {

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
@@ -43,6 +44,31 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 /** A GraphQL error response for requests refused before Apollo sees them. */
 export function sendGraphQLError(res: ServerResponse, status: number, message: string, extensions: Record<string, unknown>, headers: Record<string, string> = {}) {
   sendJson(res, status, { errors: [{ message, extensions }] }, headers);
+}
+
+/**
+ * Answers a request whose handler threw: a coded GraphQL error with no detail, or, when the
+ * response had already begun, just its end.
+ */
+export function sendInternalError(res: ServerResponse) {
+  if (!res.headersSent) sendGraphQLError(res, 500, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR' });
+  else res.end();
+}
+
+/**
+ * Starts `server` listening and gives the URL clients on this machine reach it at (a wildcard
+ * host becomes 127.0.0.1). A port already taken rejects instead of crashing the process.
+ */
+export async function listenHttp(server: Server, port: number, host: string): Promise<{ url: string; port: number }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return { url: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`, port: address.port };
 }
 
 /** One operation of a GraphQL-over-HTTP request, from a POST body or GET parameters. */

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -13,7 +12,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
-import { sendJson, handleGraphQLRequest } from '@voiceassist/graphql-http';
+import { handleGraphQLRequest, listenHttp, sendInternalError, sendJson } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
@@ -304,8 +303,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
         }
       } catch (error) {
         logger.error({ err: error, requestId, path }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-        else res.end();
+        sendInternalError(res);
       }
     })();
   });
@@ -318,17 +316,9 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
     httpServer,
     async listen(port, host = '0.0.0.0') {
       await started;
-      await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, host, () => {
-          httpServer.off('error', reject);
-          resolve();
-        });
-      });
-      const address = httpServer.address() as AddressInfo;
-      const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`;
-      logger.info({ url: `${url}/graphql` }, `${module.name} subgraph listening`);
-      return { url, port: address.port };
+      const listening = await listenHttp(httpServer, port, host);
+      logger.info({ url: `${listening.url}/graphql` }, `${module.name} subgraph listening`);
+      return listening;
     },
     close() {
       closing ??= (async () => {
