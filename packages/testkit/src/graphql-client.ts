@@ -35,3 +35,17 @@ export async function graphqlRequest<TData = Record<string, unknown>>(
   }
   return { status: response.status, headers: response.headers, body };
 }
+
+/** The response's data, for a step that must succeed: any error fails the test with the errors shown. */
+export function dataOf<T>(response: GraphQLResponse<T>): T {
+  if (response.body.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(response.body.errors)}`);
+  return response.body.data as T;
+}
+
+/** The response's first error, its code and field lifted out of `extensions`; no error fails the test. */
+export function errorOf(response: GraphQLResponse<unknown>): { message: string; path?: Array<string | number>; extensions: Record<string, unknown>; code: unknown; field: unknown } {
+  const error = response.body.errors?.[0];
+  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.body).slice(0, 300)}`);
+  const extensions = error.extensions ?? {};
+  return { ...error, extensions, code: extensions.code, field: extensions.field };
+}

@@ -9,9 +9,9 @@ import { subgraphServices } from '@voiceassist/services';
 import type { SubgraphService } from '@voiceassist/subgraph-server';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { testEnv } from './env.js';
-import { graphqlRequest, type GraphQLResponse, type RequestOptions } from './graphql-client.js';
+import { dataOf, errorOf, graphqlRequest, type GraphQLResponse, type RequestOptions } from './graphql-client.js';
 
-export { createTestDatabase, graphqlRequest, testEnv, type GraphQLResponse, type RequestOptions, type TestDatabase };
+export { createTestDatabase, dataOf, errorOf, graphqlRequest, testEnv, type GraphQLResponse, type RequestOptions, type TestDatabase };
 
 export interface StartSupergraphOptions {
   /** Which subgraphs to start (identity is always started); all of them by default. */

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_KNOWLEDGE_ANSWER } from '@voiceassist/ai';
 import { createLogger } from '@voiceassist/logging';
 import { startSupergraph } from '@voiceassist/testkit';
-import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
+import { dataOf, errorOf, graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import type { ConversationService } from './service.js';
-import { Harness, dataOf, errorOf, textOf, wholeReply, type Account } from './testing/harness.js';
+import { Harness, textOf, wholeReply, type Account } from './testing/harness.js';
 
 // The conversation subgraph through the real router, on the embedded chat provider (no
 // knowledge subgraph): PGlite and in-process token logs, or PostgreSQL and Redis when CI sets them.

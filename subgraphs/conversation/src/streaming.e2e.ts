@@ -6,9 +6,10 @@ import { createLogger } from '@voiceassist/logging';
 import { createRouter, type Router } from '@voiceassist/router';
 import { subgraphServices } from '@voiceassist/services';
 import { startSupergraph } from '@voiceassist/testkit';
+import { errorOf } from '@voiceassist/testkit/graphql-client';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '@voiceassist/testkit/openai-server';
 import { fakeChatStats } from '@voiceassist/testkit/openai-server/chat';
-import { Harness, errorOf, streamReply, textOf, wholeReply, type Account, type StreamEvent } from './testing/harness.js';
+import { Harness, streamReply, textOf, wholeReply, type Account, type StreamEvent } from './testing/harness.js';
 
 // Replies from an OpenAI-compatible server (the test kit's local fake, speaking real SSE)
 // through the real router over WebSockets: reconnects, cancel, regenerate, failures.

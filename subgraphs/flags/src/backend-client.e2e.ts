@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlagsClient, evaluateFlag, type FlagChangeNotice, type FlagDefinition, type FlagsClient, type FlagsClientLogger } from '@voiceassist/flags-client';
-import { dataOf, FLAG_FIELDS, startFlagsSupergraph, uniqueKey, type FlagsSupergraph } from './testing/supergraph.js';
+import { FLAG_FIELDS, startFlagsSupergraph, uniqueKey, type FlagsSupergraph } from './testing/supergraph.js';
+import { dataOf } from '@voiceassist/testkit/graphql-client';
 
 // The backend flags client (@voiceassist/flags-client) against the real flags subgraph, with
 // flags written through the router as an admin would.

@@ -5,7 +5,8 @@ import WebSocket from 'ws';
 import { formatNumber, percentile, spawnBenchProcess, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
 import { createFlagsClient, type FlagSubject } from '@voiceassist/flags-client';
 import { graphqlRequest, type RouterTarget } from '@voiceassist/testkit';
-import { dataOf, uniqueKey } from './testing/supergraph.js';
+import { dataOf } from '@voiceassist/testkit/graphql-client';
+import { uniqueKey } from './testing/supergraph.js';
 
 // 1. A flag change reaching N subscribers through the router: from sending updateFlag (HTTP,
 //    through the router) to the N-th subscriber receiving the UPDATED event over graphql-ws.

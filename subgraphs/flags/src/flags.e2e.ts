@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlagsClient, evaluateFlag, type FlagDefinition } from '@voiceassist/flags-client';
-import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
+import { dataOf, errorOf, graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import {
-  dataOf,
-  errorOf,
   EVALUATION_FIELDS,
   EVENT_FIELDS,
   FLAG_FIELDS,

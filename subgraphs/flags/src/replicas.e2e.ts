@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
 import { createFlagsService, flagsEnvSchema, type FlagsService } from './service.js';
-import { dataOf, EVENT_FIELDS, FLAG_FIELDS, startFlagsSupergraph, uniqueKey, type FlagChangeEventView, type FlagsSupergraph } from './testing/supergraph.js';
+import { EVENT_FIELDS, FLAG_FIELDS, startFlagsSupergraph, uniqueKey, type FlagChangeEventView, type FlagsSupergraph } from './testing/supergraph.js';
+import { dataOf } from '@voiceassist/testkit/graphql-client';
 
 // Two flags replicas on one database: the one the router uses and a second one. On PostgreSQL
 // they share nothing but the database and Redis, as in production. PGlite cannot be opened by

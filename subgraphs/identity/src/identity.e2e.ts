@@ -5,7 +5,7 @@ import { sql } from '@voiceassist/database';
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
 import { startSupergraph, testEnv, type TestSupergraph } from '@voiceassist/testkit';
-import { graphqlRequest, type GraphQLResponse } from '@voiceassist/testkit/graphql-client';
+import { dataOf, graphqlRequest, type GraphQLResponse } from '@voiceassist/testkit/graphql-client';
 import { createAccessTokenIssuer } from './access-tokens.js';
 import { createIdentityService, identityEnvSchema, type IdentityService } from './service.js';
 
@@ -76,11 +76,6 @@ function firstError(response: GraphQLResponse<unknown>): ErrorView {
 }
 
 const codeOf = (response: GraphQLResponse<unknown>) => firstError(response).extensions?.code;
-
-function dataOf<T>(response: GraphQLResponse<T>): T {
-  if (response.body.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(response.body.errors)}`);
-  return response.body.data as T;
-}
 
 const uniqueEmail = (label: string) => `${label}-${randomUUID().slice(0, 8)}@example.com`;
 

@@ -3,7 +3,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
-import { graphqlRequest, type GraphQLResponse } from '@voiceassist/testkit/graphql-client';
+import { dataOf, errorOf, graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '@voiceassist/testkit/openai-server';
 import '@voiceassist/testkit/openai-server/embeddings';
 import { makePdf } from './testing/pdf.js';
@@ -53,15 +53,6 @@ let ip = 0;
 const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
   supergraph.request<T>(query, variables, { token, headers: { 'x-forwarded-for': `10.9.0.${(ip++ % 250) + 1}` } });
 
-function dataOf<T>(response: GraphQLResponse<T>): T {
-  if (response.body.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(response.body.errors)}`);
-  return response.body.data as T;
-}
-const errorOf = (response: GraphQLResponse<unknown>) => {
-  const error = response.body.errors?.[0];
-  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.body)}`);
-  return error;
-};
 
 async function register(label: string): Promise<Account> {
   const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;

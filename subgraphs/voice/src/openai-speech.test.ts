@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oggDurationMs, mp3DurationMs, parseWav, sniffAudio } from '@voiceassist/ai';
 import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
+import { dataOf, errorOf } from '@voiceassist/testkit/graphql-client';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '@voiceassist/testkit/openai-server';
 import { fakeAudioStats } from '@voiceassist/testkit/openai-server/audio';
 import '@voiceassist/testkit/openai-server/chat';
-import { dataOf, errorOf, signUp, type Account } from './testing/accounts.js';
+import { signUp, type Account } from './testing/accounts.js';
 import { startVoiceInstance, type VoiceInstance } from './testing/voice-instance.js';
 
 // The openai-SDK path: the voice subgraph with OPENAI_BASE_URL pointing at the test kit's local

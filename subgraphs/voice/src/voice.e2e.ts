@@ -3,7 +3,8 @@ import { parseWav, sniffAudio } from '@voiceassist/ai';
 import { createLogger } from '@voiceassist/logging';
 import { subgraphServices } from '@voiceassist/services';
 import { graphqlRequest, startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
-import { dataOf, errorOf, signUp, type Account } from './testing/accounts.js';
+import { dataOf, errorOf } from '@voiceassist/testkit/graphql-client';
+import { signUp, type Account } from './testing/accounts.js';
 
 // The real router, identity, conversation and voice over real HTTP, with the embedded speech
 // engines (espeak-ng, pocketsphinx, sox from Debian packages). PGlite in memory, or PostgreSQL

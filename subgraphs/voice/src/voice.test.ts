@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pcmToWav } from '@voiceassist/ai';
 import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
-import { dataOf, errorOf, signUp, type Account } from './testing/accounts.js';
+import { dataOf, errorOf } from '@voiceassist/testkit/graphql-client';
+import { signUp, type Account } from './testing/accounts.js';
 import { startVoiceInstance, type VoiceInstance } from './testing/voice-instance.js';
 
 // Voice subgraphs of their own (reached directly) for what one shared supergraph cannot be at

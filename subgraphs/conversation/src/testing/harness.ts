@@ -3,7 +3,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { TestSupergraph } from '@voiceassist/testkit';
-import type { GraphQLResponse } from '@voiceassist/testkit/graphql-client';
+import { dataOf } from '@voiceassist/testkit/graphql-client';
 
 // Test helpers for the conversation suites: accounts through the router, GraphQL calls that
 // fail loudly, and subscriptions over real WebSockets.
@@ -40,17 +40,6 @@ export const SEND = `mutation Send($c: ID!, $text: String!, $k: Boolean) {
     assistantMessage { id role status content }
   }
 }`;
-
-export function dataOf<T>(response: GraphQLResponse<T>): T {
-  if (response.body.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(response.body.errors)}`);
-  return response.body.data as T;
-}
-
-export function errorOf(response: GraphQLResponse<unknown>): { message: string; extensions?: Record<string, unknown> } {
-  const error = response.body.errors?.[0];
-  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.body)}`);
-  return error;
-}
 
 export class Harness {
   constructor(readonly supergraph: TestSupergraph) {}

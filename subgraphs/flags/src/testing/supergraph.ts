@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
+import { dataOf } from '@voiceassist/testkit/graphql-client';
 import type { GraphQLResponse } from '@voiceassist/testkit/graphql-client';
 import type { FlagsService } from '../service.js';
 
@@ -57,17 +58,6 @@ export interface FlagChangeEventView {
 export const EVALUATION_FIELDS = 'key enabled variant value reason ruleIndex version';
 export const EVENT_FIELDS = `version kind key evaluation { ${EVALUATION_FIELDS} } flags { ${EVALUATION_FIELDS} }`;
 export const FLAG_FIELDS = 'key description enabled visibility variants { key weight value } rules { kind attribute values enabled variant } rolloutPercentage version createdAt updatedAt';
-
-export function dataOf<T>(response: GraphQLResponse<T>): T {
-  if (response.body.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(response.body.errors)}`);
-  return response.body.data as T;
-}
-
-export function errorOf(response: GraphQLResponse<unknown>): { message: string; extensions?: Record<string, unknown> } {
-  const error = response.body.errors?.[0];
-  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.body)}`);
-  return error;
-}
 
 export const uniqueKey = (label: string) => `${label}.${randomUUID().slice(0, 8)}`;
 

@@ -24,14 +24,3 @@ export async function signUp(request: Request, label: string): Promise<Account> 
   return { userId: register.user.id, token: register.accessToken };
 }
 
-export function dataOf<T>(response: GraphQLResponse<T>): T {
-  if (response.body.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(response.body.errors)}`);
-  return response.body.data as T;
-}
-
-export function errorOf(response: GraphQLResponse<unknown>): { message: string; code: unknown; field: unknown; extensions: Record<string, unknown> } {
-  const error = response.body.errors?.[0];
-  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.body).slice(0, 300)}`);
-  const extensions = error.extensions ?? {};
-  return { message: error.message, code: extensions.code, field: extensions.field, extensions };
-}
