@@ -18,6 +18,15 @@ export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })(
   (_parent, _args, ctx: AuthContext) => (ctx.viewer ? true : unauthenticated()),
 );
 
+/** The user themself or ADMIN+: true, else the error to answer with. */
+export function selfOrAdmin(viewer: Viewer | null, userId: string) {
+  if (!viewer) return unauthenticated();
+  return viewer.userId === userId || hasAtLeast(viewer.role, 'ADMIN') ? true : forbidden();
+}
+
+/** A user's private fields (the parent carries the user's `id`): only that user and ADMIN+ may read them. */
+export const isSelfOrAdmin = rule('isSelfOrAdmin', { cache: 'strict' })((parent: { id: string }, _args, ctx: AuthContext) => selfOrAdmin(ctx.viewer, parent.id));
+
 const roleRules = new Map<Role, ShieldRule>();
 /** Allows callers whose role is `minimum` or higher. */
 export function hasRole(minimum: Role): ShieldRule {

@@ -1,12 +1,4 @@
-import { allow, hasAtLeast, isAuthenticated, rule, type IRuleTypeMap } from '@voiceassist/auth';
-import { forbidden, unauthenticated } from '@voiceassist/errors';
-import type { ConversationContext } from './context.js';
-
-/** Usage is the user's own business, and their admins'. */
-const isSelfOrAdmin = rule('isSelfOrAdmin', { cache: 'strict' })((parent: { id: string }, _args, ctx: ConversationContext) => {
-  if (!ctx.viewer) return unauthenticated();
-  return ctx.viewer.userId === parent.id || hasAtLeast(ctx.viewer.role, 'ADMIN') ? true : forbidden();
-});
+import { allow, isAuthenticated, isSelfOrAdmin, type IRuleTypeMap } from '@voiceassist/auth';
 
 // Federation's own fields are added by createPermissions; everything not listed here is denied.
 // Ownership (NOT_FOUND for anyone but the owner, whatever their role) is checked by the
@@ -29,6 +21,7 @@ export const permissions: IRuleTypeMap = {
   // Applies inside `_entities` too, so other subgraphs get no more than a direct caller would.
   Conversation: isAuthenticated,
   Message: isAuthenticated,
+  // Usage is the user's own business, and their admins'.
   User: { '*': isAuthenticated, usage: isSelfOrAdmin },
   MessageStreamEvent: isAuthenticated,
   // Reachable only through the fields above, which carry the checks.

@@ -1,5 +1,5 @@
-import { allow, hasAtLeast, hasRole, isAuthenticated, rule, type IRuleTypeMap } from '@voiceassist/auth';
-import { forbidden, unauthenticated } from '@voiceassist/errors';
+import { allow, hasRole, isAuthenticated, rule, selfOrAdmin, type IRuleTypeMap } from '@voiceassist/auth';
+import { unauthenticated } from '@voiceassist/errors';
 import type { IdentityContext } from './context.js';
 
 type UserParent = { id: string };
@@ -11,12 +11,10 @@ const canSeeProfile = rule('canSeeProfile', { cache: 'strict' })((parent: UserPa
   signedIn(ctx, parent) ? true : unauthenticated(),
 );
 
-/** Private fields: the user themself and ADMIN+. */
-const isSelfOrAdmin = rule('isSelfOrAdmin', { cache: 'strict' })((parent: UserParent, _args, ctx: IdentityContext) => {
-  if (ctx.signedInNow.has(parent.id)) return true;
-  if (!ctx.viewer) return unauthenticated();
-  return ctx.viewer.userId === parent.id || hasAtLeast(ctx.viewer.role, 'ADMIN') ? true : forbidden();
-});
+/** Private fields: the user themself and ADMIN+, and the caller who has just signed in as this user. */
+const isSelfOrAdminOrSigningIn = rule('isSelfOrAdminOrSigningIn', { cache: 'strict' })((parent: UserParent, _args, ctx: IdentityContext) =>
+  ctx.signedInNow.has(parent.id) ? true : selfOrAdmin(ctx.viewer, parent.id),
+);
 
 // Federation's own fields are added by createPermissions; everything not listed here is denied.
 export const permissions: IRuleTypeMap = {
@@ -42,7 +40,7 @@ export const permissions: IRuleTypeMap = {
     rotateSigningKey: hasRole('SUPERADMIN'),
   },
   // Applies inside `_entities` too, so other subgraphs get no more than a direct caller would.
-  User: { '*': canSeeProfile, email: isSelfOrAdmin, lastLoginAt: isSelfOrAdmin, settings: isSelfOrAdmin },
+  User: { '*': canSeeProfile, email: isSelfOrAdminOrSigningIn, lastLoginAt: isSelfOrAdminOrSigningIn, settings: isSelfOrAdminOrSigningIn },
   // Reachable only through the fields above, which carry the checks.
   AuthPayload: allow,
   PageInfo: allow,
