@@ -1,3 +1,5 @@
+import { ProviderError } from '../provider-error.js';
+
 /** One message of a chat prompt, in the order the model reads them. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -39,16 +41,9 @@ export interface ChatProvider {
 }
 
 /** The provider could not answer: unreachable, an error status, a broken stream. */
-export class ChatProviderError extends Error {
-  constructor(
-    message: string,
-    /** The HTTP status the provider answered with, when it answered. */
-    readonly status?: number | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ChatProviderError';
-  }
+export class ChatProviderError extends ProviderError {
+  // Spelled out: bundling may rename classes, and logs name the error by this.
+  override name = 'ChatProviderError';
 }
 
 /** A rough count for providers that report none (about four characters a token in English). */

@@ -1,3 +1,5 @@
+import { ProviderError } from '../provider-error.js';
+
 /** Text to vectors behind one interface, whichever server (or none) is underneath. */
 export interface EmbeddingProvider {
   /** Stored with every vector, so vectors of different models are never compared. */
@@ -9,16 +11,9 @@ export interface EmbeddingProvider {
 }
 
 /** The provider could not embed: unreachable, an error status, or vectors of the wrong size. */
-export class EmbeddingProviderError extends Error {
-  constructor(
-    message: string,
-    /** The HTTP status the provider answered with, when it answered. */
-    readonly status?: number | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'EmbeddingProviderError';
-  }
+export class EmbeddingProviderError extends ProviderError {
+  // Spelled out: bundling may rename classes, and logs name the error by this.
+  override name = 'EmbeddingProviderError';
 }
 
 /** Scales a vector to unit length in place (a zero vector stays zero) and returns it. */
