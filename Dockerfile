@@ -33,6 +33,7 @@ COPY packages/flags-client/package.json packages/flags-client/
 COPY packages/graphql-http/package.json packages/graphql-http/
 COPY packages/logging/package.json packages/logging/
 COPY packages/metrics/package.json packages/metrics/
+COPY packages/pagination/package.json packages/pagination/
 COPY packages/pubsub/package.json packages/pubsub/
 COPY packages/rate-limit/package.json packages/rate-limit/
 COPY packages/redis/package.json packages/redis/

@@ -1,7 +1,6 @@
-import { badUserInput } from '@voiceassist/errors';
 import type { ConversationContext } from '../context.js';
 import type { ConversationRow } from '../db/schema.js';
-import { connectionOf, pageRequest } from '../pagination.js';
+import { connectionOf, invalidCursor, pageRequest } from '@voiceassist/pagination';
 import { isUuid } from '../validation.js';
 
 const MESSAGE_CURSOR = 'message';
@@ -23,7 +22,7 @@ export const Conversation = {
     if (page.after) {
       const [conversationId, position] = page.after;
       // A cursor of another conversation's messages is refused like any other foreign cursor.
-      if (conversationId !== row.id || !Number.isInteger(position)) throw badUserInput('after is not a valid cursor', 'after');
+      if (conversationId !== row.id || !Number.isInteger(position)) throw invalidCursor();
       afterPosition = position as number;
     }
     const rows = await ctx.loaders.messagePage.load({ conversationId: row.id, limit: page.limit + 1, afterPosition });

@@ -1,7 +1,6 @@
-import { badUserInput } from '@voiceassist/errors';
 import { viewerOf, type ConversationContext } from '../context.js';
 import type { ConversationRow } from '../db/schema.js';
-import { connectionOf, cursorString, pageRequest } from '../pagination.js';
+import { connectionOf, cursorDate, cursorString, pageRequest } from '@voiceassist/pagination';
 import { checkSearch, isUuid } from '../validation.js';
 import { ownedConversation } from './access.js';
 
@@ -20,9 +19,7 @@ export async function listConversations(ctx: ConversationContext, ownerId: strin
   const page = pageRequest(CONVERSATION_CURSOR, args, 20, 100);
   let after: { updatedAt: Date; id: string } | undefined;
   if (page.after) {
-    const updatedAt = new Date(cursorString(page.after[0]));
-    if (Number.isNaN(updatedAt.getTime())) throw badUserInput('after is not a valid cursor', 'after');
-    after = { updatedAt, id: cursorString(page.after[1], isUuid) };
+    after = { updatedAt: cursorDate(page.after[0]), id: cursorString(page.after[1], isUuid) };
   }
   const rows = await ctx.services.store.list({
     ownerId,

@@ -1,29 +1,14 @@
 import { isRole } from '@voiceassist/auth';
 import { badUserInput } from '@voiceassist/errors';
+import { connectionOf, cursorDate, cursorInteger, cursorString, pageRequest } from '@voiceassist/pagination';
 import { viewerOf, type IdentityContext } from '../context.js';
 import type { AuditEventRow, UserRow } from '../db/schema.js';
-import { decodeCursor, encodeCursor, pageSize, toConnection } from '../pagination.js';
 import { isUuid } from '../users.js';
 
-const userCursor = (row: UserRow) => encodeCursor('user', [row.createdAt.toISOString(), row.id]);
-const auditCursor = (row: AuditEventRow) => encodeCursor('audit', [row.id]);
-
-function userPosition(after: string | null | undefined) {
-  const position = decodeCursor('user', after);
-  if (!position) return undefined;
-  const [createdAt, id] = position;
-  const date = typeof createdAt === 'string' ? new Date(createdAt) : undefined;
-  if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || !isUuid(id)) throw badUserInput('after is not a valid cursor', 'after');
-  return { createdAt: date, id };
-}
-
-function auditPosition(after: string | null | undefined) {
-  const position = decodeCursor('audit', after);
-  if (!position) return undefined;
-  const [id] = position;
-  if (!Number.isSafeInteger(id)) throw badUserInput('after is not a valid cursor', 'after');
-  return id as number;
-}
+const USER_CURSOR = 'user';
+const AUDIT_CURSOR = 'audit';
+const userPosition = (row: UserRow) => [row.createdAt.toISOString(), row.id];
+const auditPosition = (row: AuditEventRow) => [row.id];
 
 interface PageArgs {
   first?: number | null;
@@ -39,27 +24,27 @@ export const Query = {
   },
 
   users: async (_: unknown, args: PageArgs & { search?: string | null; role?: string | null }, ctx: IdentityContext) => {
-    const limit = pageSize(args.first);
+    const page = pageRequest(USER_CURSOR, args);
     if (args.search && args.search.length > 200) throw badUserInput('search must be at most 200 characters', 'search');
     const rows = await ctx.identity.users.list({
-      limit: limit + 1,
-      after: userPosition(args.after),
+      limit: page.limit + 1,
+      after: page.after && { createdAt: cursorDate(page.after[0]), id: cursorString(page.after[1], isUuid) },
       search: args.search ?? undefined,
       role: isRole(args.role) ? args.role : undefined,
     });
-    return toConnection(rows, limit, userCursor);
+    return connectionOf(rows, page.limit, userPosition, USER_CURSOR);
   },
 
   auditLog: async (_: unknown, args: PageArgs & { actorId?: string | null; action?: string | null }, ctx: IdentityContext) => {
-    const limit = pageSize(args.first);
+    const page = pageRequest(AUDIT_CURSOR, args);
     if (args.actorId && !isUuid(args.actorId)) throw badUserInput('actorId must be a user id', 'actorId');
     const rows = await ctx.identity.audit.list({
-      limit: limit + 1,
-      before: auditPosition(args.after),
+      limit: page.limit + 1,
+      before: page.after && cursorInteger(page.after[0]),
       actorId: args.actorId ?? undefined,
       action: args.action ?? undefined,
     });
-    return toConnection(rows, limit, auditCursor);
+    return connectionOf(rows, page.limit, auditPosition, AUDIT_CURSOR);
   },
 
   verifyAuditLog: (_: unknown, __: unknown, ctx: IdentityContext) => ctx.identity.audit.verify(),

@@ -1,16 +1,20 @@
+import { connectionOf, cursorDate, cursorString, pageRequest } from '@voiceassist/pagination';
 import type { KnowledgeContext } from '../context.js';
 import { requireRole } from '../context.js';
 import type { DocumentStatus } from '../db/schema.js';
-import { decodeDocumentCursor, encodeDocumentCursor, pageSize } from '../pagination.js';
+import { isUuid } from '../documents.js';
 import type { SearchMode } from '../search.js';
+
+const DOCUMENT_CURSOR = 'document';
 
 export const Query = {
   documents: async (_: unknown, args: { first?: number | null; after?: string | null; status?: DocumentStatus | null }, ctx: KnowledgeContext) => {
     requireRole(ctx, 'USER');
-    const limit = pageSize(args.first);
-    const rows = await ctx.knowledge.store.list({ limit: limit + 1, after: decodeDocumentCursor(args.after), status: args.status ?? undefined });
-    const edges = rows.slice(0, limit).map((node) => ({ cursor: encodeDocumentCursor(node), node }));
-    return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
+    // Newest first; a cursor is the position of the last document seen.
+    const page = pageRequest(DOCUMENT_CURSOR, args);
+    const after = page.after && { createdAt: cursorDate(page.after[0]), id: cursorString(page.after[1], isUuid) };
+    const rows = await ctx.knowledge.store.list({ limit: page.limit + 1, after, status: args.status ?? undefined });
+    return connectionOf(rows, page.limit, (row) => [row.createdAt.toISOString(), row.id], DOCUMENT_CURSOR);
   },
 
   document: (_: unknown, { id }: { id: string }, ctx: KnowledgeContext) => {
