@@ -5,7 +5,7 @@ import { sql } from '@voiceassist/database';
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
 import { startSupergraph, testEnv, type TestSupergraph } from '@voiceassist/testkit';
-import { dataOf, graphqlRequest, type GraphQLResponse } from '@voiceassist/testkit/graphql-client';
+import { dataOf, errorOf, graphqlRequest, type GraphQLResponse } from '@voiceassist/testkit/graphql-client';
 import { createAccessTokenIssuer } from './access-tokens.js';
 import { createIdentityService, identityEnvSchema, type IdentityService } from './service.js';
 
@@ -42,10 +42,6 @@ interface Auth {
   expiresAt: string;
   user: UserView;
 }
-interface ErrorView {
-  message: string;
-  extensions?: Record<string, unknown>;
-}
 
 const USER_FIELDS = 'id email displayName role active settings lastLoginAt createdAt';
 const AUTH_FIELDS = `accessToken refreshToken expiresAt user { ${USER_FIELDS} }`;
@@ -69,13 +65,7 @@ async function gql<T = Record<string, unknown>>(
   return response;
 }
 
-function firstError(response: GraphQLResponse<unknown>): ErrorView {
-  const error = response.body.errors?.[0];
-  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.body)}`);
-  return error;
-}
-
-const codeOf = (response: GraphQLResponse<unknown>) => firstError(response).extensions?.code;
+const codeOf = (response: GraphQLResponse<unknown>) => errorOf(response).code;
 
 const uniqueEmail = (label: string) => `${label}-${randomUUID().slice(0, 8)}@example.com`;
 
@@ -162,7 +152,7 @@ describe('registration', () => {
       ['qwerty', ['TOO_SHORT', 'COMMON_PASSWORD']],
     ];
     for (const [password, reasons] of cases) {
-      const error = firstError(await register(email, password));
+      const error = errorOf(await register(email, password));
       expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.password', reasons });
     }
     // Nothing was created by the refused attempts.
@@ -170,8 +160,8 @@ describe('registration', () => {
   });
 
   it('validates the email and display name, naming the field', async () => {
-    expect(firstError(await register('not-an-email')).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.email' });
-    expect(firstError(await register(uniqueEmail('noname'), PASSWORD, { displayName: '   ' })).extensions).toMatchObject({
+    expect(errorOf(await register('not-an-email')).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.email' });
+    expect(errorOf(await register(uniqueEmail('noname'), PASSWORD, { displayName: '   ' })).extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'input.displayName',
     });
@@ -180,7 +170,7 @@ describe('registration', () => {
   it('refuses a second account for the same email, whatever its case', async () => {
     const email = uniqueEmail('dup');
     dataOf(await register(email));
-    expect(firstError(await register(email.toUpperCase())).extensions).toMatchObject({ code: 'CONFLICT', field: 'input.email' });
+    expect(errorOf(await register(email.toUpperCase())).extensions).toMatchObject({ code: 'CONFLICT', field: 'input.email' });
   });
 });
 
@@ -199,13 +189,13 @@ describe('session lifecycle', () => {
     expect(dataOf(await me(refreshed.accessToken)).me?.id).toBe(registered.user.id);
 
     // Someone replays the first refresh token: the whole family is revoked at once.
-    const replay = firstError(await refresh(loggedIn.refreshToken));
+    const replay = errorOf(await refresh(loggedIn.refreshToken));
     expect(replay.extensions?.code).toBe('UNAUTHENTICATED');
     expect(replay.message).toMatch(/already used/);
     expect(codeOf(await refresh(refreshed.refreshToken))).toBe('UNAUTHENTICATED');
     const revoked = await me(refreshed.accessToken);
     expect(revoked.status).toBe(401);
-    expect(firstError(revoked)).toMatchObject({ message: 'Session has been revoked', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(errorOf(revoked)).toMatchObject({ message: 'Session has been revoked', extensions: { code: 'UNAUTHENTICATED' } });
 
     // The registration's own session is another family and still works, until logout.
     expect(dataOf(await me(registered.accessToken)).me?.id).toBe(registered.user.id);
@@ -235,8 +225,8 @@ describe('session lifecycle', () => {
 
   it('gives a wrong password and an unknown email the very same error', async () => {
     const { user } = await signUp('same-error');
-    const wrong = firstError(await login(user.email, 'definitely not it'));
-    const unknown = firstError(await login(uniqueEmail('ghost')));
+    const wrong = errorOf(await login(user.email, 'definitely not it'));
+    const unknown = errorOf(await login(uniqueEmail('ghost')));
     expect(wrong).toMatchObject({ message: 'Invalid email or password', extensions: { code: 'UNAUTHENTICATED' } });
     expect({ message: unknown.message, code: unknown.extensions?.code }).toEqual({ message: wrong.message, code: wrong.extensions?.code });
   });
@@ -246,9 +236,9 @@ describe('session lifecycle', () => {
     const other = dataOf(await login(current.user.email)).login;
     const change = (currentPassword: string, newPassword: string) =>
       gql<{ changePassword: boolean }>('mutation C($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }', { c: currentPassword, n: newPassword }, { token: current.accessToken });
-    expect(firstError(await change('wrong password!!', 'sapphire lantern meadow')).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
-    expect(firstError(await change(PASSWORD, PASSWORD)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'newPassword', reasons: ['SAME_AS_CURRENT'] });
-    expect(firstError(await change(PASSWORD, 'letmein')).extensions).toMatchObject({ field: 'newPassword', reasons: ['TOO_SHORT', 'COMMON_PASSWORD'] });
+    expect(errorOf(await change('wrong password!!', 'sapphire lantern meadow')).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
+    expect(errorOf(await change(PASSWORD, PASSWORD)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'newPassword', reasons: ['SAME_AS_CURRENT'] });
+    expect(errorOf(await change(PASSWORD, 'letmein')).extensions).toMatchObject({ field: 'newPassword', reasons: ['TOO_SHORT', 'COMMON_PASSWORD'] });
     secrets.add('sapphire lantern meadow');
     expect(dataOf(await change(PASSWORD, 'sapphire lantern meadow')).changePassword).toBe(true);
     expect(dataOf(await me(current.accessToken)).me?.id).toBe(current.user.id);
@@ -265,8 +255,8 @@ describe('profile and settings', () => {
     dataOf(await update({ theme: 'dark', voice: { name: 'alloy', speed: 1.2 } }));
     const merged = dataOf(await update({ voice: { speed: null }, language: 'en' })).updateSettings.settings;
     expect(merged).toEqual({ theme: 'dark', voice: { name: 'alloy' }, language: 'en' });
-    expect(firstError(await update(['not', 'an', 'object'])).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'settings' });
-    expect(firstError(await update({ blob: 'x'.repeat(20_000) })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'settings' });
+    expect(errorOf(await update(['not', 'an', 'object'])).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'settings' });
+    expect(errorOf(await update({ blob: 'x'.repeat(20_000) })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'settings' });
 
     const renamed = await gql<{ updateMe: UserView }>('mutation { updateMe(input: { displayName: "Renamed" }) { displayName } }', {}, { token: accessToken });
     expect(dataOf(renamed).updateMe.displayName).toBe('Renamed');
@@ -278,7 +268,7 @@ describe('roles and their limits', () => {
     const admin = await makeAdmin('admin');
     expect(decodeJwt(admin.accessToken).role).toBe('ADMIN');
     const target = await signUp('target');
-    expect(firstError(await updateUser(admin.accessToken, target.user.id, { role: 'ADMIN' }))).toMatchObject({
+    expect(errorOf(await updateUser(admin.accessToken, target.user.id, { role: 'ADMIN' }))).toMatchObject({
       message: 'Only a SUPERADMIN can grant ADMIN or SUPERADMIN',
       extensions: { code: 'FORBIDDEN' },
     });
@@ -286,7 +276,7 @@ describe('roles and their limits', () => {
   });
 
   it('lets nobody change their own role', async () => {
-    expect(firstError(await updateUser(superadmin.accessToken, superadmin.user.id, { role: 'USER' }))).toMatchObject({
+    expect(errorOf(await updateUser(superadmin.accessToken, superadmin.user.id, { role: 'USER' }))).toMatchObject({
       message: 'You cannot change your own role',
       extensions: { code: 'FORBIDDEN' },
     });
@@ -316,7 +306,7 @@ describe('roles and their limits', () => {
     expect(dataOf(await updateUser(superadmin.accessToken, user.user.id, { active: false })).updateUser.active).toBe(false);
     expect((await me(user.accessToken)).status).toBe(401);
     expect(codeOf(await refresh(user.refreshToken))).toBe('UNAUTHENTICATED');
-    expect(firstError(await login(user.user.email))).toMatchObject({ message: 'This account is deactivated', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(errorOf(await login(user.user.email))).toMatchObject({ message: 'This account is deactivated', extensions: { code: 'UNAUTHENTICATED' } });
     dataOf(await updateUser(superadmin.accessToken, user.user.id, { active: true }));
     expect(dataOf(await login(user.user.email)).login.user.active).toBe(true);
   });
@@ -357,7 +347,7 @@ describe('who sees what', () => {
     const alice = await signUp('alice');
     const bob = await signUp('bob');
     const asBob = await gql<{ user: UserView | null }>(userQuery, { id: alice.user.id }, { token: bob.accessToken });
-    expect(firstError(asBob)).toMatchObject({ path: ['user', 'email'], extensions: { code: 'FORBIDDEN' } });
+    expect(errorOf(asBob)).toMatchObject({ path: ['user', 'email'], extensions: { code: 'FORBIDDEN' } });
     const publicOnly = await gql<{ user: UserView }>('query Q($id: ID!) { user(id: $id) { id displayName role } }', { id: alice.user.id }, { token: bob.accessToken });
     expect(dataOf(publicOnly).user).toEqual({ id: alice.user.id, displayName: 'Test User', role: 'USER' });
     expect(dataOf(await gql<{ user: UserView }>(userQuery, { id: alice.user.id }, { token: superadmin.accessToken })).user.email).toBe(alice.user.email);
@@ -402,7 +392,7 @@ describe('who sees what', () => {
     const anonymous = await gql(query, { r: representations }, { direct: true });
     expect(codeOf(anonymous)).toBe('UNAUTHENTICATED');
     const other = await signUp('entity-other');
-    expect(firstError(await gql(query, { r: representations }, { token: other.accessToken, direct: true })).extensions?.code).toBe('FORBIDDEN');
+    expect(errorOf(await gql(query, { r: representations }, { token: other.accessToken, direct: true })).extensions?.code).toBe('FORBIDDEN');
   });
 });
 
@@ -428,8 +418,8 @@ describe('users list', () => {
     expect(superadmins).toEqual([superadmin.user.id]);
     expect(dataOf(await list({ search: '%' })).users.edges).toEqual([]);
 
-    for (const first of [0, 101, -1]) expect(firstError(await list({ first })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
-    expect(firstError(await list({ after: 'garbage' })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    for (const first of [0, 101, -1]) expect(errorOf(await list({ first })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    expect(errorOf(await list({ after: 'garbage' })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 });
 
@@ -439,7 +429,7 @@ describe('throttling', () => {
     for (let i = 0; i < env.AUTH_THROTTLE_PER_MINUTE; i++) {
       expect(codeOf(await register(uniqueEmail('flood'), 'short', { ip }))).toBe('BAD_USER_INPUT');
     }
-    const refused = firstError(await register(uniqueEmail('flood'), PASSWORD, { ip }));
+    const refused = errorOf(await register(uniqueEmail('flood'), PASSWORD, { ip }));
     expect(refused.extensions?.code).toBe('RATE_LIMITED');
     expect(refused.extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(refused.extensions?.retryAfterSeconds).toBeLessThanOrEqual(60);
@@ -448,7 +438,7 @@ describe('throttling', () => {
   it('refuses logins for one email after the limit, from any IP and even with the right password', async () => {
     const { user } = await signUp('target');
     for (let i = 0; i < env.AUTH_THROTTLE_PER_MINUTE; i++) expect(codeOf(await login(user.email, 'guessing wrong!!'))).toBe('UNAUTHENTICATED');
-    expect(firstError(await login(user.email)).extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(errorOf(await login(user.email)).extensions).toMatchObject({ code: 'RATE_LIMITED' });
   });
 });
 
@@ -471,7 +461,7 @@ describe('tokens over HTTP', () => {
     ] as const) {
       const response = await me(token);
       expect(response.status).toBe(401);
-      expect(firstError(response)).toMatchObject({ message, extensions: { code: 'UNAUTHENTICATED' } });
+      expect(errorOf(response)).toMatchObject({ message, extensions: { code: 'UNAUTHENTICATED' } });
     }
     const malformed = await gql('{ me { id } }', {}, { headers: { authorization: 'Token abc' } });
     expect(malformed.status).toBe(401);
@@ -537,9 +527,9 @@ describe('audit log', () => {
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect(new Set(ids).size).toBe(4);
     expect(page1.pageInfo.hasNextPage).toBe(true);
-    expect(firstError(await auditLog({ first: 500 })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
-    expect(firstError(await auditLog({ actorId: 'nope' })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'actorId' });
-    expect(firstError(await auditLog({ after: 'nope' })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    expect(errorOf(await auditLog({ first: 500 })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    expect(errorOf(await auditLog({ actorId: 'nope' })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'actorId' });
+    expect(errorOf(await auditLog({ after: 'nope' })).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 
   it('verifies as valid, then names the row edited in the database', async () => {
