@@ -17,7 +17,7 @@ import { getVariableValues } from 'graphql/execution/values.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations, type Viewer } from '@voiceassist/auth';
-import { formatError, rateLimited, unauthenticated } from '@voiceassist/errors';
+import { formatError, internalError, rateLimited, unauthenticated } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
 import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
 import { batchSendsPerTick, clientIp, requestIdFrom } from '@voiceassist/subgraph-server';
@@ -93,9 +93,6 @@ type Extra = {
   request: IncomingMessage;
   connection?: Connection;
 };
-
-/** What a client sees of a failure inside the router: no detail (it is logged). */
-const internalError = () => new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 
 /**
  * A payload that is `{"data":…}` and nothing else, judged from its text: no errors or
