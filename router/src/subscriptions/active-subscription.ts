@@ -11,7 +11,6 @@ export class ActiveSubscription implements AsyncIterableIterator<never> {
   private readonly prefix: string;
   private waiting: ((result: IteratorResult<never>) => void) | undefined;
   private ended = false;
-  private released = false;
 
   constructor(
     id: string,
@@ -59,11 +58,9 @@ export class ActiveSubscription implements AsyncIterableIterator<never> {
   }
 
   private end() {
+    if (this.ended) return;
     this.ended = true;
-    if (!this.released) {
-      this.released = true;
-      this.hooks.release();
-    }
+    this.hooks.release();
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting?.({ value: undefined, done: true });
