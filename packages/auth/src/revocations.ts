@@ -62,8 +62,7 @@ export function createRedisRevocations(options: { url: string; namespace?: strin
     },
     onRevoked(listener) {
       if (!subscriber) {
-        // Unnamed: CLIENT SETNAME after a queued SUBSCRIBE would be refused in subscriber mode.
-        subscriber = createRedis({ url: options.url });
+        subscriber = createRedis({ url: options.url, subscriber: true });
         subscriber.on('message', (_channel: string, sessionId: string) => {
           for (const l of listeners) l(sessionId);
         });

@@ -106,9 +106,7 @@ export function createInProcessPubSub(namespace = 'default'): PubSub {
 export function createRedisPubSub(options: { url: string; keyPrefix?: string; connectionName?: string }): PubSub {
   const prefix = options.keyPrefix ?? '';
   const publisher: Redis = createRedis({ url: options.url, connectionName: options.connectionName });
-  // No connection name here: ioredis would send CLIENT SETNAME after a queued SUBSCRIBE, which a
-  // connection in subscriber mode refuses, dropping the connection.
-  const subscriber: Redis = createRedis({ url: options.url });
+  const subscriber: Redis = createRedis({ url: options.url, subscriber: true });
   const listeners = new TopicListeners();
   // Publishes from this instance wait for its own pending SUBSCRIBEs, so ordering holds locally.
   let pendingSubscribes: Promise<unknown> = Promise.resolve();

@@ -8,15 +8,23 @@ export interface RedisOptions {
   keyPrefix?: string;
   /** Shown in CLIENT LIST, so an operator sees which service holds a connection. */
   connectionName?: string;
+  /**
+   * A connection that only SUBSCRIBEs. It sends nothing else on connecting: once a SUBSCRIBE
+   * queued while connecting has gone out, Redis refuses the ready check's INFO, CLIENT SETNAME
+   * and SETINFO, and ioredis drops the connection (ioredis #2037), losing messages meanwhile.
+   * A subscriber needs none of them. Its connection name is therefore ignored.
+   */
+  subscriber?: boolean;
 }
 
 /** The one factory for Redis connections. */
-export function createRedis({ url, keyPrefix, connectionName }: RedisOptions): Redis {
+export function createRedis({ url, keyPrefix, connectionName, subscriber = false }: RedisOptions): Redis {
   return new Redis(url, {
     ...(keyPrefix ? { keyPrefix } : {}),
-    ...(connectionName ? { connectionName } : {}),
+    ...(connectionName && !subscriber ? { connectionName } : {}),
     maxRetriesPerRequest: 2,
-    enableReadyCheck: true,
+    enableReadyCheck: !subscriber,
+    disableClientInfo: subscriber,
     // Reconnect with capped back-off; callers see errors instead of hanging forever.
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
