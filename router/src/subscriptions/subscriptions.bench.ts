@@ -16,6 +16,7 @@ const PARTS = new Set((process.env.SUBSCRIPTIONS_BENCH_PARTS ?? 'streams,broadca
 const USERS = 50;
 const SUBGRAPHS_PROCESS = new URL('./bench-subgraphs.ts', import.meta.url);
 const ROUTER_PROCESS = new URL('./bench-router.ts', import.meta.url);
+const RELAY_PROCESS = new URL('./bench-relay.ts', import.meta.url);
 
 /** Subscribers, events each (or published), their rate, and whether the router has a core of its own. */
 interface Scenario {
@@ -122,7 +123,7 @@ async function measure(subgraphs: BenchProcess, router: BenchProcess | undefined
  * every stream is live until the first stream ends, so subscription set-up and tear-down (their
  * own costs) are not measured as event latency.
  */
-async function measureStreams(router: BenchProcess | undefined, url: string, tokens: string[], n: number, events: number, perSecond: number): Promise<Run> {
+async function measureStreams(router: BenchProcess | undefined, url: string, tokens: string[], n: number, events: number, perSecond: number, { reportsStalls = true } = {}): Promise<Run> {
   const latencies: number[] = [];
   const clients: Client[] = [];
   const completed: Promise<void>[] = [];
@@ -154,7 +155,7 @@ async function measureStreams(router: BenchProcess | undefined, url: string, tok
                   setTimeout(() => {
                     measuringSince = performance.now();
                     cpuBefore = router?.cpuMs();
-                    void router?.request('stalls');
+                    if (reportsStalls) void router?.request('stalls');
                   }, 500);
                 }
                 if (measuringSince !== undefined && measuringUntil === undefined) latencies.push(now() - tick.sentAt);
@@ -164,7 +165,7 @@ async function measureStreams(router: BenchProcess | undefined, url: string, tok
                 if (measuringUntil === undefined) {
                   measuringUntil = performance.now();
                   cpuAfter = router?.cpuMs();
-                  stalls = router?.request<Stalls>('stalls');
+                  if (reportsStalls) stalls = router?.request<Stalls>('stalls');
                 }
                 resolve();
               },
@@ -233,13 +234,15 @@ const bench: Benchmark = async ({ quick }) => {
   try {
     const own = await startRouter([]);
     const sharing = await startRouter(['broadcast']);
-    parts.push(own.process, sharing.process);
+    const relay = await spawnBenchProcess(RELAY_PROCESS);
+    const relayUrl = await relay.request<string>('startRelay', { target: direct });
+    parts.push(own.process, sharing.process, relay);
 
     // Pinned: the router has CPU 1 to itself; the subgraphs and these clients share CPU 0, in
     // both the direct and the router runs. That is the router's added latency with the load
     // generator kept off its core. Shared: all three processes on both CPUs, contending.
     const layout = (pinned: boolean) => {
-      for (const part of [own.process, sharing.process]) pinToCpus(part.pid, pinned ? '1' : '0-1');
+      for (const part of [own.process, sharing.process, relay]) pinToCpus(part.pid, pinned ? '1' : '0-1');
       for (const pid of [subgraphs.pid, process.pid]) pinToCpus(pid, pinned ? '0' : '0-1');
     };
     const streamScenarios: Scenario[] = quick
@@ -260,12 +263,27 @@ const bench: Benchmark = async ({ quick }) => {
           { n: 10_000, events: 90, perSecond: 1, pinned: true },
         ];
     const streamRows: Array<Array<string | number>> = [];
+    const hopRows: Array<Array<string | number>> = [];
     for (const { n, events, perSecond, pinned } of PARTS.has('streams') ? streamScenarios : []) {
       layout(pinned);
       try {
         const d = await measureStreams(undefined, direct, tokens, n, events, perSecond);
         const r = await measureStreams(own.process, own.url, tokens, n, events, perSecond);
         streamRows.push(comparisonRow(n, perSecond, pinned, undefined, d, r));
+        // The same streams through a process that only relays bytes: how much of "added" the
+        // extra hop costs on this machine whatever runs in the middle.
+        if (pinned) {
+          const h = await measureStreams(relay, relayUrl, tokens, n, events, perSecond, { reportsStalls: false });
+          hopRows.push([
+            n.toLocaleString('en-US'),
+            perSecond,
+            `${formatNumber(d.p50)} / ${formatNumber(d.p99)}`,
+            `${formatNumber(h.p50)} / ${formatNumber(h.p99)}`,
+            `${formatNumber(h.p50 - d.p50)} / ${formatNumber(h.p99 - d.p99)}`,
+            `${formatNumber(r.p50 - d.p50)} / ${formatNumber(r.p99 - d.p99)}`,
+            formatNumber((h.routerCpuMsPerEvent ?? Number.NaN) * 1000),
+          ]);
+        }
       } catch (error) {
         streamRows.push(failedRow(n, perSecond, pinned, error));
       }
@@ -334,6 +352,7 @@ const bench: Benchmark = async ({ quick }) => {
         `Three processes on loopback, ${process.env.NODE_ENV ?? 'development'} Node ${process.version}, 2 cores: the test subgraphs, the router, and the clients; ${SUBSCRIBERS_PER_CONNECTION} subscriptions per client connection, ${USERS} users.`,
         '"own core": the router process pinned to one CPU, the subgraphs and the clients to the other (direct runs too), as when the router has its own machine; "shared cores": no pinning, the three processes contend for both CPUs.',
         'Latency: from the event\'s publication in the subgraph to its receipt by a client (one epoch clock). "added" = via router minus direct. Router CPU: the router process\'s user + system time per event delivered.',
+        '"The hop alone": the router\'s place taken by a process that only forwards TCP bytes (pinned like the router). Its added latency is what one more process between subgraph and client costs here, before any WebSocket or GraphQL work.',
         '"own upstream each": every client subscription has its own upstream subscription (pooled sockets per user); "shared upstream": identical subscriptions with identical credentials share one (opt-in per field).',
       ],
       tables: [
@@ -341,6 +360,11 @@ const bench: Benchmark = async ({ quick }) => {
           caption: 'A stream per subscriber (own upstream subscription each; primary fetch only)',
           columns: ['subscribers', 'events/s per subscriber', 'router CPU', 'direct events/s delivered', 'router events/s delivered', 'direct p50 / p99 ms', 'router p50 / p99 ms', 'added p50 / p99 ms', 'router CPU µs per event', 'router event-loop delay p99 / max ms', 'router GC pauses total / max ms'],
           rows: streamRows,
+        },
+        {
+          caption: 'The hop alone: the same streams through a TCP relay (bytes forwarded, no WebSocket or GraphQL work) on the router\'s core',
+          columns: ['subscribers', 'events/s per subscriber', 'direct p50 / p99 ms', 'relay p50 / p99 ms', 'relay added p50 / p99 ms', 'router added p50 / p99 ms (above)', 'relay CPU µs per event'],
+          rows: hopRows,
         },
         {
           caption: 'One event broadcast to every subscriber at once (primary fetch only)',
