@@ -9,6 +9,14 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether a client-sent id can name a row keyed by a uuid column. Anything else names nothing,
+ * and PostgreSQL would reject it with an error instead of finding no row.
+ */
+export const isUuid = (value: string): boolean => UUID_PATTERN.test(value);
+
 /** The drizzle database every subgraph uses, whichever driver is underneath. */
 export type Database = PgDatabase<PgQueryResultHKT, Record<string, never>>;
 

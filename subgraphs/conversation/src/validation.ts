@@ -4,8 +4,6 @@ import { MAX_TITLE_CHARS } from './conversations.js';
 export const MAX_MESSAGE_CHARS = 32_000;
 export const MAX_SEARCH_CHARS = 200;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID.test(value);
 
 /** Characters as a reader counts them (code points), not UTF-16 units. */
 const characters = (text: string) => (text.length <= MAX_MESSAGE_CHARS ? text.length : [...text].length);

@@ -6,7 +6,7 @@ import type { AuditLog, AuditOrigin } from './audit-log.js';
 import { users, type UserRow } from './db/schema.js';
 import type { RefreshSessions } from './refresh-sessions.js';
 import type { SigningKeys } from './signing-keys.js';
-import { isUuid } from './users.js';
+import { isUuid } from '@voiceassist/database';
 import { validateDisplayName } from './validation.js';
 
 export interface AdminUserChange {

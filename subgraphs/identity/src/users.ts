@@ -1,12 +1,7 @@
 import { and, desc, eq, ilike, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Role } from '@voiceassist/auth';
-import type { Database } from '@voiceassist/database';
+import { isUuid, type Database } from '@voiceassist/database';
 import { users, type UserRow } from './db/schema.js';
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids come from clients; anything that is not a UUID cannot name a user (and would make Postgres throw). */
-export const isUuid = (value: string) => UUID_PATTERN.test(value);
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 

@@ -1,8 +1,6 @@
 import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
-import type { Database } from '@voiceassist/database';
+import { isUuid, type Database } from '@voiceassist/database';
 import { chunkInfoColumns, chunks, documentInfoColumns, documents, type ChunkInfo, type DocumentInfo, type DocumentStatus } from './db/schema.js';
-
-export const isUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 
 /** Reads of documents and chunks, without their content bytes and vectors. */
 export function createDocumentStore(db: Database) {

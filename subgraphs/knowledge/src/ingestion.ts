@@ -6,7 +6,7 @@ import { conflict, notFound } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
 import { chunkBlocks, embeddingText, type ChunkingOptions } from './chunking.js';
 import { chunks, documentInfoColumns, documents, type DocumentInfo } from './db/schema.js';
-import { isUuid } from './documents.js';
+import { isUuid } from '@voiceassist/database';
 import type { DocumentEvents } from './events.js';
 import { ExtractionError, extractText, type SupportedMimeType } from './extraction/index.js';
 import { validateIngestInput, type IngestDocumentInput } from './input.js';

@@ -1,7 +1,7 @@
 import type { ConversationContext } from '../context.js';
 import type { ConversationRow } from '../db/schema.js';
 import { connectionOf, invalidCursor, pageRequest } from '@voiceassist/pagination';
-import { isUuid } from '../validation.js';
+import { isUuid } from '@voiceassist/database';
 
 const MESSAGE_CURSOR = 'message';
 

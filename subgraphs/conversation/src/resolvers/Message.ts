@@ -1,6 +1,6 @@
 import type { ConversationContext } from '../context.js';
 import type { MessageRow } from '../db/schema.js';
-import { isUuid } from '../validation.js';
+import { isUuid } from '@voiceassist/database';
 
 export const PROVIDER_UNAVAILABLE_MESSAGE = 'The language model could not answer; try again later';
 

@@ -1,7 +1,8 @@
 import { viewerOf, type ConversationContext } from '../context.js';
 import type { ConversationRow } from '../db/schema.js';
 import { connectionOf, cursorDate, cursorString, pageRequest } from '@voiceassist/pagination';
-import { checkSearch, isUuid } from '../validation.js';
+import { isUuid } from '@voiceassist/database';
+import { checkSearch } from '../validation.js';
 import { ownedConversation } from './access.js';
 
 export interface ConversationListArgs {

@@ -2,7 +2,7 @@ import { notFound } from '@voiceassist/errors';
 import { viewerOf, type ConversationContext } from '../context.js';
 import type { OwnedMessage } from '../conversations.js';
 import type { ConversationRow } from '../db/schema.js';
-import { isUuid } from '../validation.js';
+import { isUuid } from '@voiceassist/database';
 
 /** The caller's conversation; NOT_FOUND when it does not exist or belongs to someone else (no existence leak). */
 export async function ownedConversation(ctx: ConversationContext, id: string): Promise<ConversationRow> {

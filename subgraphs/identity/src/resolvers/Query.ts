@@ -3,7 +3,7 @@ import { badUserInput } from '@voiceassist/errors';
 import { connectionOf, cursorDate, cursorInteger, cursorString, pageRequest } from '@voiceassist/pagination';
 import { viewerOf, type IdentityContext } from '../context.js';
 import type { AuditEventRow, UserRow } from '../db/schema.js';
-import { isUuid } from '../users.js';
+import { isUuid } from '@voiceassist/database';
 
 const USER_CURSOR = 'user';
 const AUDIT_CURSOR = 'audit';

@@ -2,7 +2,7 @@ import { connectionOf, cursorDate, cursorString, pageRequest } from '@voiceassis
 import type { KnowledgeContext } from '../context.js';
 import { requireRole } from '../context.js';
 import type { DocumentStatus } from '../db/schema.js';
-import { isUuid } from '../documents.js';
+import { isUuid } from '@voiceassist/database';
 import type { SearchMode } from '../search.js';
 
 const DOCUMENT_CURSOR = 'document';
