@@ -1,6 +1,6 @@
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
-import { closeOnSignals } from '@voiceassist/subgraph-server';
+import { closeOnSignals } from '@voiceassist/graphql-http';
 import { createRouterFromEnv, routerEnvSchema } from './router.js';
 
 const env = loadEnv(routerEnvSchema);

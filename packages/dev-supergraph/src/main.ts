@@ -2,7 +2,8 @@ import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
 import { createRouterFromEnv, routerEnvSchema } from '@voiceassist/router';
 import { subgraphServices } from '@voiceassist/services';
-import { closeOnSignals, type SubgraphService } from '@voiceassist/subgraph-server';
+import { closeOnSignals } from '@voiceassist/graphql-http';
+import type { SubgraphService } from '@voiceassist/subgraph-server';
 
 // `pnpm start`: the whole supergraph in one process on embedded defaults (PGlite under .data/,
 // in-process pub/sub), or on PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set.

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { loggableError, type Logger } from '@voiceassist/logging';
 import type { GraphQLFormattedError } from 'graphql';
 
 const brotli = promisify(brotliCompress);
@@ -253,5 +255,67 @@ function isLegacyJsonRequestError(contentType: string | undefined, body: string)
     return parsed.errors.every((e) => DOCUMENT_FAILURES.has(e.extensions?.reason ?? '') || (e.extensions?.code === 'BAD_USER_INPUT' && !e.extensions.reason));
   } catch {
     return false;
+  }
+}
+
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  // Accept a caller's id only if it looks like one; never echo arbitrary text into logs.
+  return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
+}
+
+/** The caller's address: the first X-Forwarded-For hop (set by the proxy in front), else the socket's peer. */
+export function clientIp(req: IncomingMessage): string | undefined {
+  const forwarded = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || req.socket.remoteAddress || undefined;
+}
+
+/** Logs one JSON line per operation: id, name, duration and error codes; never variables. */
+export function operationLogPlugin<T extends { requestId: string; logger: Logger }>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = Date.now();
+      return {
+        async willSendResponse({ operationName, errors, operation }) {
+          contextValue.logger.info(
+            {
+              operationName: operationName ?? null,
+              operationType: operation?.operation ?? null,
+              durationMs: Date.now() - started,
+              errorCodes: errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') ?? [],
+            },
+            'graphql operation',
+          );
+        },
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) {
+            const code = error.extensions?.code;
+            if (!code || code === 'INTERNAL_SERVER_ERROR') {
+              contextValue.logger.error({ err: loggableError(error.originalError ?? error), path: error.path }, 'unexpected error');
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Stops the server on SIGINT/SIGTERM, letting in-flight requests finish. */
+export function closeOnSignals(close: () => Promise<void>, logger: Logger) {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
   }
 }

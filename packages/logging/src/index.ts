@@ -31,3 +31,20 @@ export function createLogger({ service, level = 'info', destination }: LoggerCon
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/**
+ * What of an unexpected error may be logged: type, code, HTTP status (provider errors) and a
+ * message with query parameters removed (drivers put bound values, which can be message text
+ * or emails, in their messages).
+ */
+export function loggableError(error: unknown): { type: string; code?: unknown; status?: unknown; message: string; stack?: string } {
+  const e = error as { name?: string; code?: unknown; status?: unknown; message?: string; stack?: string };
+  const scrub = (text: string) => text.replace(/\bparams:[\s\S]*/i, 'params: [redacted]').replace(/\(([^)]*)\)=\(([^)]*)\)/g, '($1)=([redacted])');
+  return {
+    type: e?.name ?? typeof error,
+    ...(e?.code !== undefined ? { code: e.code } : {}),
+    ...(e?.status !== undefined ? { status: e.status } : {}),
+    message: scrub(String(e?.message ?? error)),
+    ...(e?.stack ? { stack: scrub(e.stack) } : {}),
+  };
+}

@@ -10,4 +10,8 @@ describe('loggableError', () => {
     const duplicate = loggableError(new Error('duplicate key value violates unique constraint: Key (email)=(doc@example.com) already exists.'));
     expect(JSON.stringify(duplicate)).not.toContain('doc@example.com');
   });
+
+  it('keeps a provider error\'s HTTP status', () => {
+    expect(loggableError(Object.assign(new Error('Too Many Requests'), { name: 'ChatProviderError', status: 429 }))).toMatchObject({ type: 'ChatProviderError', status: 429, message: 'Too Many Requests' });
+  });
 });

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -12,14 +11,13 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
-import { handleGraphQLRequest, listenHttp, sendInternalError, sendJson } from '@voiceassist/graphql-http';
+import { clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, requestIdFrom, sendInternalError, sendJson } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
-import { batchSendsPerTick } from './websocket-batching.js';
+import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 
 export type { GraphQLResolverMap };
-export { batchSendsPerTick } from './websocket-batching.js';
 
 /** What a subgraph is: its name, its SDL, its resolvers and its permissions. */
 export interface SubgraphModule<TContext = unknown> {
@@ -100,69 +98,11 @@ function unwrapAlwaysAllowedFields(original: GraphQLSchema, shielded: GraphQLSch
   }
 }
 
-export function requestIdFrom(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  // Accept a caller's id only if it looks like one; never echo arbitrary text into logs.
-  return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
-}
-
-/** The caller's address: the first X-Forwarded-For hop (set by the proxy in front), else the socket's peer. */
-export function clientIp(req: IncomingMessage): string | undefined {
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || req.socket.remoteAddress || undefined;
-}
-
 function withHttpStatus(error: unknown, status: number): unknown {
   if (error instanceof GraphQLError) {
     return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
   }
   return error;
-}
-
-/**
- * What of an unexpected error may be logged: type, code and a message with query parameters
- * removed (drivers put bound values, which can be message text or emails, in their messages).
- */
-export function loggableError(error: unknown): { type: string; code?: unknown; message: string; stack?: string } {
-  const e = error as { name?: string; code?: unknown; message?: string; stack?: string };
-  const scrub = (text: string) => text.replace(/\bparams:[\s\S]*/i, 'params: [redacted]').replace(/\(([^)]*)\)=\(([^)]*)\)/g, '($1)=([redacted])');
-  return {
-    type: e?.name ?? typeof error,
-    ...(e?.code !== undefined ? { code: e.code } : {}),
-    message: scrub(String(e?.message ?? error)),
-    ...(e?.stack ? { stack: scrub(e.stack) } : {}),
-  };
-}
-
-/** Logs one JSON line per operation: id, name, duration and error codes; never variables. */
-export function operationLogPlugin<T extends { requestId: string; logger: Logger }>(): ApolloServerPlugin<T> {
-  return {
-    async requestDidStart({ contextValue }) {
-      const started = Date.now();
-      return {
-        async willSendResponse({ operationName, errors, operation }) {
-          contextValue.logger.info(
-            {
-              operationName: operationName ?? null,
-              operationType: operation?.operation ?? null,
-              durationMs: Date.now() - started,
-              errorCodes: errors?.map((e) => e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') ?? [],
-            },
-            'graphql operation',
-          );
-        },
-        async didEncounterErrors({ errors }) {
-          for (const error of errors) {
-            const code = error.extensions?.code;
-            if (!code || code === 'INTERNAL_SERVER_ERROR') {
-              contextValue.logger.error({ err: loggableError(error.originalError ?? error), path: error.path }, 'unexpected error');
-            }
-          }
-        },
-      };
-    },
-  };
 }
 
 /**
@@ -345,25 +285,6 @@ export interface ServiceInfra {
   dataDir?: string | undefined;
   redisUrl?: string | undefined;
   namespace?: string | undefined;
-}
-
-/** Stops the server on SIGINT/SIGTERM, letting in-flight requests finish. */
-export function closeOnSignals(close: () => Promise<void>, logger: Logger) {
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    });
-  }
 }
 
 /** A running subgraph service: its server plus whatever it owns. */

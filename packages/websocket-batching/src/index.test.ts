@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { batchSendsPerTick } from './websocket-batching.js';
+import { batchSendsPerTick } from './index.js';
 
 const servers: WebSocketServer[] = [];
 const clients: WebSocket[] = [];

@@ -20,7 +20,8 @@ import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocati
 import { formatError, internalError, rateLimited, unauthenticated } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
 import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
-import { batchSendsPerTick, clientIp, requestIdFrom } from '@voiceassist/subgraph-server';
+import { clientIp, requestIdFrom } from '@voiceassist/graphql-http';
+import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 import type { RouterContext } from '../context.js';
 import type { Edge } from '../edge/edge.js';
 import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';

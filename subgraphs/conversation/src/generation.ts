@@ -9,7 +9,7 @@ import type { MessageRow, MessageStatus } from './db/schema.js';
 import type { KnowledgeSearch } from './knowledge.js';
 import { buildPrompt } from './prompt.js';
 import type { RagSwitch } from './rag-switch.js';
-import { loggableError } from './scrub.js';
+import { loggableError } from '@voiceassist/logging';
 import type { TokenLog } from './token-log.js';
 import type { Usage } from './usage.js';
 

@@ -1,6 +1,6 @@
 import type { ChatPassage } from '@voiceassist/ai';
 import type { Logger } from '@voiceassist/logging';
-import { loggableError } from './scrub.js';
+import { loggableError } from '@voiceassist/logging';
 
 /** Contract fields only (API.md), so the call works with any knowledge subgraph that keeps it. */
 const SEARCH = `query ConversationKnowledgeSearch($query: String!, $limit: Int) {

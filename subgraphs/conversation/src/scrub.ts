@@ -13,14 +13,3 @@ export function scrubError(error: unknown): unknown {
   scrubbed.name = 'DatabaseError';
   return Object.assign(scrubbed, code ? { code } : {});
 }
-
-/** What a log line may say about an error: its name, message (scrubbed) and status or code. */
-export function loggableError(error: unknown): Record<string, unknown> {
-  const scrubbed = scrubError(error) as { name?: unknown; message?: unknown; status?: unknown; code?: unknown };
-  return {
-    name: scrubbed?.name,
-    message: scrubbed?.message,
-    ...(scrubbed?.status !== undefined ? { status: scrubbed.status } : {}),
-    ...(scrubbed?.code !== undefined ? { code: scrubbed.code } : {}),
-  };
-}
