@@ -45,10 +45,11 @@ export async function settledProcessMemory(): Promise<{ rssMb: number; heapMb: n
 
 /**
  * In the child: answer the parent's requests with these handlers (plus `memory`, settled RSS
- * and heap) until the parent disconnects; then `onClose` and exit.
+ * and heap, and `collectGarbage`, a full collection) until the parent disconnects; then
+ * `onClose` and exit.
  */
 export function serveBenchProcess(handlers: Handlers, options: { onClose?: () => Promise<void> } = {}): void {
-  const all: Handlers = { memory: settledProcessMemory, ...handlers };
+  const all: Handlers = { memory: settledProcessMemory, collectGarbage: () => (globalThis as { gc?: () => void }).gc?.(), ...handlers };
   process.on('message', (message: Request) => {
     const handler = all[message.method];
     void (async () => {

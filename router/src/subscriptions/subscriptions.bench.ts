@@ -125,7 +125,7 @@ async function measure(subgraphs: BenchProcess, router: BenchProcess | undefined
  * every stream is live until the first stream ends, so subscription set-up and tear-down (their
  * own costs) are not measured as event latency.
  */
-async function measureStreams(router: BenchProcess | undefined, url: string, tokens: string[], n: number, events: number, perSecond: number, { reportsStalls = true } = {}): Promise<Run> {
+async function measureStreams(subgraphs: BenchProcess, router: BenchProcess | undefined, url: string, tokens: string[], n: number, events: number, perSecond: number, { reportsStalls = true } = {}): Promise<Run> {
   const latencies: number[] = [];
   const clients: Client[] = [];
   const completed: Promise<void>[] = [];
@@ -154,6 +154,11 @@ async function measureStreams(router: BenchProcess | undefined, url: string, tok
               next: (event) => {
                 const tick = (event.data as { ticks: { n: number; sentAt: number } }).ticks;
                 if (tick.n === 0 && ++live === n) {
+                  // Every part starts the window with a collected heap, not with the garbage of
+                  // the runs before (thousands of subscriptions set up and torn down), whose
+                  // collection would otherwise fall into some runs' windows and not others'.
+                  (globalThis as { gc?: () => void }).gc?.();
+                  for (const part of [subgraphs, ...(router ? [router] : [])]) void part.request('collectGarbage');
                   setTimeout(() => {
                     measuringSince = performance.now();
                     cpuBefore = router?.cpuMs();
@@ -283,11 +288,11 @@ const bench: Benchmark = async ({ quick }) => {
       try {
         const measured: Array<{ d: Run; r: Run; h: Run | undefined }> = [];
         for (let round = 0; round < rounds; round++) {
-          const d = await measureStreams(undefined, direct, tokens, n, events, perSecond);
-          const r = await measureStreams(own.process, own.url, tokens, n, events, perSecond);
+          const d = await measureStreams(subgraphs, undefined, direct, tokens, n, events, perSecond);
+          const r = await measureStreams(subgraphs, own.process, own.url, tokens, n, events, perSecond);
           // The same streams through a process that only relays bytes: how much of "added" the
           // extra hop costs on this machine whatever runs in the middle.
-          const h = pinned ? await measureStreams(relay, relayUrl, tokens, n, events, perSecond, { reportsStalls: false }) : undefined;
+          const h = pinned ? await measureStreams(subgraphs, relay, relayUrl, tokens, n, events, perSecond, { reportsStalls: false }) : undefined;
           measured.push({ d, r, h });
         }
         const viaRouter = medianRound(measured, ({ d, r }) => r.p99 - d.p99);
