@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
 import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
 import { setLibrarySwitch } from '@voiceassist/env';
 import { formatError } from '@voiceassist/errors';
-import { clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, requestIdFrom, sendInternalError, sendJson, type InspectResult } from '@voiceassist/graphql-http';
+import { clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, sendJson, serveServiceRequests, type InspectResult } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { Histogram, createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
 import { createConsoleSite } from './console-site.js';
@@ -182,70 +182,60 @@ export function createRouter(options: RouterOptions): Router {
     return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
   };
 
-  httpServer.on('request', (req, res) => {
-    void (async () => {
-      const requestId = requestIdFrom(req.headers['x-request-id']);
-      res.setHeader('x-request-id', requestId);
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  serveServiceRequests(httpServer, {
+    service: 'router',
+    logger,
+    metrics,
+    readiness: async () => {
+      const { ready, checks } = await readiness();
+      return { ready, details: { subgraphs: checks } };
+    },
+    route: async (req, res, { path, requestId }) => {
+      edge.securityHeaders(req, res);
+      if (serveConsole?.(req, res, path)) return true;
+      if (applyCors(req, res, corsOrigins)) return true;
+      if (path !== '/graphql' && path !== '/') return false;
+      await started;
+      const refuse = (result: Extract<InspectResult, { ok: false }>) => {
+        sendJson(res, result.status, { errors: [result.error] }, result.headers ?? {});
+        return true;
+      };
+      const csrf = edge.csrf(req);
+      if (!csrf.ok) return refuse(csrf);
+      const authorization = req.headers.authorization;
+      let viewer;
       try {
-        edge.securityHeaders(req, res);
-        if (serveConsole?.(req, res, path)) return;
-        if (applyCors(req, res, corsOrigins)) return;
-        if (path === '/graphql' || path === '/') {
-          await started;
-          const refuse = (result: Extract<InspectResult, { ok: false }>) =>
-            sendJson(res, result.status, { errors: [result.error] }, result.headers ?? {});
-          const csrf = edge.csrf(req);
-          if (!csrf.ok) return refuse(csrf);
-          const authorization = req.headers.authorization;
-          let viewer;
-          try {
-            viewer = await viewerFromAuthorization(authorization, verifier);
-          } catch (error) {
-            // Refused before planning: no subgraph sees a bad token.
-            if (error instanceof GraphQLError) return refuse({ ok: false, status: 401, error: formatError(error.toJSON()) });
-            throw error;
-          }
-          const ip = clientIp(req);
-          const isGraphQLOperation = req.method === 'POST' || new URL(req.url ?? '/', 'http://localhost').searchParams.size > 0;
-          if (isGraphQLOperation) {
-            const limited = await edge.rateLimit(viewer ? `user:${viewer.userId}` : `ip:${ip ?? 'unknown'}`);
-            if (limited) return refuse(rateLimitRefusal(limited));
-          }
-          const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
-          const context: RouterContext = {
-            requestId,
-            authorization,
-            viewer,
-            ip,
-            userAgent,
-            logger: logger.child({ requestId, ...(viewer ? { userId: viewer.userId } : {}) }),
-          };
-          await handleGraphQLRequest(req, res, {
-            server: apollo,
-            bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
-            inspect: (operation) => edge.inspect(operation),
-            maxBatchSize: edgeOptions.maxBatchSize,
-            compress: edgeOptions.compress,
-            context: async () => context,
-          });
-        } else if (path === '/health' && req.method === 'GET') {
-          sendJson(res, 200, { status: 'ok', service: 'router' });
-        } else if (path === '/ready' && req.method === 'GET') {
-          const { ready, checks } = await readiness();
-          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', service: 'router', subgraphs: checks });
-        } else if (path === '/metrics' && req.method === 'GET') {
-          const { contentType, body } = await metrics.render();
-          res.writeHead(200, { 'content-type': contentType });
-          res.end(body);
-        } else {
-          sendJson(res, 404, { error: 'Not found' });
-        }
+        viewer = await viewerFromAuthorization(authorization, verifier);
       } catch (error) {
-        logger.error({ err: error, requestId, path }, 'request failed');
-        sendInternalError(res);
+        // Refused before planning: no subgraph sees a bad token.
+        if (error instanceof GraphQLError) return refuse({ ok: false, status: 401, error: formatError(error.toJSON()) });
+        throw error;
       }
-    })();
+      const ip = clientIp(req);
+      const isGraphQLOperation = req.method === 'POST' || new URL(req.url ?? '/', 'http://localhost').searchParams.size > 0;
+      if (isGraphQLOperation) {
+        const limited = await edge.rateLimit(viewer ? `user:${viewer.userId}` : `ip:${ip ?? 'unknown'}`);
+        if (limited) return refuse(rateLimitRefusal(limited));
+      }
+      const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
+      const context: RouterContext = {
+        requestId,
+        authorization,
+        viewer,
+        ip,
+        userAgent,
+        logger: logger.child({ requestId, ...(viewer ? { userId: viewer.userId } : {}) }),
+      };
+      await handleGraphQLRequest(req, res, {
+        server: apollo,
+        bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
+        inspect: (operation) => edge.inspect(operation),
+        maxBatchSize: edgeOptions.maxBatchSize,
+        compress: edgeOptions.compress,
+        context: async () => context,
+      });
+      return true;
+    },
   });
 
   let closing: Promise<void> | undefined;

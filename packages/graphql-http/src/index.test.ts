@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenHttp, sendInternalError } from './index.js';
+import { createLogger } from '@voiceassist/logging';
+import { listenHttp, sendInternalError, sendJson, serveServiceRequests, type ServiceRequestOptions } from './index.js';
 
 const servers: ReturnType<typeof createServer>[] = [];
 afterEach(async () => {
@@ -51,5 +53,75 @@ describe('sendInternalError', () => {
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('partial');
+  });
+});
+
+describe('serveServiceRequests', () => {
+  async function start(overrides: Partial<ServiceRequestOptions> = {}) {
+    const lines: Array<Record<string, unknown>> = [];
+    const destination = new PassThrough();
+    destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)));
+    const server = serve();
+    server.removeAllListeners('request');
+    serveServiceRequests(server, {
+      service: 'test',
+      logger: createLogger({ service: 'test', destination }),
+      readiness: async () => ({ ready: false, details: { checks: { database: 'unavailable' } } }),
+      metrics: { render: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'up 1\n' }) },
+      route: async (req, res, { path, requestId }) => {
+        if (path !== '/graphql') return false;
+        if (req.method === 'DELETE') throw new Error('secret detail');
+        sendJson(res, 200, { requestId });
+        return true;
+      },
+      ...overrides,
+    });
+    const { url } = await listenHttp(server, 0, '127.0.0.1');
+    return { url, lines };
+  }
+
+  it('keeps a caller\'s request id that looks like one and replaces any other, on the request and the response', async () => {
+    const { url } = await start();
+    const kept = await fetch(`${url}/graphql`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(kept.headers.get('x-request-id')).toBe('abc-123');
+    expect(await kept.json()).toEqual({ requestId: 'abc-123' });
+    const replaced = await fetch(`${url}/graphql`, { headers: { 'x-request-id': 'not an id\u00e9' } });
+    const id = replaced.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await replaced.json()).toEqual({ requestId: id });
+  });
+
+  it('answers health, readiness with its details, metrics, and 404 for the rest', async () => {
+    const { url } = await start();
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok', service: 'test' });
+    const ready = await fetch(`${url}/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'unavailable', service: 'test', checks: { database: 'unavailable' } });
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4');
+    expect(await metrics.text()).toBe('up 1\n');
+    const missing = await fetch(`${url}/nowhere`);
+    expect(missing.status).toBe(404);
+    expect((await fetch(`${url}/health`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('lets the service\'s own routes go first', async () => {
+    const { url } = await start({
+      route: async (_req, res, { path }) => {
+        if (path !== '/health') return false;
+        sendJson(res, 200, { status: 'mine' });
+        return true;
+      },
+    });
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'mine' });
+  });
+
+  it('answers a failure with a bare 500 and logs it with the request id, not to the client', async () => {
+    const { url, lines } = await start();
+    const response = await fetch(`${url}/graphql`, { method: 'DELETE', headers: { 'x-request-id': 'req-9' } });
+    expect(response.status).toBe(500);
+    expect(await response.text()).not.toContain('secret detail');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request failed', requestId: 'req-9', path: '/graphql' }));
   });
 });

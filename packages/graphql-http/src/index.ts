@@ -319,3 +319,55 @@ export function closeOnSignals(close: () => Promise<void>, logger: Logger) {
     });
   }
 }
+
+/** What a service's /ready reports: whether it can serve, and what it checked. */
+export interface Readiness {
+  ready: boolean;
+  /** Added to the /ready body beside `status` and `service`. */
+  details: Record<string, unknown>;
+}
+
+export interface ServiceRequestOptions {
+  service: string;
+  logger: Logger;
+  readiness(): Promise<Readiness>;
+  metrics: { render(): Promise<{ contentType: string; body: string }> };
+  /** The service's own routes (GraphQL, console…): true when it answered the request. */
+  route(req: IncomingMessage, res: ServerResponse, request: { path: string; requestId: string }): Promise<boolean>;
+}
+
+/**
+ * Answers every request to a service's HTTP server, router or subgraph alike: a request id
+ * (the caller's if it looks like one) on the request and the response, the service's own routes,
+ * then /health, /ready and /metrics, 404 for anything else, and a bare 500 for a failure (logged
+ * with the request id, never sent).
+ */
+export function serveServiceRequests(server: Server, options: ServiceRequestOptions): void {
+  const { service, logger } = options;
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const requestId = requestIdFrom(req.headers['x-request-id']);
+      req.headers['x-request-id'] = requestId;
+      res.setHeader('x-request-id', requestId);
+      try {
+        if (await options.route(req, res, { path, requestId })) return;
+        if (path === '/health' && req.method === 'GET') {
+          sendJson(res, 200, { status: 'ok', service });
+        } else if (path === '/ready' && req.method === 'GET') {
+          const { ready, details } = await options.readiness();
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', service, ...details });
+        } else if (path === '/metrics' && req.method === 'GET') {
+          const { contentType, body } = await options.metrics.render();
+          res.writeHead(200, { 'content-type': contentType });
+          res.end(body);
+        } else {
+          sendJson(res, 404, { error: 'Not found' });
+        }
+      } catch (error) {
+        logger.error({ err: error, requestId, path }, 'request failed');
+        sendInternalError(res);
+      }
+    })();
+  });
+}

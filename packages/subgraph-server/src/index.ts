@@ -11,7 +11,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
-import { clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, requestIdFrom, sendInternalError, sendJson } from '@voiceassist/graphql-http';
+import { clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, requestIdFrom, serveServiceRequests } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
@@ -197,55 +197,45 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
   });
   const started = apollo.start();
 
-  httpServer.on('request', (req, res) => {
-    void (async () => {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const requestId = requestIdFrom(req.headers['x-request-id']);
-      req.headers['x-request-id'] = requestId;
-      res.setHeader('x-request-id', requestId);
-      try {
-        if (path === '/graphql') {
-          await started;
-          await handleGraphQLRequest(req, res, {
-            server: apollo,
-            bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
-            context: async () => {
-              try {
-                return await baseContext(req.headers, clientIp(req), req.headers.authorization);
-              } catch (error) {
-                throw withHttpStatus(error, 401);
-              }
-            },
-          });
-        } else if (path === '/health' && req.method === 'GET') {
-          sendJson(res, 200, { status: 'ok', service: module.name });
-        } else if (path === '/ready' && req.method === 'GET') {
-          const checks: Record<string, string> = {};
-          let ready = true;
-          for (const [name, check] of Object.entries(options.readiness ?? {})) {
-            try {
-              await check();
-              checks[name] = 'ok';
-            } catch {
-              ready = false;
-              checks[name] = 'unavailable';
-            }
-          }
-          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', service: module.name, checks });
-        } else if (path === '/metrics' && req.method === 'GET') {
-          const { contentType, body } = await metrics.render();
-          res.writeHead(200, { 'content-type': contentType });
-          res.end(body);
-        } else if (options.routes?.[path] && req.method === 'GET') {
-          await options.routes[path]!(req, res);
-        } else {
-          sendJson(res, 404, { error: 'Not found' });
+  serveServiceRequests(httpServer, {
+    service: module.name,
+    logger,
+    metrics,
+    readiness: async () => {
+      const checks: Record<string, string> = {};
+      let ready = true;
+      for (const [name, check] of Object.entries(options.readiness ?? {})) {
+        try {
+          await check();
+          checks[name] = 'ok';
+        } catch {
+          ready = false;
+          checks[name] = 'unavailable';
         }
-      } catch (error) {
-        logger.error({ err: error, requestId, path }, 'request failed');
-        sendInternalError(res);
       }
-    })();
+      return { ready, details: { checks } };
+    },
+    route: async (req, res, { path }) => {
+      if (path === '/graphql') {
+        await started;
+        await handleGraphQLRequest(req, res, {
+          server: apollo,
+          bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
+          context: async () => {
+            try {
+              return await baseContext(req.headers, clientIp(req), req.headers.authorization);
+            } catch (error) {
+              throw withHttpStatus(error, 401);
+            }
+          },
+        });
+        return true;
+      }
+      const extraRoute = req.method === 'GET' ? options.routes?.[path] : undefined;
+      if (!extraRoute) return false;
+      await extraRoute(req, res);
+      return true;
+    },
   });
 
   let closing: Promise<void> | undefined;

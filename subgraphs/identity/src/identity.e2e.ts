@@ -479,6 +479,8 @@ describe('tokens over HTTP', () => {
     expect(ready.status).toBe('ready');
     expect(ready.checks.database).toBe('ok');
     if (testEnv.REDIS_URL) expect(ready.checks.redis).toBe('ok');
+    // Extra routes answer GET only.
+    expect((await fetch(`${subgraphUrl}/.well-known/jwks.json`, { method: 'POST' })).status).toBe(404);
   });
 });
 
