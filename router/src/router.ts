@@ -167,30 +167,26 @@ export function createRouter(options: RouterOptions): Router {
     sharedFields: new Set(options.sharedSubscriptionFields ?? []),
   });
 
-  const readiness = async () => {
-    const checks: Record<string, string> = {};
-    await Promise.all(
-      Object.entries(subgraphUrls).map(async ([name, url]) => {
-        try {
-          const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2_000) });
-          checks[name] = response.ok ? 'ok' : `unhealthy (${response.status})`;
-        } catch {
-          checks[name] = 'unreachable';
-        }
-      }),
-    );
-    return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
-  };
-
   serveServiceRequests(httpServer, {
     service: 'router',
     logger,
     metrics,
     readiness: async () => {
-      const { ready, checks } = await readiness();
-      return { ready, details: { subgraphs: checks } };
+      const checks: Record<string, string> = {};
+      await Promise.all(
+        Object.entries(subgraphUrls).map(async ([name, url]) => {
+          try {
+            const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2_000) });
+            checks[name] = response.ok ? 'ok' : `unhealthy (${response.status})`;
+          } catch {
+            checks[name] = 'unreachable';
+          }
+        }),
+      );
+      return { ready: Object.values(checks).every((c) => c === 'ok'), details: { subgraphs: checks } };
     },
-    route: async (req, res, { path, requestId }) => {
+    route: async (req, res, { url, requestId }) => {
+      const path = url.pathname;
       edge.securityHeaders(req, res);
       if (serveConsole?.(req, res, path)) return true;
       if (applyCors(req, res, corsOrigins)) return true;
@@ -212,7 +208,7 @@ export function createRouter(options: RouterOptions): Router {
         throw error;
       }
       const ip = clientIp(req);
-      const isGraphQLOperation = req.method === 'POST' || new URL(req.url ?? '/', 'http://localhost').searchParams.size > 0;
+      const isGraphQLOperation = req.method === 'POST' || url.searchParams.size > 0;
       if (isGraphQLOperation) {
         const limited = await edge.rateLimit(viewer ? `user:${viewer.userId}` : `ip:${ip ?? 'unknown'}`);
         if (limited) return refuse(rateLimitRefusal(limited));

@@ -68,8 +68,8 @@ describe('serveServiceRequests', () => {
       logger: createLogger({ service: 'test', destination }),
       readiness: async () => ({ ready: false, details: { checks: { database: 'unavailable' } } }),
       metrics: { render: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'up 1\n' }) },
-      route: async (req, res, { path, requestId }) => {
-        if (path !== '/graphql') return false;
+      route: async (req, res, { url, requestId }) => {
+        if (url.pathname !== '/graphql') return false;
         if (req.method === 'DELETE') throw new Error('secret detail');
         sendJson(res, 200, { requestId });
         return true;
@@ -107,8 +107,8 @@ describe('serveServiceRequests', () => {
 
   it('lets the service\'s own routes go first', async () => {
     const { url } = await start({
-      route: async (_req, res, { path }) => {
-        if (path !== '/health') return false;
+      route: async (_req, res, { url }) => {
+        if (url.pathname !== '/health') return false;
         sendJson(res, 200, { status: 'mine' });
         return true;
       },

@@ -333,7 +333,7 @@ export interface ServiceRequestOptions {
   readiness(): Promise<Readiness>;
   metrics: { render(): Promise<{ contentType: string; body: string }> };
   /** The service's own routes (GraphQL, console…): true when it answered the request. */
-  route(req: IncomingMessage, res: ServerResponse, request: { path: string; requestId: string }): Promise<boolean>;
+  route(req: IncomingMessage, res: ServerResponse, request: { url: URL; requestId: string }): Promise<boolean>;
 }
 
 /**
@@ -346,12 +346,13 @@ export function serveServiceRequests(server: Server, options: ServiceRequestOpti
   const { service, logger } = options;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const path = url.pathname;
       const requestId = requestIdFrom(req.headers['x-request-id']);
       req.headers['x-request-id'] = requestId;
       res.setHeader('x-request-id', requestId);
       try {
-        if (await options.route(req, res, { path, requestId })) return;
+        if (await options.route(req, res, { url, requestId })) return;
         if (path === '/health' && req.method === 'GET') {
           sendJson(res, 200, { status: 'ok', service });
         } else if (path === '/ready' && req.method === 'GET') {

@@ -215,7 +215,8 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       }
       return { ready, details: { checks } };
     },
-    route: async (req, res, { path }) => {
+    route: async (req, res, { url }) => {
+      const path = url.pathname;
       if (path === '/graphql') {
         await started;
         await handleGraphQLRequest(req, res, {
