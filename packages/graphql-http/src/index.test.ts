@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@voiceassist/logging';
@@ -114,6 +115,20 @@ describe('serveServiceRequests', () => {
       },
     });
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'mine' });
+  });
+
+  it('refuses a request target that is not a URL with 400 and keeps serving', async () => {
+    const { url } = await start();
+    const { port } = new URL(url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET http://[ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
   });
 
   it('answers a failure with a bare 500 and logs it with the request id, not to the client', async () => {

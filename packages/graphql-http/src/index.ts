@@ -339,18 +339,26 @@ export interface ServiceRequestOptions {
 /**
  * Answers every request to a service's HTTP server, router or subgraph alike: a request id
  * (the caller's if it looks like one) on the request and the response, the service's own routes,
- * then /health, /ready and /metrics, 404 for anything else, and a bare 500 for a failure (logged
- * with the request id, never sent).
+ * then /health, /ready and /metrics, 404 for anything else, 400 for a target that is not a URL,
+ * and a bare 500 for a failure (logged with the request id, never sent).
  */
 export function serveServiceRequests(server: Server, options: ServiceRequestOptions): void {
   const { service, logger } = options;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const path = url.pathname;
       const requestId = requestIdFrom(req.headers['x-request-id']);
       req.headers['x-request-id'] = requestId;
       res.setHeader('x-request-id', requestId);
+      // Node accepts any request target (`GET http://[`); one URL cannot parse is the caller's
+      // mistake, and thrown here it would be an unhandled rejection that ends the process.
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://localhost');
+      } catch {
+        sendJson(res, 400, { error: 'Bad request target' });
+        return;
+      }
+      const path = url.pathname;
       try {
         if (await options.route(req, res, { url, requestId })) return;
         if (path === '/health' && req.method === 'GET') {
