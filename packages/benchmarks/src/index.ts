@@ -32,4 +32,4 @@ export function renderMarkdown(report: BenchmarkReport): string {
   return lines.join('\n');
 }
 
-export { pinToCpus, processCpuMs, serveBenchProcess, settledProcessMemory, spawnBenchProcess, startScriptNodeFlags, type BenchProcess } from './processes.js';
+export { collectGarbage, pinToCpus, processCpuMs, serveBenchProcess, settledProcessMemory, spawnBenchProcess, startScriptNodeFlags, type BenchProcess } from './processes.js';

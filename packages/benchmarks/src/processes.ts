@@ -20,6 +20,11 @@ interface Request {
 }
 type Reply = { id: number; result: unknown } | { id: number; error: string };
 
+/** A full garbage collection, when node runs with --expose-gc (the benchmark processes do). */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** The young generation's resident size: V8 grows it to its maximum under load and at start. */
 const youngGenerationMb = () => (getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0) / 1024 / 1024;
 
@@ -31,9 +36,8 @@ const youngGenerationMb = () => (getHeapSpaceStatistics().find((space) => space.
  * which spawnBenchProcess passes.
  */
 export async function settledProcessMemory(): Promise<{ rssMb: number; heapMb: number; youngMb: number }> {
-  const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 2; i++) {
-    gc?.();
+    collectGarbage();
     await sleep(50);
   }
   const deadline = performance.now() + 60_000;
@@ -49,7 +53,7 @@ export async function settledProcessMemory(): Promise<{ rssMb: number; heapMb: n
  * `onClose` and exit.
  */
 export function serveBenchProcess(handlers: Handlers, options: { onClose?: () => Promise<void> } = {}): void {
-  const all: Handlers = { memory: settledProcessMemory, collectGarbage: () => (globalThis as { gc?: () => void }).gc?.(), ...handlers };
+  const all: Handlers = { memory: settledProcessMemory, collectGarbage, ...handlers };
   process.on('message', (message: Request) => {
     const handler = all[message.method];
     void (async () => {

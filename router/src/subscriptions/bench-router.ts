@@ -3,7 +3,7 @@
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import type { JWK } from 'jose';
-import { serveBenchProcess } from '@voiceassist/benchmarks';
+import { collectGarbage, serveBenchProcess } from '@voiceassist/benchmarks';
 import { createLogger } from '@voiceassist/logging';
 import { createRouter, type Router } from '../router.js';
 import { TestIssuer } from '../test-issuer.js';
@@ -46,7 +46,7 @@ serveBenchProcess({
   },
   /** For looking into memory per subscription: a snapshot to compare in DevTools. */
   heapSnapshot({ path }: { path: string }) {
-    (globalThis as { gc?: () => void }).gc?.();
+    collectGarbage();
     return writeHeapSnapshot(path);
   },
   stats() {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { formatNumber, percentile, pinToCpus, spawnBenchProcess, startScriptNodeFlags, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
+import { collectGarbage, formatNumber, percentile, pinToCpus, spawnBenchProcess, startScriptNodeFlags, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
 import { composeSupergraph } from '@voiceassist/composition';
 import { TestIssuer, catalogModule, tickerModule } from '../test-fixtures.js';
 
@@ -24,7 +24,7 @@ interface Scenario {
   events: number;
   perSecond: number;
   pinned: boolean;
-  /** Stream scenarios: direct and router runs alternate this many times (one in quick runs). */
+  /** Stream scenarios: direct, router and relay runs alternate this many times (one in quick runs). */
   rounds?: number;
 }
 
@@ -157,7 +157,7 @@ async function measureStreams(subgraphs: BenchProcess, router: BenchProcess | un
                   // Every part starts the window with a collected heap, not with the garbage of
                   // the runs before (thousands of subscriptions set up and torn down), whose
                   // collection would otherwise fall into some runs' windows and not others'.
-                  (globalThis as { gc?: () => void }).gc?.();
+                  collectGarbage();
                   for (const part of [subgraphs, ...(router ? [router] : [])]) void part.request('collectGarbage');
                   setTimeout(() => {
                     measuringSince = performance.now();
@@ -286,20 +286,19 @@ const bench: Benchmark = async ({ quick }) => {
     for (const { n, events, perSecond, pinned, rounds = 1 } of PARTS.has('streams') ? streamScenarios : []) {
       layout(pinned);
       try {
-        const measured: Array<{ d: Run; r: Run; h: Run | undefined }> = [];
+        const routerRounds: Array<{ d: Run; r: Run }> = [];
+        const relayRounds: Array<{ d: Run; h: Run }> = [];
         for (let round = 0; round < rounds; round++) {
           const d = await measureStreams(subgraphs, undefined, direct, tokens, n, events, perSecond);
-          const r = await measureStreams(subgraphs, own.process, own.url, tokens, n, events, perSecond);
+          routerRounds.push({ d, r: await measureStreams(subgraphs, own.process, own.url, tokens, n, events, perSecond) });
           // The same streams through a process that only relays bytes: how much of "added" the
           // extra hop costs on this machine whatever runs in the middle.
-          const h = pinned ? await measureStreams(subgraphs, relay, relayUrl, tokens, n, events, perSecond, { reportsStalls: false }) : undefined;
-          measured.push({ d, r, h });
+          if (pinned) relayRounds.push({ d, h: await measureStreams(subgraphs, relay, relayUrl, tokens, n, events, perSecond, { reportsStalls: false }) });
         }
-        const viaRouter = medianRound(measured, ({ d, r }) => r.p99 - d.p99);
-        const routerRow = comparisonRow(n, perSecond, pinned, undefined, viaRouter.d, viaRouter.r);
-        streamRows.push([...routerRow, addedP99s(measured.map(({ d, r }) => r.p99 - d.p99))]);
-        if (pinned) {
-          const { d, h } = medianRound(measured, ({ d, h }) => h!.p99 - d.p99) as { d: Run; h: Run };
+        const viaRouter = medianRound(routerRounds, ({ d, r }) => r.p99 - d.p99);
+        streamRows.push([...comparisonRow(n, perSecond, pinned, undefined, viaRouter.d, viaRouter.r), addedP99s(routerRounds.map(({ d, r }) => r.p99 - d.p99))]);
+        if (relayRounds.length) {
+          const { d, h } = medianRound(relayRounds, ({ d, h }) => h.p99 - d.p99);
           hopRows.push([
             n.toLocaleString('en-US'),
             perSecond,
@@ -308,7 +307,7 @@ const bench: Benchmark = async ({ quick }) => {
             `${formatNumber(h.p50 - d.p50)} / ${formatNumber(h.p99 - d.p99)}`,
             `${formatNumber(viaRouter.r.p50 - viaRouter.d.p50)} / ${formatNumber(viaRouter.r.p99 - viaRouter.d.p99)}`,
             formatNumber((h.routerCpuMsPerEvent ?? Number.NaN) * 1000),
-            addedP99s(measured.map(({ d, h }) => h!.p99 - d.p99)),
+            addedP99s(relayRounds.map(({ d, h }) => h.p99 - d.p99)),
           ]);
         }
       } catch (error) {
