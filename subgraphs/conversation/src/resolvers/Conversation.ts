@@ -1,6 +1,6 @@
 import type { ConversationContext } from '../context.js';
 import type { ConversationRow } from '../db/schema.js';
-import { connectionOf, invalidCursor, pageRequest } from '@voiceassist/pagination';
+import { connectionOf, cursorInteger, invalidCursor, pageRequest } from '@voiceassist/pagination';
 import { isUuid } from '@voiceassist/database';
 
 const MESSAGE_CURSOR = 'message';
@@ -22,8 +22,8 @@ export const Conversation = {
     if (page.after) {
       const [conversationId, position] = page.after;
       // A cursor of another conversation's messages is refused like any other foreign cursor.
-      if (conversationId !== row.id || !Number.isInteger(position)) throw invalidCursor();
-      afterPosition = position as number;
+      if (conversationId !== row.id) throw invalidCursor();
+      afterPosition = cursorInteger(position);
     }
     const rows = await ctx.loaders.messagePage.load({ conversationId: row.id, limit: page.limit + 1, afterPosition });
     for (const message of rows) ctx.loaders.message.prime(message.id, { ...message, ownerId: row.ownerId, archived: row.archived });
