@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
-import { dataOf } from '@voiceassist/testkit/graphql-client';
-import type { GraphQLResponse } from '@voiceassist/testkit/graphql-client';
+import { dataOf, type GraphQLResponse } from '@voiceassist/testkit/graphql-client';
 import type { FlagsService } from '../service.js';
 
 // Helpers for the flags suites: a router with identity and flags, accounts per role, and
