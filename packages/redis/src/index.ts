@@ -13,19 +13,84 @@ export interface RedisOptions {
    * queued while connecting has gone out, Redis refuses the ready check's INFO, CLIENT SETNAME
    * and SETINFO, and ioredis drops the connection (ioredis #2037), losing messages meanwhile.
    * A subscriber needs none of them. Its connection name is therefore ignored.
+   * Its SUBSCRIBEs wait through an outage and go out on reconnecting, so subscriptions come back.
    */
   subscriber?: boolean;
+  /** The service's view of Redis this connection counts in (its own otherwise). */
+  availability?: RedisAvailability;
 }
 
-/** The one factory for Redis connections. */
-export function createRedis({ url, keyPrefix, connectionName, subscriber = false }: RedisOptions): Redis {
-  return new Redis(url, {
+/** A connection is `connecting` until it is first ready or first fails, then `up` or `down`. */
+export type RedisConnectionState = 'connecting' | 'up' | 'down';
+
+/**
+ * Whether Redis is reachable over a set of connections (a service's): down while any of them is
+ * lost, with one change event each way however many reconnect attempts fail in between.
+ */
+export class RedisAvailability {
+  private readonly lost = new Set<Redis>();
+  private readonly listeners = new Set<(up: boolean) => void>();
+
+  get up(): boolean {
+    return this.lost.size === 0;
+  }
+
+  /** Called once per transition; returns the removal function. */
+  onChange(listener: (up: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** @internal Connections report here; see createRedis. */
+  report(connection: Redis, state: RedisConnectionState | 'closed') {
+    const wasUp = this.up;
+    if (state === 'down') this.lost.add(connection);
+    else this.lost.delete(connection);
+    if (wasUp !== this.up) for (const listener of this.listeners) listener(this.up);
+  }
+}
+
+const connectionStates = new WeakMap<Redis, RedisConnectionState>();
+
+/** What this process last saw of a connection made by createRedis. */
+export function redisConnectionState(redis: Redis): RedisConnectionState {
+  return connectionStates.get(redis) ?? (redis.status === 'ready' ? 'up' : 'connecting');
+}
+
+/** Longest wait for a reply from a Redis that holds the connection open but does not answer. */
+const COMMAND_TIMEOUT_MS = 1_000;
+
+/**
+ * The one factory for Redis connections. It reconnects for ever with capped back-off and says
+ * nothing per attempt (the availability reports transitions). Commands queue only while first
+ * connecting: once the connection has been lost they fail at once, so no request waits on a
+ * Redis that is away (callers fall back; see rate-limit and pubsub).
+ */
+export function createRedis({ url, keyPrefix, connectionName, subscriber = false, availability = new RedisAvailability() }: RedisOptions): Redis {
+  const redis = new Redis(url, {
     ...(keyPrefix ? { keyPrefix } : {}),
     ...(connectionName && !subscriber ? { connectionName } : {}),
-    maxRetriesPerRequest: 2,
+    // Commands in flight when the connection drops fail then, not after more reconnects. A
+    // subscriber keeps its SUBSCRIBEs queued until it is back.
+    maxRetriesPerRequest: subscriber ? null : 0,
+    ...(subscriber ? {} : { commandTimeout: COMMAND_TIMEOUT_MS }),
     enableReadyCheck: !subscriber,
     disableClientInfo: subscriber,
-    // Reconnect with capped back-off; callers see errors instead of hanging forever.
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
+  const setState = (state: RedisConnectionState) => {
+    connectionStates.set(redis, state);
+    if (!subscriber) redis.options.enableOfflineQueue = state !== 'down';
+    availability.report(redis, state);
+  };
+  connectionStates.set(redis, 'connecting');
+  redis.on('ready', () => setState('up'));
+  // 'reconnecting' follows a lost connection or a failed attempt, never a quit().
+  redis.on('reconnecting', () => {
+    if (connectionStates.get(redis) !== 'down') setState('down');
+  });
+  redis.on('end', () => availability.report(redis, 'closed'));
+  // Each failed attempt emits an error; without a listener ioredis prints every one of them.
+  redis.on('error', () => {});
+  return redis;
 }
