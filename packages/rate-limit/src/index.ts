@@ -1,4 +1,4 @@
-import type { Redis } from '@voiceassist/redis';
+import { redisConnectionState, type Redis } from '@voiceassist/redis';
 
 export interface RateLimitResult {
   allowed: boolean;
@@ -42,14 +42,27 @@ local ttl = redis.call('PTTL', KEYS[1])
 return { count, ttl }
 `;
 
-export function createRedisRateLimiter(redis: Redis, prefix = 'ratelimit:'): RateLimiter {
+/**
+ * Counters in Redis, shared by every instance. While Redis is away (known down, or a command
+ * fails) each instance counts in its own memory instead: limits hold per instance, and no
+ * request waits on, or fails for, a Redis that does not answer.
+ */
+export function createRedisRateLimiter(redis: Redis, prefix = 'ratelimit:', fallback: RateLimiter = createMemoryRateLimiter()): RateLimiter {
   return {
     async hit(key, limit, windowMs) {
-      const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, prefix + key, String(windowMs))) as [number, number];
+      if (redisConnectionState(redis) === 'down') return fallback.hit(key, limit, windowMs);
+      let reply: [number, number];
+      try {
+        reply = (await redis.eval(HIT_SCRIPT, 1, prefix + key, String(windowMs))) as [number, number];
+      } catch {
+        return fallback.hit(key, limit, windowMs);
+      }
+      const [count, ttl] = reply;
       return { allowed: count <= limit, count, retryAfterMs: ttl > 0 ? ttl : windowMs };
     },
     async reset(key) {
-      await redis.del(prefix + key);
+      await fallback.reset(key);
+      await redis.del(prefix + key).catch(() => {});
     },
   };
 }
