@@ -1,5 +1,4 @@
-import type { Redis } from '@voiceassist/redis';
-import { createRedis } from '@voiceassist/redis';
+import { createRedis, redisConnectionState, type Redis, type RedisAvailability } from '@voiceassist/redis';
 
 /** Topic-based publish/subscribe; the same contract in-process and over Redis. */
 export interface PubSub {
@@ -102,29 +101,74 @@ export function createInProcessPubSub(namespace = 'default'): PubSub {
   };
 }
 
-/** Redis pub/sub: one publishing and one subscribing connection per instance, fanned out locally. */
-export function createRedisPubSub(options: { url: string; keyPrefix?: string; connectionName?: string }): PubSub {
+export interface RedisPubSubOptions {
+  url: string;
+  keyPrefix?: string;
+  connectionName?: string;
+  /** The service's view of Redis, which these connections count in. */
+  availability?: RedisAvailability;
+}
+
+/**
+ * Redis pub/sub: one publishing and one subscribing connection per instance, fanned out locally.
+ * While Redis is away, a publish reaches this instance's own subscribers directly (and never
+ * throws); other instances miss it, so what must reach them has another path (flags re-read
+ * their history). Subscriptions come back when Redis does.
+ */
+export function createRedisPubSub(options: RedisPubSubOptions): PubSub {
   const prefix = options.keyPrefix ?? '';
-  const publisher: Redis = createRedis({ url: options.url, connectionName: options.connectionName });
-  const subscriber: Redis = createRedis({ url: options.url, subscriber: true });
+  const { availability } = options;
+  const publisher: Redis = createRedis({ url: options.url, connectionName: options.connectionName, availability });
+  const subscriber: Redis = createRedis({ url: options.url, subscriber: true, availability });
   const listeners = new TopicListeners();
+  const topics = new Set<string>();
   // Publishes from this instance wait for its own pending SUBSCRIBEs, so ordering holds locally.
   let pendingSubscribes: Promise<unknown> = Promise.resolve();
+  // Settles when the subscriber connection is lost, so no publish waits on SUBSCRIBEs held for the reconnect.
+  let markSubscriberLost: (() => void) | undefined;
+  const nextLoss = () => new Promise<void>((resolve) => (markSubscriberLost = resolve));
+  let subscriberLost = nextLoss();
+  subscriber.on('reconnecting', () => {
+    markSubscriberLost?.();
+    markSubscriberLost = undefined;
+  });
+  subscriber.on('ready', () => {
+    if (!markSubscriberLost) subscriberLost = nextLoss();
+    // ioredis resubscribes after a reconnect; this tells publishes when that has taken effect.
+    if (topics.size > 0) pendingSubscribes = subscriber.subscribe(...[...topics].map((t) => prefix + t)).catch(() => {});
+  });
   subscriber.on('message', (channel: string, message: string) => {
     if (!channel.startsWith(prefix)) return;
     listeners.emit(channel.slice(prefix.length), JSON.parse(message));
   });
+  // The same shape subscribers get through Redis (JSON), and no object shared with the publisher.
+  const deliverHere = (topic: string, message: string) => listeners.emit(topic, JSON.parse(message));
   return {
     async publish(topic, payload) {
-      await pendingSubscribes;
-      await publisher.publish(prefix + topic, JSON.stringify(payload));
+      const message = JSON.stringify(payload);
+      if (redisConnectionState(subscriber) !== 'down') await Promise.race([pendingSubscribes, subscriberLost]);
+      const heardHere = redisConnectionState(subscriber) !== 'down';
+      let sent = false;
+      if (redisConnectionState(publisher) !== 'down') {
+        try {
+          await publisher.publish(prefix + topic, message);
+          sent = true;
+        } catch {
+          // Redis went away meanwhile: delivered here below.
+        }
+      }
+      if (!sent || !heardHere) deliverHere(topic, message);
     },
     subscribe<T>(topic: string) {
       const queue = createEventQueue<T>(() => {
-        if (listeners.remove(topic, listener)) void subscriber.unsubscribe(prefix + topic).catch(() => {});
+        if (listeners.remove(topic, listener)) {
+          topics.delete(topic);
+          void subscriber.unsubscribe(prefix + topic).catch(() => {});
+        }
       });
       const listener: Listener = (payload) => queue.push(payload as T);
       if (listeners.add(topic, listener)) {
+        topics.add(topic);
         pendingSubscribes = Promise.all([pendingSubscribes, subscriber.subscribe(prefix + topic).catch(() => {})]);
       }
       return queue;
@@ -136,8 +180,8 @@ export function createRedisPubSub(options: { url: string; keyPrefix?: string; co
 }
 
 /** Redis when a URL is given, in-process otherwise. */
-export function createPubSub(options: { redisUrl?: string | undefined; namespace?: string; connectionName?: string }): PubSub {
+export function createPubSub(options: { redisUrl?: string | undefined; namespace?: string | undefined; connectionName?: string; availability?: RedisAvailability }): PubSub {
   return options.redisUrl
-    ? createRedisPubSub({ url: options.redisUrl, keyPrefix: options.namespace ? `${options.namespace}:` : '', connectionName: options.connectionName })
+    ? createRedisPubSub({ url: options.redisUrl, keyPrefix: options.namespace ? `${options.namespace}:` : '', connectionName: options.connectionName, availability: options.availability })
     : createInProcessPubSub(options.namespace);
 }
