@@ -7,9 +7,9 @@ import { GraphQLError } from 'graphql';
 import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
 import { setLibrarySwitch } from '@voiceassist/env';
 import { formatError } from '@voiceassist/errors';
-import { clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, sendJson, serveServiceRequests, type InspectResult } from '@voiceassist/graphql-http';
+import { clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, sendJson, serveServiceRequests, type DegradableDependency, type InspectResult } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
-import { Histogram, createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
+import { Histogram, createMetrics, registerDependencyGauge, type ServiceMetrics } from '@voiceassist/metrics';
 import { createConsoleSite } from './console-site.js';
 import type { RouterContext } from './context.js';
 import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type EdgeOptions } from './edge/edge.js';
@@ -51,6 +51,8 @@ export interface RouterOptions {
   subgraphTimeoutMs?: number;
   /** A built web console (packages/console/dist), served under /console before the GraphQL routes. */
   consoleDir?: string;
+  /** What the router serves without, degraded (its Redis): named by /ready and /health while away. */
+  degradable?: Record<string, DegradableDependency>;
   onClose?: () => Promise<void>;
 }
 
@@ -167,23 +169,33 @@ export function createRouter(options: RouterOptions): Router {
     sharedFields: new Set(options.sharedSubscriptionFields ?? []),
   });
 
+  const degradable = options.degradable ?? {};
+  registerDependencyGauge(metrics.registry, degradable);
   serveServiceRequests(httpServer, {
     service: 'router',
     logger,
     metrics,
+    degradable,
     readiness: async () => {
       const checks: Record<string, string> = {};
       await Promise.all(
         Object.entries(subgraphUrls).map(async ([name, url]) => {
           try {
             const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2_000) });
-            checks[name] = response.ok ? 'ok' : `unhealthy (${response.status})`;
+            if (!response.ok) {
+              checks[name] = `unhealthy (${response.status})`;
+              return;
+            }
+            // A subgraph that is degraded still serves; say what it is without.
+            const { degraded } = (await response.json().catch(() => ({}))) as { degraded?: unknown };
+            checks[name] = Array.isArray(degraded) && degraded.length > 0 ? `degraded (${degraded.join(', ')})` : 'ok';
           } catch {
             checks[name] = 'unreachable';
           }
         }),
       );
-      return { ready: Object.values(checks).every((c) => c === 'ok'), details: { subgraphs: checks } };
+      const serving = (check: string) => check === 'ok' || check.startsWith('degraded');
+      return { ready: Object.values(checks).every(serving), details: { subgraphs: checks } };
     },
     route: async (req, res, { url, requestId }) => {
       const path = url.pathname;

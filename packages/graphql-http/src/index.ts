@@ -327,10 +327,27 @@ export interface Readiness {
   details: Record<string, unknown>;
 }
 
+/** A dependency the service keeps serving without, degraded (Redis): its state is known without a round trip. */
+export interface DegradableDependency {
+  readonly up: boolean;
+  /** Called once per transition, not per failed reconnect; returns the removal function. */
+  onChange(listener: (up: boolean) => void): () => void;
+}
+
+/** What a service depends on, for /ready and /health. */
+export interface ServiceDependencies {
+  /** Checked by each /ready; one that throws leaves the service unable to serve (503). */
+  required?: Record<string, () => Promise<unknown>>;
+  /** Listed as `degraded` by /ready (still 200) and /health while down; each transition is logged once. */
+  degradable?: Record<string, DegradableDependency>;
+}
+
 export interface ServiceRequestOptions {
   service: string;
   logger: Logger;
+  /** Whether its required dependencies are there. */
   readiness(): Promise<Readiness>;
+  degradable?: ServiceDependencies['degradable'];
   metrics: { render(): Promise<{ contentType: string; body: string }> };
   /** The service's own routes (GraphQL, console…): true when it answered the request. */
   route(req: IncomingMessage, res: ServerResponse, request: { url: URL; requestId: string }): Promise<boolean>;
@@ -339,11 +356,20 @@ export interface ServiceRequestOptions {
 /**
  * Answers every request to a service's HTTP server, router or subgraph alike: a request id
  * (the caller's if it looks like one) on the request and the response, the service's own routes,
- * then /health, /ready and /metrics, 404 for anything else, 400 for a target that is not a URL,
+ * then /health (alive: always 200, naming degraded dependencies), /ready (200 ready or degraded,
+ * 503 when a required dependency is away) and /metrics, 404 for anything else, 400 for a target that is not a URL,
  * and a bare 500 for a failure (logged with the request id, never sent).
  */
 export function serveServiceRequests(server: Server, options: ServiceRequestOptions): void {
   const { service, logger } = options;
+  const degradable = Object.entries(options.degradable ?? {});
+  const degraded = () => degradable.filter(([, dependency]) => !dependency.up).map(([name]) => name);
+  for (const [name, dependency] of degradable) {
+    const report = (up: boolean) =>
+      up ? logger.info({ dependency: name }, `${name} available again`) : logger.warn({ dependency: name }, `${name} unavailable`);
+    server.once('close', dependency.onChange(report));
+    if (!dependency.up) report(false);
+  }
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const requestId = requestIdFrom(req.headers['x-request-id']);
@@ -362,10 +388,13 @@ export function serveServiceRequests(server: Server, options: ServiceRequestOpti
       try {
         if (await options.route(req, res, { url, requestId })) return;
         if (path === '/health' && req.method === 'GET') {
-          sendJson(res, 200, { status: 'ok', service });
+          const down = degraded();
+          sendJson(res, 200, { status: 'ok', service, ...(down.length > 0 ? { degraded: down } : {}) });
         } else if (path === '/ready' && req.method === 'GET') {
           const { ready, details } = await options.readiness();
-          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', service, ...details });
+          const down = degraded();
+          const status = !ready ? 'unavailable' : down.length > 0 ? 'degraded' : 'ready';
+          sendJson(res, ready ? 200 : 503, { status, service, ...(down.length > 0 ? { degraded: down } : {}), ...details });
         } else if (path === '/metrics' && req.method === 'GET') {
           const { contentType, body } = await options.metrics.render();
           res.writeHead(200, { 'content-type': contentType });

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -60,4 +60,17 @@ export function createMetrics(service: string): ServiceMetrics {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
+}
+
+/** `dependency_up{dependency}`: 1 while a dependency the service can serve without is reachable, 0 while it is not. */
+export function registerDependencyGauge(registry: Registry, dependencies: Record<string, { readonly up: boolean }>): void {
+  new Gauge({
+    name: 'dependency_up',
+    help: 'Whether a dependency the service degrades without is reachable (1) or not (0)',
+    labelNames: ['dependency'],
+    registers: [registry],
+    collect() {
+      for (const [dependency, { up }] of Object.entries(dependencies)) this.set({ dependency }, up ? 1 : 0);
+    },
+  });
 }

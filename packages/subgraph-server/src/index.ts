@@ -11,9 +11,9 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
-import { clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, requestIdFrom, serveServiceRequests } from '@voiceassist/graphql-http';
+import { clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, requestIdFrom, serveServiceRequests, type ServiceDependencies } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
-import { createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
+import { createMetrics, registerDependencyGauge, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 
@@ -43,8 +43,8 @@ export interface SubgraphServerOptions<TContext extends RequestContext> {
   verifier: AccessTokenVerifier;
   /** Adds the subgraph's services and per-request loaders to the base context. */
   context: (base: RequestContext) => TContext | Promise<TContext>;
-  /** Named checks run by /ready; each throws when its dependency is unavailable. */
-  readiness?: Record<string, () => Promise<unknown>>;
+  /** What /ready and /health check: required dependencies (each check throws when away) and degradable ones. */
+  readiness?: ServiceDependencies;
   /** Extra GET routes, such as identity's JWKS. */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
   includeStacktrace?: boolean;
@@ -197,14 +197,17 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
   });
   const started = apollo.start();
 
+  const degradable = options.readiness?.degradable ?? {};
+  registerDependencyGauge(metrics.registry, degradable);
   serveServiceRequests(httpServer, {
     service: module.name,
     logger,
     metrics,
+    degradable,
     readiness: async () => {
       const checks: Record<string, string> = {};
       let ready = true;
-      for (const [name, check] of Object.entries(options.readiness ?? {})) {
+      for (const [name, check] of Object.entries(options.readiness?.required ?? {})) {
         try {
           await check();
           checks[name] = 'ok';
