@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
-import { createRedis } from '@voiceassist/redis';
+import { createRedis, RedisAvailability } from '@voiceassist/redis';
 import { createTrustedOperations, readTrustedOperations } from './edge/trusted-operations.js';
 import { subgraphUrlOverrides, type RouterEnv } from './env.js';
 import { createRouter, type Router } from './router.js';
@@ -15,7 +15,8 @@ export const defaultConsoleDir = fileURLToPath(new URL('../../packages/console/d
 /** The router as configured by its environment: used by `index.ts` and by `pnpm start`. */
 export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
   const revocations = createSessionRevocations({ redisUrl: env.REDIS_URL });
-  const redis = env.REDIS_URL ? createRedis({ url: env.REDIS_URL, connectionName: 'router-rate-limits' }) : undefined;
+  const redisAvailability = new RedisAvailability();
+  const redis = env.REDIS_URL ? createRedis({ url: env.REDIS_URL, connectionName: 'router-rate-limits', availability: redisAvailability }) : undefined;
   const production = env.NODE_ENV === 'production';
   return createRouter({
     supergraphSdl: readSupergraph(env.SUPERGRAPH_PATH),
@@ -31,6 +32,8 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
     bodyLimitBytes: env.ROUTER_BODY_LIMIT_BYTES,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     consoleDir: defaultConsoleDir,
+    // Without Redis, rate limits count per router instance.
+    degradable: redis ? { redis: redisAvailability } : {},
     subscriptionLimits: {
       maxPerUser: env.SUBSCRIPTIONS_MAX_PER_USER,
       maxTotal: env.SUBSCRIPTIONS_MAX_TOTAL,

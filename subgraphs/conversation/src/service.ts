@@ -7,7 +7,7 @@ import type { DatabaseHandle } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
 import { createFlagsClient, type FlagsClient } from '@voiceassist/flags-client';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
-import { createRedis, type Redis } from '@voiceassist/redis';
+import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
 import {
   createSubgraphServer,
   type ServiceInfra,
@@ -75,7 +75,8 @@ export async function createConversationService({ env, logger, infra, peers, rag
     },
   });
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
-  const pubsub: PubSub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'conversation' });
+  const redisAvailability = new RedisAvailability();
+  const pubsub: PubSub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'conversation', availability: redisAvailability });
   let redis: Redis | undefined;
   let flags: FlagsClient | undefined;
   const release = async () => {
@@ -84,7 +85,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
   };
   try {
     if (infra.redisUrl) {
-      redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'conversation' });
+      redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'conversation', availability: redisAvailability });
     }
     const { db } = database;
     // Started by the test kit or `pnpm start`, the peers are authoritative: no knowledge among them means none.
@@ -108,16 +109,12 @@ export async function createConversationService({ env, logger, infra, peers, rag
       idleTimeoutMs: env.CHAT_IDLE_TIMEOUT_MS,
     });
     const chat = createChat({ db, store, usage, generations, tokenLog, historyMessages: env.CHAT_HISTORY_MESSAGES });
-    const redisClient = redis;
     const server = createSubgraphServer<ConversationContext>({
       module: conversationSubgraph,
       logger,
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
       context: conversationContext({ store, chat, usage, generations, tokenLog }),
-      readiness: {
-        database: () => database.ping(),
-        ...(redisClient ? { redis: () => redisClient.ping() } : {}),
-      },
+      readiness: { required: { database: () => database.ping() }, degradable: redis ? { redis: redisAvailability } : {} },
       includeStacktrace: env.NODE_ENV === 'development',
       onClose: release,
     });

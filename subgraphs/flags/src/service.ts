@@ -6,6 +6,7 @@ import type { DatabaseHandle } from '@voiceassist/database';
 import { FLAGS_FEED_PATH } from '@voiceassist/flags-client/feed-protocol';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
+import { RedisAvailability } from '@voiceassist/redis';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { createBackendFeed, type BackendFeed } from './backend-feed.js';
 import { FLAG_CHANGES_TOPIC, startChangeFeed, type ChangeFeed } from './change-feed.js';
@@ -60,7 +61,8 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
   const production = env.NODE_ENV === 'production';
   if (production && !env.FLAGS_SERVICE_TOKEN) logger.warn('FLAGS_SERVICE_TOKEN is not set: the backend flags feed is disabled, so backend services read no flags');
   const database = shared ?? (await openFlagsDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir }));
-  const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'flags' });
+  const redisAvailability = new RedisAvailability();
+  const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'flags', availability: redisAvailability });
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
   let feed: ChangeFeed | undefined;
   let scheduler: Scheduler | undefined;
@@ -100,7 +102,8 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
       logger,
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
       context: flagsContext(services),
-      readiness: { database: () => database.ping() },
+      // Without Redis, other replicas learn of changes from the database within their poll interval.
+      readiness: { required: { database: () => database.ping() }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
       routes: { [FLAGS_FEED_PATH]: (req, res) => backendFeed.handle(req, res) },
       includeStacktrace: env.NODE_ENV === 'development',
       onClose: release,

@@ -6,7 +6,7 @@ import type { DatabaseHandle } from '@voiceassist/database';
 import { sendJson } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
-import { createRedis, type Redis } from '@voiceassist/redis';
+import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { createAccessTokenIssuer } from './access-tokens.js';
 import { createAccounts } from './accounts.js';
@@ -58,13 +58,14 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
   const database = await openIdentityDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
   let redis: Redis | undefined;
+  const redisAvailability = new RedisAvailability();
   const release = async () => {
     await Promise.allSettled([revocations.close(), redis?.quit()]);
     await database.close();
   };
   try {
     if (infra.redisUrl) {
-      redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'identity' });
+      redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'identity', availability: redisAvailability });
     }
     const limiter = redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter();
     const { db } = database;
@@ -80,17 +81,14 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
       if (seeded) logger.info({ userId: seeded.id }, 'seeded SUPERADMIN from env');
     }
     const services = { accounts, admin: createUserAdmin({ db, audit, sessions, keys }), users: createUsers(db), audit };
-    const redisClient = redis;
     const server = createSubgraphServer<IdentityContext>({
       module: identitySubgraph,
       logger,
       // Our own tokens are checked against our own keys: no HTTP round trip to ourselves.
       verifier: createAccessTokenVerifier({ keys: { resolver: keys.resolver }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
       context: identityContext(services),
-      readiness: {
-        database: () => database.ping(),
-        ...(redisClient ? { redis: () => redisClient.ping() } : {}),
-      },
+      // Without Redis, auth throttles count per instance.
+      readiness: { required: { database: () => database.ping() }, degradable: redis ? { redis: redisAvailability } : {} },
       routes: {
         [JWKS_PATH]: async (_req, res) => sendJson(res, 200, await keys.jwks(), { 'cache-control': 'public, max-age=60' }),
       },

@@ -6,6 +6,7 @@ import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassis
 import type { DatabaseHandle } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
+import { RedisAvailability } from '@voiceassist/redis';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { knowledgeContext, type KnowledgeContext } from './context.js';
 import { openKnowledgeDatabase } from './db/open.js';
@@ -55,7 +56,8 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
   }
   const embedder = givenEmbedder ?? createEmbeddingProvider(env);
   const database = await openKnowledgeDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
-  const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'knowledge' });
+  const redisAvailability = new RedisAvailability();
+  const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'knowledge', availability: redisAvailability });
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
   let vectorIndex: VectorIndex | undefined;
   let ingestion: Ingestion | undefined;
@@ -100,7 +102,8 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
         events,
         embedding: { model: embedder.model, dimension: embedder.dimension },
       }),
-      readiness: { database: () => database.ping() },
+      // Without Redis, document status events reach this instance's subscribers only.
+      readiness: { required: { database: () => database.ping() }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
       includeStacktrace: env.NODE_ENV === 'development',
       // A document travels as base64 (4/3 of its size) inside the JSON body.
       bodyLimitBytes: Math.ceil((env.KNOWLEDGE_MAX_DOCUMENT_BYTES * 4) / 3) + 64 * 1024,

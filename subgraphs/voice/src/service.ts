@@ -6,7 +6,7 @@ import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassis
 import type { DatabaseHandle } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
-import { createRedis, type Redis } from '@voiceassist/redis';
+import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { voiceContext, type VoiceContext } from './context.js';
 import { openVoiceDatabase } from './db/open.js';
@@ -54,6 +54,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
   const database = await openVoiceDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
   let redis: Redis | undefined;
+  const redisAvailability = new RedisAvailability();
   let sweeper: NodeJS.Timeout | undefined;
   const release = async () => {
     clearInterval(sweeper);
@@ -62,7 +63,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
   };
   try {
     if (infra.redisUrl) {
-      redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'voice' });
+      redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'voice', availability: redisAvailability });
     }
     const providers = createSpeechProviders(env);
     const connection = { baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, timeoutMs: env.OPENAI_TIMEOUT_MS };
@@ -99,17 +100,14 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
     );
     sweeper.unref();
     logger.info({ speechEngine: providers.engine, noteWriter: chat ? `llm:${chat.model}` : 'cue-phrases' }, 'voice providers ready');
-    const redisClient = redis;
     const server = createSubgraphServer<VoiceContext>({
       module: voiceSubgraph,
       logger,
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
       context: voiceContext(services),
       // A missing speech engine fails speech calls (PROVIDER_UNAVAILABLE), not readiness.
-      readiness: {
-        database: () => database.ping(),
-        ...(redisClient ? { redis: () => redisClient.ping() } : {}),
-      },
+      // Without Redis, speech limits count per instance and the speech cache is this instance's memory.
+      readiness: { required: { database: () => database.ping() }, degradable: redis ? { redis: redisAvailability } : {} },
       includeStacktrace: env.NODE_ENV === 'development',
       // Audio travels as base64 (4/3 of its size) inside the JSON body.
       bodyLimitBytes: Math.ceil((env.TRANSCRIBE_MAX_BYTES * 4) / 3) + 64 * 1024,
