@@ -46,7 +46,8 @@ export class RedisAvailability {
     const wasUp = this.up;
     if (state === 'down') this.lost.add(connection);
     else this.lost.delete(connection);
-    if (wasUp !== this.up) for (const listener of this.listeners) listener(this.up);
+    // A connection closed on purpose (shutting down) no longer counts, but Redis did not come back.
+    if (state !== 'closed' && wasUp !== this.up) for (const listener of this.listeners) listener(this.up);
   }
 }
 
@@ -55,6 +56,22 @@ const connectionStates = new WeakMap<Redis, RedisConnectionState>();
 /** What this process last saw of a connection made by createRedis. */
 export function redisConnectionState(redis: Redis): RedisConnectionState {
   return connectionStates.get(redis) ?? (redis.status === 'ready' ? 'up' : 'connecting');
+}
+
+/**
+ * quit() on a lost connection whose offline queue is off would be refused, leaving it to
+ * reconnect for ever after its service has closed; it just stops trying instead.
+ */
+class ClosableRedis extends Redis {
+  onClosedWhileDown = () => {};
+
+  override quit(callback?: Parameters<Redis['quit']>[0]): ReturnType<Redis['quit']> {
+    if (connectionStates.get(this) !== 'down') return super.quit(callback);
+    this.disconnect();
+    this.onClosedWhileDown();
+    callback?.(null, 'OK');
+    return Promise.resolve('OK' as const);
+  }
 }
 
 /** Longest wait for a reply from a Redis that holds the connection open but does not answer. */
@@ -67,7 +84,7 @@ const COMMAND_TIMEOUT_MS = 1_000;
  * Redis that is away (callers fall back; see rate-limit and pubsub).
  */
 export function createRedis({ url, keyPrefix, connectionName, subscriber = false, availability = new RedisAvailability() }: RedisOptions): Redis {
-  const redis = new Redis(url, {
+  const redis = new ClosableRedis(url, {
     ...(keyPrefix ? { keyPrefix } : {}),
     ...(connectionName && !subscriber ? { connectionName } : {}),
     // Commands in flight when the connection drops fail then, not after more reconnects. A
@@ -90,6 +107,7 @@ export function createRedis({ url, keyPrefix, connectionName, subscriber = false
     if (connectionStates.get(redis) !== 'down') setState('down');
   });
   redis.on('end', () => availability.report(redis, 'closed'));
+  redis.onClosedWhileDown = () => availability.report(redis, 'closed');
   // Each failed attempt emits an error; without a listener ioredis prints every one of them.
   redis.on('error', () => {});
   return redis;

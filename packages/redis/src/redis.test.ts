@@ -61,13 +61,23 @@ describe('a Redis connection while Redis is away', () => {
     expect(availability.up).toBe(true);
   });
 
-  it('reports a Redis that is not there at start as down, and fails queued commands quickly', async () => {
+  it('reports a Redis that is not there at start as down, fails queued commands quickly, and closes without a word', async () => {
     const availability = new RedisAvailability();
+    const changes: boolean[] = [];
+    availability.onChange((up) => changes.push(up));
     const redis = createRedis({ url: 'redis://127.0.0.1:1', availability });
-    connections.push(redis);
     const started = performance.now();
     await expect(redis.get('k')).rejects.toThrow();
     expect(performance.now() - started).toBeLessThan(500);
     expect(availability.up).toBe(false);
+    // Its service closing: no reconnect attempts left behind.
+    expect(await redis.quit()).toBe('OK');
+    let attempts = 0;
+    redis.on('reconnecting', () => (attempts += 1));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(attempts).toBe(0);
+    // Closed, it no longer counts, and Redis did not come back.
+    expect(availability.up).toBe(true);
+    expect(changes).toEqual([false]);
   });
 });
