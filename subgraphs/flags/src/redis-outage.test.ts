@@ -13,7 +13,8 @@ import { createFlagsService, flagsEnvSchema, type FlagsService } from './service
 
 // Two flags replicas on one database and a Redis of this test's own, killed and restarted: a
 // flag change goes through, this replica's subscribers get it at once and once, the other
-// replica gets it from the database, and readiness says Redis is away without failing.
+// replica gets it from the database, and readiness says Redis is away without failing. A
+// replica also starts, serves and closes with Redis away.
 
 let target: TestDatabase;
 let database: DatabaseHandle;
@@ -89,5 +90,21 @@ describe('flags while Redis is away', () => {
     expect(versionsOf(a.items)).toEqual([created.version, change.version, after.version]);
     expect(versionsOf(b.items)).toEqual([created.version, change.version, after.version]);
     expect(await (await fetch(`${a.url}/ready`)).json()).toMatchObject({ status: 'ready' });
+  });
+
+  it('starts without Redis, serves degraded, and closes without waiting for it', async () => {
+    await redis.kill();
+    const c = await startReplica();
+    await waitUntil(() => c.lines.some((l) => l.msg === 'redis unavailable'));
+    expect(await (await fetch(`${c.url}/health`)).json()).toEqual({ status: 'ok', service: 'flags', degraded: ['redis'] });
+    const key = `cold.${randomUUID().slice(0, 8)}`;
+    const created = await c.services.store.create({ key, description: '', enabled: true, visibility: 'PUBLIC', variants: [], rules: [], rolloutPercentage: 100 }, null);
+    c.services.announce(created);
+    await waitUntil(() => versionsOf(c.items).includes(created.version), 500);
+    const started = performance.now();
+    await c.close();
+    replicas.splice(replicas.indexOf(c), 1);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await redis.restart();
   });
 });
