@@ -330,6 +330,8 @@ export interface Readiness {
 /** A dependency the service keeps serving without, degraded (Redis): its state is known without a round trip. */
 export interface DegradableDependency {
   readonly up: boolean;
+  /** Why it is down, when known; logged with the transition. */
+  readonly reason?: string | undefined;
   /** Called once per transition, not per failed reconnect; returns the removal function. */
   onChange(listener: (up: boolean) => void): () => void;
 }
@@ -366,7 +368,7 @@ export function serveServiceRequests(server: Server, options: ServiceRequestOpti
   const degraded = () => degradable.filter(([, dependency]) => !dependency.up).map(([name]) => name);
   for (const [name, dependency] of degradable) {
     const report = (up: boolean) =>
-      up ? logger.info({ dependency: name }, `${name} available again`) : logger.warn({ dependency: name }, `${name} unavailable`);
+      up ? logger.info({ dependency: name }, `${name} available again`) : logger.warn({ dependency: name, reason: dependency.reason }, `${name} unavailable`);
     server.once('close', dependency.onChange(report));
     if (!dependency.up) report(false);
   }

@@ -154,7 +154,8 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSub {
           await publisher.publish(prefix + topic, message);
           sent = true;
         } catch {
-          // Redis went away meanwhile: delivered here below.
+          // Redis went away meanwhile (or did not answer in time, when the message may still
+          // arrive through it: at least once, then): delivered here below.
         }
       }
       if (!sent || !heardHere) deliverHere(topic, message);

@@ -30,6 +30,8 @@ export type RedisConnectionState = 'connecting' | 'up' | 'down';
 export class RedisAvailability {
   private readonly lost = new Set<Redis>();
   private readonly listeners = new Set<(up: boolean) => void>();
+  /** Why the last connection was lost or refused (the driver's message: host and port, no secrets). */
+  reason: string | undefined;
 
   get up(): boolean {
     return this.lost.size === 0;
@@ -100,15 +102,23 @@ export function createRedis({ url, keyPrefix, connectionName, subscriber = false
     if (!subscriber) redis.options.enableOfflineQueue = state !== 'down';
     availability.report(redis, state);
   };
+  let lastError: string | undefined;
   connectionStates.set(redis, 'connecting');
-  redis.on('ready', () => setState('up'));
+  redis.on('ready', () => {
+    lastError = undefined;
+    setState('up');
+  });
   // 'reconnecting' follows a lost connection or a failed attempt, never a quit().
   redis.on('reconnecting', () => {
-    if (connectionStates.get(redis) !== 'down') setState('down');
+    if (connectionStates.get(redis) === 'down') return;
+    availability.reason = lastError ?? 'connection lost';
+    setState('down');
   });
   redis.on('end', () => availability.report(redis, 'closed'));
   redis.onClosedWhileDown = () => availability.report(redis, 'closed');
   // Each failed attempt emits an error; without a listener ioredis prints every one of them.
-  redis.on('error', () => {});
+  redis.on('error', (error: Error) => {
+    lastError = error.message;
+  });
   return redis;
 }
