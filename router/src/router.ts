@@ -183,7 +183,12 @@ export function createRouter(options: RouterOptions): Router {
           }
         }),
       );
-      return { ready: Object.values(checks).every((c) => c === 'ok'), details: { subgraphs: checks } };
+      // Not ready until the revoked sessions are known: every token is refused meanwhile.
+      const revocationsSynced = options.revocations.status().synced;
+      return {
+        ready: revocationsSynced && Object.values(checks).every((c) => c === 'ok'),
+        details: { subgraphs: checks, revocations: revocationsSynced ? 'ok' : 'syncing' },
+      };
     },
     route: async (req, res, { url, requestId }) => {
       const path = url.pathname;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
-import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
+import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { FLAGS_FEED_PATH } from '@voiceassist/flags-client/feed-protocol';
 import type { Logger } from '@voiceassist/logging';
@@ -61,7 +61,7 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
   if (production && !env.FLAGS_SERVICE_TOKEN) logger.warn('FLAGS_SERVICE_TOKEN is not set: the backend flags feed is disabled, so backend services read no flags');
   const database = shared ?? (await openFlagsDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir }));
   const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'flags' });
-  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
+  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
   let feed: ChangeFeed | undefined;
   let scheduler: Scheduler | undefined;
   const release = async () => {
@@ -98,9 +98,9 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
     const server = createSubgraphServer<FlagsContext>({
       module: flagsSubgraph,
       logger,
-      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
+      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
       context: flagsContext(services),
-      readiness: { database: () => database.ping() },
+      readiness: { database: () => database.ping(), revocations: revocations.checkSynced },
       routes: { [FLAGS_FEED_PATH]: (req, res) => backendFeed.handle(req, res) },
       includeStacktrace: env.NODE_ENV === 'development',
       onClose: release,
