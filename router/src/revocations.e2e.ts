@@ -3,7 +3,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataOf, errorOf, graphqlRequest, startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
+import { createTestRouter, dataOf, errorOf, graphqlRequest, startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
 import { startPrivateRedisServer, type PrivateRedisServer } from '@voiceassist/testkit/redis-server';
 
 // The in-process supergraph (router, identity, flags) on a Redis of this test's own, which it
@@ -112,5 +112,20 @@ describe('revoked sessions', () => {
     const listed = after.revocations.find((r) => r.sessionId === sessionOf(first));
     expect(listed?.keepUntil).toBeGreaterThan(Date.now() + 3_500_000);
     expect((await fetch(`${route}?since=yesterday`)).status).toBe(400);
+  });
+
+  it('keep a router that cannot load them out of readiness', async () => {
+    const { first } = await signUp();
+    // Nothing listens on port 9 (discard) here: identity is unreachable for this router.
+    const lost = createTestRouter({ ...supergraph.target, identityUrl: 'http://127.0.0.1:9' });
+    const { url } = await lost.listen(0, '127.0.0.1');
+    try {
+      const ready = await fetch(`${url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: 'unavailable', revocations: 'syncing' });
+      expect(await me(first, `${url}/graphql`)).toBe('401 UNAUTHENTICATED');
+    } finally {
+      await lost.close();
+    }
   });
 });

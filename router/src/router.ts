@@ -184,7 +184,7 @@ export function createRouter(options: RouterOptions): Router {
         }),
       );
       // Not ready until the revoked sessions are known: every token is refused meanwhile.
-      const revocationsSynced = options.revocations.status().synced;
+      const revocationsSynced = await options.revocations.checkSynced().then(() => true, () => false);
       return {
         ready: revocationsSynced && Object.values(checks).every((c) => c === 'ok'),
         details: { subgraphs: checks, revocations: revocationsSynced ? 'ok' : 'syncing' },

@@ -84,6 +84,7 @@ export interface SessionRevocationsOptions {
 /** Periodic syncs ask for what was revoked since the previous one, minus this much: a revoking transaction commits after it stamps revoked_at. */
 const SYNC_OVERLAP_MS = 120_000;
 const DEFAULT_RETRY_MS = 2_000;
+const READINESS_WAIT_MS = 1_000;
 
 const silentLogger: RevocationsLogger = { info() {}, warn() {} };
 
@@ -263,6 +264,19 @@ export function createSessionRevocations(options: SessionRevocationsOptions = {}
     timer.unref();
   }
 
+  function whenSynced(timeoutMs: number): Promise<boolean> {
+    if (synced) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timeout);
+        syncWaiters.delete(done);
+        resolve(synced);
+      };
+      const timeout = setTimeout(done, timeoutMs);
+      syncWaiters.add(done);
+    });
+  }
+
   const hooks: FeedHooks = { deliver: apply, reconnected: () => void runSync(true) };
   const feed = options.redisUrl ? redisFeed(options.redisUrl, options.namespace, hooks, logger) : inProcessFeed(options.namespace ?? 'default', hooks);
   void runSync(true);
@@ -283,20 +297,10 @@ export function createSessionRevocations(options: SessionRevocationsOptions = {}
     },
     status: () => ({ synced, lastSyncAt, syncFailing, feedConnected: feed.connected(), size: revoked.size }),
     async checkSynced() {
-      if (!synced) throw new Error('revoked sessions not synced yet');
+      // A probe racing the first sync at start waits for it a moment.
+      if (!(await whenSynced(READINESS_WAIT_MS))) throw new Error('revoked sessions not synced yet');
     },
-    whenSynced(timeoutMs) {
-      if (synced) return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const done = () => {
-          clearTimeout(timeout);
-          syncWaiters.delete(done);
-          resolve(synced);
-        };
-        const timeout = setTimeout(done, timeoutMs);
-        syncWaiters.add(done);
-      });
-    },
+    whenSynced,
     sync: () => runSync(true),
     async close() {
       closed = true;
