@@ -132,8 +132,10 @@ describe('with a Redis that is flushed, killed and restarted', () => {
   /** One identity and one verifier instance; the verifier syncs rarely, so only reconnects and pub/sub tell it anything. */
   async function pair() {
     const namespace = randomUUID();
-    const identity = open({ redisUrl: redis.url, namespace });
-    const verifier = open({ redisUrl: redis.url, namespace, sync: { source: httpRevocationSource(truth.url), intervalMs: 600_000 } });
+    const logged: string[] = [];
+    const logger = { info: (_details: object, message: string) => logged.push(message), warn: (_details: object, message: string) => logged.push(message) };
+    const identity = open({ redisUrl: redis.url, namespace, logger });
+    const verifier = open({ redisUrl: redis.url, namespace, logger, sync: { source: httpRevocationSource(truth.url), intervalMs: 600_000 } });
     expect(await verifier.whenSynced(5_000)).toBe(true);
     await expect.poll(() => identity.status().feedConnected && verifier.status().feedConnected).toBe(true);
     /** What identity does: PostgreSQL first, then publish. */
@@ -141,7 +143,7 @@ describe('with a Redis that is flushed, killed and restarted', () => {
       truth.truth.push(keptAnHour(sessionId));
       await identity.revoke(sessionId, 3600);
     };
-    return { identity, verifier, revoke };
+    return { identity, verifier, revoke, logged };
   }
 
   it('never un-revokes a session when Redis loses its data', async () => {
@@ -157,7 +159,7 @@ describe('with a Redis that is flushed, killed and restarted', () => {
   });
 
   it('answers from memory while Redis is down, revokes without throwing, and learns what it missed once Redis is back', async () => {
-    const { identity, verifier, revoke } = await pair();
+    const { identity, verifier, revoke, logged } = await pair();
     await revoke('before-outage');
     await expect.poll(() => verifier.isRevoked('before-outage')).toBe(true);
     const heard: string[] = [];
@@ -172,14 +174,20 @@ describe('with a Redis that is flushed, killed and restarted', () => {
     expect(Date.now() - started).toBeLessThan(500);
     expect(identity.isRevoked('during-outage')).toBe(true);
     expect(verifier.isRevoked('during-outage')).toBe(false);
+    await revoke('during-outage-too');
 
     await redis.start();
     // The feed reconnects and resyncs: the revocation published into the void is learnt,
     // and live subscriptions of that session hear of it.
     await expect.poll(() => verifier.isRevoked('during-outage'), { timeout: 10_000 }).toBe(true);
-    expect(heard).toEqual(['during-outage']);
+    expect(heard.sort()).toEqual(['during-outage', 'during-outage-too']);
     await expect.poll(() => identity.status().feedConnected && verifier.status().feedConnected, { timeout: 10_000 }).toBe(true);
     await revoke('after-outage');
     await expect.poll(() => verifier.isRevoked('after-outage')).toBe(true);
+    // One line per transition, not one per revocation or per reconnect attempt.
+    const count = (message: string) => logged.filter((line) => line === message).length;
+    expect(count('revocation feed lost; checking revocations from memory and resyncing from identity')).toBe(2);
+    expect(count('revocations cannot be published; other instances learn them at their next sync')).toBe(1);
+    expect(count('revocations are published again')).toBe(1);
   });
 });

@@ -157,8 +157,9 @@ function redisFeed(url: string, namespace: string | undefined, hooks: FeedHooks,
       () => {},
     );
   });
+  let closing = false;
   subscriber.on('close', () => {
-    if (subscribed) logger.warn({ channel }, 'revocation feed lost; checking revocations from memory and resyncing from identity');
+    if (subscribed && !closing) logger.warn({ channel }, 'revocation feed lost; checking revocations from memory and resyncing from identity');
     subscribed = false;
   });
   return {
@@ -176,6 +177,7 @@ function redisFeed(url: string, namespace: string | undefined, hooks: FeedHooks,
     },
     connected: () => subscribed && publisher.status === 'ready',
     async close() {
+      closing = true;
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
     },
   };
