@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
+import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, RedisAvailability } from '@voiceassist/redis';
@@ -14,14 +14,14 @@ export const defaultConsoleDir = fileURLToPath(new URL('../../packages/console/d
 
 /** The router as configured by its environment: used by `index.ts` and by `pnpm start`. */
 export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
-  const revocations = createSessionRevocations({ redisUrl: env.REDIS_URL });
+  const revocations = createSessionRevocations({ redisUrl: env.REDIS_URL, logger, sync: syncFromIdentity(env) });
   const redisAvailability = new RedisAvailability();
   const redis = env.REDIS_URL ? createRedis({ url: env.REDIS_URL, connectionName: 'router-rate-limits', availability: redisAvailability }) : undefined;
   const production = env.NODE_ENV === 'production';
   return createRouter({
     supergraphSdl: readSupergraph(env.SUPERGRAPH_PATH),
     subgraphUrls: subgraphUrlOverrides(env),
-    verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
+    verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
     revocations,
     logger,
     corsOrigins: env.CORS_ORIGINS,

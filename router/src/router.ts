@@ -195,7 +195,12 @@ export function createRouter(options: RouterOptions): Router {
         }),
       );
       const serving = (check: string) => check === 'ok' || check.startsWith('degraded');
-      return { ready: Object.values(checks).every(serving), details: { subgraphs: checks } };
+      // Not ready until the revoked sessions are known: every token is refused meanwhile.
+      const revocationsSynced = await options.revocations.checkSynced().then(() => true, () => false);
+      return {
+        ready: revocationsSynced && Object.values(checks).every(serving),
+        details: { subgraphs: checks, revocations: revocationsSynced ? 'ok' : 'syncing' },
+      };
     },
     route: async (req, res, { url, requestId }) => {
       const path = url.pathname;

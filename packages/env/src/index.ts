@@ -67,4 +67,10 @@ export const commonEnvShape = {
   AUTH_ISSUER: z.string().default('voiceassist-identity'),
   AUTH_AUDIENCE: z.string().default('voiceassist'),
   JWKS_URL: z.url().default('http://localhost:4001/.well-known/jwks.json'),
+  /** Access tokens living longer (exp - iat) are refused whoever signed them; revocations are kept this long. */
+  ACCESS_TOKEN_MAX_LIFETIME_SECONDS: envVar.positiveInt(3600),
+  /** identity's list of revoked sessions; unset means `/revocations` at JWKS_URL's origin. */
+  REVOCATIONS_URL: envVar.url(),
+  /** How often each instance re-reads the revoked sessions from identity (pub/sub brings them at once meanwhile). */
+  REVOCATIONS_SYNC_INTERVAL_MS: envVar.positiveInt(30_000),
 };

@@ -46,7 +46,7 @@ export interface SubgraphServerOptions<TContext extends RequestContext> {
   /** What /ready and /health check: required dependencies (each check throws when away) and degradable ones. */
   readiness?: ServiceDependencies;
   /** Extra GET routes, such as identity's JWKS. */
-  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
+  routes?: Record<string, (req: IncomingMessage, res: ServerResponse, parsed: { url: URL }) => void | Promise<void>>;
   includeStacktrace?: boolean;
   bodyLimitBytes?: number;
   /** Releases the subgraph's own resources (database, Redis) after the server has drained. */
@@ -237,7 +237,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       }
       const extraRoute = req.method === 'GET' ? options.routes?.[path] : undefined;
       if (!extraRoute) return false;
-      await extraRoute(req, res);
+      await extraRoute(req, res, { url });
       return true;
     },
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
+import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import { composeSupergraph } from '@voiceassist/composition';
 import { loadEnv } from '@voiceassist/env';
 import type { IdentityService } from '@voiceassist/identity';
@@ -20,6 +20,8 @@ export interface StartSupergraphOptions {
   env?: Record<string, Record<string, string>>;
   /** Where a subgraph logs (tests that inspect log lines pass their own). */
   loggers?: Record<string, Logger>;
+  /** A Redis of the test's own (one it flushes or stops) instead of testEnv.REDIS_URL. */
+  redisUrl?: string;
   /** Router options beyond the defaults (limits, shared fields). */
   router?: Partial<Omit<Parameters<typeof createRouter>[0], 'supergraphSdl' | 'verifier' | 'revocations' | 'logger'>>;
 }
@@ -56,12 +58,20 @@ export interface TestSupergraph {
 }
 
 /** The real router in front of running subgraphs, verifying identity's tokens. */
-export function createTestRouter(target: RouterTarget, options: { namespace?: string; logger?: Logger; router?: StartSupergraphOptions['router'] } = {}): Router {
-  const revocations = createSessionRevocations({ redisUrl: testEnv.REDIS_URL, namespace: options.namespace ?? `test-${randomUUID()}` });
+export function createTestRouter(
+  target: RouterTarget,
+  options: { namespace?: string; redisUrl?: string | undefined; logger?: Logger; router?: StartSupergraphOptions['router'] } = {},
+): Router {
+  const jwksUrl = `${target.identityUrl}/.well-known/jwks.json`;
+  const revocations = createSessionRevocations({
+    redisUrl: options.redisUrl ?? testEnv.REDIS_URL,
+    namespace: options.namespace ?? `test-${randomUUID()}`,
+    sync: syncFromIdentity({ JWKS_URL: jwksUrl, REVOCATIONS_SYNC_INTERVAL_MS: 30_000 }),
+  });
   return createRouter({
     supergraphSdl: target.supergraphSdl,
     verifier: createAccessTokenVerifier({
-      keys: { jwksUrl: `${target.identityUrl}/.well-known/jwks.json` },
+      keys: { jwksUrl },
       issuer: target.issuer,
       audience: target.audience,
       revocations,
@@ -85,7 +95,7 @@ function testLogger(service: string): Logger {
  */
 export async function startSupergraph(options: StartSupergraphOptions = {}): Promise<TestSupergraph> {
   const namespace = `test-${randomUUID()}`;
-  const redisUrl = testEnv.REDIS_URL;
+  const redisUrl = options.redisUrl ?? testEnv.REDIS_URL;
   const wanted = new Set(['identity', ...(options.subgraphs ?? subgraphServices.map((s) => s.name))]);
   const databases: TestDatabase[] = [];
   const stops: Array<() => Promise<void>> = [];
@@ -118,7 +128,7 @@ export async function startSupergraph(options: StartSupergraphOptions = {}): Pro
       subgraphServices.filter((s) => running[s.name]).map((s) => ({ name: s.name, url: peers[s.name]!, typeDefs: s.module.typeDefs })),
     );
     const target: RouterTarget = { supergraphSdl, identityUrl: identity.url, issuer: identityEnv.AUTH_ISSUER, audience: identityEnv.AUTH_AUDIENCE };
-    const router = createTestRouter(target, { namespace, logger: options.loggers?.router ?? testLogger('router'), router: options.router });
+    const router = createTestRouter(target, { namespace, redisUrl, logger: options.loggers?.router ?? testLogger('router'), router: options.router });
     stops.unshift(() => router.close());
     const { url: routerUrl } = await router.listen(0, '127.0.0.1');
     const graphqlUrl = `${routerUrl}/graphql`;

@@ -1,14 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, connect } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { Redis } from 'ioredis';
 
+/**
+ * A redis-server of the test's own on a private random port, for tests that kill, restart or
+ * flush Redis: the shared one on 6379 is never touched. No persistence, so a restart comes back empty.
+ */
 export interface TestRedisServer {
   /** redis://127.0.0.1:<port>, the same across restarts. */
   url: string;
   port: number;
+  /** FLUSHALL on this server only. */
+  flush(): Promise<void>;
   /** Kills the server (SIGKILL: clients see the connection drop, as in a crash). */
   kill(): Promise<void>;
-  /** Starts it again, empty, on the same port. */
+  /** Starts it again (after kill), empty, on the same port. */
+  start(): Promise<void>;
+  /** kill() then start(). */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -34,12 +43,9 @@ async function acceptsConnections(port: number): Promise<boolean> {
   }
 }
 
-/**
- * A redis-server of the test's own, on a private random port, for tests that kill, restart or
- * flush Redis (the shared one on 6379 is never touched). No persistence: a restart comes back empty.
- */
 export async function startRedisServer(): Promise<TestRedisServer> {
   const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
 
   const start = async () => {
@@ -63,9 +69,18 @@ export async function startRedisServer(): Promise<TestRedisServer> {
 
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url,
     port,
+    async flush() {
+      const client = new Redis(url, { maxRetriesPerRequest: 1 });
+      try {
+        await client.flushall();
+      } finally {
+        client.disconnect();
+      }
+    },
     kill,
+    start,
     async restart() {
       await kill();
       await start();

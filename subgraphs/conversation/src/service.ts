@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { createChatProvider, type ChatProvider } from '@voiceassist/ai';
-import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
+import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
 import { createFlagsClient, type FlagsClient } from '@voiceassist/flags-client';
@@ -74,7 +74,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       for (const listener of queryListeners) listener(query);
     },
   });
-  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
+  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
   const redisAvailability = new RedisAvailability();
   const pubsub: PubSub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'conversation', availability: redisAvailability });
   let redis: Redis | undefined;
@@ -112,9 +112,9 @@ export async function createConversationService({ env, logger, infra, peers, rag
     const server = createSubgraphServer<ConversationContext>({
       module: conversationSubgraph,
       logger,
-      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
+      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
       context: conversationContext({ store, chat, usage, generations, tokenLog }),
-      readiness: { required: { database: () => database.ping() }, degradable: redis ? { redis: redisAvailability } : {} },
+      readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       includeStacktrace: env.NODE_ENV === 'development',
       onClose: release,
     });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
-import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
+import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { FLAGS_FEED_PATH } from '@voiceassist/flags-client/feed-protocol';
 import type { Logger } from '@voiceassist/logging';
@@ -63,7 +63,7 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
   const database = shared ?? (await openFlagsDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir }));
   const redisAvailability = new RedisAvailability();
   const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'flags', availability: redisAvailability });
-  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
+  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
   let feed: ChangeFeed | undefined;
   let scheduler: Scheduler | undefined;
   const release = async () => {
@@ -100,10 +100,10 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
     const server = createSubgraphServer<FlagsContext>({
       module: flagsSubgraph,
       logger,
-      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
+      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
       context: flagsContext(services),
       // Without Redis, other replicas learn of changes from the database within their poll interval.
-      readiness: { required: { database: () => database.ping() }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
+      readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
       routes: { [FLAGS_FEED_PATH]: (req, res) => backendFeed.handle(req, res) },
       includeStacktrace: env.NODE_ENV === 'development',
       onClose: release,

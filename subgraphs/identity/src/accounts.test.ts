@@ -1,25 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createInProcessRevocations, type SessionRevocations } from '@voiceassist/auth';
+import { createInProcessRevocations, createSessionRevocations, type SessionRevocations, type Viewer } from '@voiceassist/auth';
 import { sql, type DatabaseHandle } from '@voiceassist/database';
 import { errorCode } from '@voiceassist/errors';
 import { createLogger } from '@voiceassist/logging';
 import { createMemoryRateLimiter } from '@voiceassist/rate-limit';
 import { createAccessTokenIssuer } from './access-tokens.js';
-import { createAccounts, type Accounts } from './accounts.js';
+import { createAccounts, type Accounts, type AuthResult } from './accounts.js';
 import { createAuditLog } from './audit-log.js';
-import { refreshTokens, sessions as sessionsTable, users } from './db/schema.js';
+import { refreshTokens, revokedSessions as revokedSessionsTable, sessions as sessionsTable, users } from './db/schema.js';
 import { createRefreshSessions, hashRefreshToken, type RefreshSessions } from './refresh-sessions.js';
+import { createRevokedSessions, type RevokedSessions } from './revoked-sessions.js';
 import { createSigningKeys } from './signing-keys.js';
 import { openTestDatabase } from './testing/database.js';
 import { createAuthThrottle } from './throttle.js';
+import { createUserAdmin, type UserAdmin } from './user-admin.js';
 
 let database: DatabaseHandle;
 let close: () => Promise<void>;
 let revocations: SessionRevocations;
 let sessions: RefreshSessions;
+let revokedSessions: RevokedSessions;
 let accounts: Accounts;
+let admin: UserAdmin;
 
 const origin = { actorId: null, ip: '192.0.2.10', userAgent: 'vitest', requestId: 'r' };
 const PASSWORD = 'violet kettle harbour';
@@ -30,7 +35,8 @@ beforeAll(async () => {
   const keys = createSigningKeys({ db, accessTokenTtlSeconds: 900 });
   await keys.init();
   revocations = createInProcessRevocations(randomUUID());
-  sessions = createRefreshSessions({ revocations, refreshTtlSeconds: 3600, accessTtlSeconds: 900 });
+  revokedSessions = createRevokedSessions({ db, keepSeconds: 3600 });
+  sessions = createRefreshSessions({ revocations, revokedSessions, refreshTtlSeconds: 3600, revocationKeepSeconds: 3600 });
   accounts = createAccounts({
     db,
     audit: createAuditLog(db),
@@ -39,6 +45,7 @@ beforeAll(async () => {
     throttle: createAuthThrottle(createMemoryRateLimiter(), 1000),
     logger: createLogger({ service: 'identity', level: 'silent' }),
   });
+  admin = createUserAdmin({ db, audit: createAuditLog(db), sessions, keys });
 });
 afterAll(() => close());
 
@@ -116,7 +123,7 @@ describe('refresh tokens', () => {
     expect(await failure(accounts.refresh(third.refreshToken, origin))).toBe('UNAUTHENTICATED: Invalid or expired refresh token');
     const sid = (await database.db.select().from(sessionsTable).where(eq(sessionsTable.userId, first.user.id)))[0]!;
     expect(sid.revokedReason).toBe('refresh_token_reuse');
-    expect(await revocations.isRevoked(sid.id)).toBe(true);
+    expect(revocations.isRevoked(sid.id)).toBe(true);
   });
 
   it('let only one of two concurrent exchanges of the same token win', async () => {
@@ -127,7 +134,7 @@ describe('refresh tokens', () => {
 
   it('expire after their lifetime', async () => {
     const { user } = await register(`expire-${randomUUID()}@example.com`);
-    const past = createRefreshSessions({ revocations, refreshTtlSeconds: 60, accessTtlSeconds: 900, now: () => Date.now() - 120_000 });
+    const past = createRefreshSessions({ revocations, revokedSessions, refreshTtlSeconds: 60, revocationKeepSeconds: 3600, now: () => Date.now() - 120_000 });
     const issued = await database.db.transaction((tx) => past.open(tx, { userId: user.id }));
     expect(await failure(accounts.refresh(issued.refreshToken, origin))).toBe('UNAUTHENTICATED: Invalid or expired refresh token');
     expect(await failure(accounts.refresh('made-up-token', origin))).toBe('UNAUTHENTICATED: Invalid or expired refresh token');
@@ -159,5 +166,81 @@ describe('sessions', () => {
     const revoked = await database.db.transaction((tx) => sessions.revoke(tx, { userId: user.id }, 'test'));
     expect(revoked).toHaveLength(2);
     expect(await database.db.transaction((tx) => sessions.revoke(tx, { userId: user.id }, 'test'))).toEqual([]);
+  });
+});
+
+describe('durable revocations', () => {
+  const sessionOf = (auth: AuthResult) => decodeJwt(auth.accessToken).sid as string;
+  const viewerOf = (auth: AuthResult): Viewer => ({ userId: auth.user.id, role: auth.user.role, sessionId: sessionOf(auth), expiresAt: new Date(Date.now() + 60_000) });
+  const superadmin: Viewer = { userId: randomUUID(), role: 'SUPERADMIN', sessionId: randomUUID(), expiresAt: new Date(Date.now() + 60_000) };
+  const adminOrigin = { ...origin, actorId: superadmin.userId };
+
+  /** What a verifier that only syncs from this database refuses (it hears none of this test's pub/sub). */
+  async function refusedBySync(sessionIds: string[]): Promise<boolean[]> {
+    const verifierSet = createSessionRevocations({ namespace: randomUUID(), sync: { source: (since) => revokedSessions.snapshot(since), intervalMs: 60_000 } });
+    expect(await verifierSet.whenSynced(5_000)).toBe(true);
+    const refused = sessionIds.map((id) => verifierSet.isRevoked(id));
+    await verifierSet.close();
+    return refused;
+  }
+
+  it.each<[string, (a: AuthResult, b: AuthResult) => Promise<unknown>, Array<'a' | 'b'>]>([
+    ['logout of the current session', (a) => accounts.logout(viewerOf(a), null, origin), ['a']],
+    ['logout by refresh token', (_a, b) => accounts.logout(null, b.refreshToken, origin), ['b']],
+    ['logoutEverywhere', (a) => accounts.logoutEverywhere(viewerOf(a), origin), ['a', 'b']],
+    ['refresh-token reuse', async (a) => {
+      await accounts.refresh(a.refreshToken, origin);
+      await failure(accounts.refresh(a.refreshToken, origin));
+    }, ['a']],
+    ['refresh by a user deactivated behind its back', async (a) => {
+      await database.db.update(users).set({ active: false }).where(eq(users.id, a.user.id));
+      await failure(accounts.refresh(a.refreshToken, origin));
+    }, ['a']],
+    ['password change (the other sessions)', (a) => accounts.changePassword(viewerOf(a), PASSWORD, 'amber lantern orchard', origin), ['b']],
+    ['deactivation by an admin', (a) => admin.updateUser(superadmin, a.user.id, { active: false }, adminOrigin), ['a', 'b']],
+    ['a lowered role', (a) => admin.updateUser(superadmin, a.user.id, { role: 'VIEWER' }, adminOrigin), ['a', 'b']],
+    ['deleteUser', (a) => admin.deleteUser(superadmin, a.user.id, adminOrigin), ['a', 'b']],
+  ])('%s records its revocations in PostgreSQL, where a verifier syncing later finds them', async (_path, act, expected) => {
+    const a = await register(`durable-${randomUUID()}@example.com`);
+    const b = await accounts.login(a.user.email, PASSWORD, origin);
+    const ids = { a: sessionOf(a), b: sessionOf(b) };
+    const before = Date.now();
+    await act(a, b);
+    const rows = await database.db.select().from(revokedSessionsTable).where(inArray(revokedSessionsTable.sessionId, [ids.a, ids.b]));
+    expect(rows.map((row) => row.sessionId).sort()).toEqual(expected.map((which) => ids[which]).sort());
+    for (const row of rows) {
+      expect(row.revokedAt.getTime()).toBeGreaterThanOrEqual(before);
+      // Kept for the maximum access-token lifetime.
+      expect(row.keepUntil.getTime() - row.revokedAt.getTime()).toBe(3600_000);
+    }
+    expect(await refusedBySync([ids.a, ids.b])).toEqual([expected.includes('a'), expected.includes('b')]);
+  });
+
+  it('outlive the deleted user and their sessions', async () => {
+    const a = await register(`deleted-${randomUUID()}@example.com`);
+    await admin.deleteUser(superadmin, a.user.id, adminOrigin);
+    expect(await database.db.select().from(sessionsTable).where(eq(sessionsTable.userId, a.user.id))).toEqual([]);
+    expect(await refusedBySync([sessionOf(a)])).toEqual([true]);
+  });
+
+  it('are served since a time, and pruned once every token of theirs has expired', async () => {
+    const now = Date.now();
+    const old = randomUUID();
+    const recent = randomUUID();
+    const expired = randomUUID();
+    await database.db.transaction(async (tx) => {
+      await revokedSessions.record(tx, [old], new Date(now - 600_000));
+      await revokedSessions.record(tx, [recent], new Date(now - 1_000));
+      await revokedSessions.record(tx, [expired], new Date(now - 3_601_000));
+    });
+    const all = (await revokedSessions.snapshot()).revocations.map((r) => r.sessionId);
+    expect(all).toEqual(expect.arrayContaining([old, recent]));
+    expect(all).not.toContain(expired);
+    const since = (await revokedSessions.snapshot(now - 60_000)).revocations.map((r) => r.sessionId);
+    expect(since).toContain(recent);
+    expect(since).not.toContain(old);
+    // A fresh store prunes on its first read.
+    await createRevokedSessions({ db: database.db, keepSeconds: 3600 }).snapshot();
+    expect(await database.db.select().from(revokedSessionsTable).where(eq(revokedSessionsTable.sessionId, expired))).toEqual([]);
   });
 });

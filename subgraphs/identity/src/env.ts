@@ -13,6 +13,11 @@ export const identityEnvSchema = z.object({
   SEED_SUPERADMIN_PASSWORD: envVar.optionalString(),
   /** Login and register attempts per minute, per client IP and per email. */
   AUTH_THROTTLE_PER_MINUTE: envVar.positiveInt(10),
-});
+})
+  // Every verifier refuses tokens living longer, and revocations are kept only that long.
+  .refine((env) => env.ACCESS_TOKEN_TTL_SECONDS <= env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS, {
+    path: ['ACCESS_TOKEN_TTL_SECONDS'],
+    message: 'must not exceed ACCESS_TOKEN_MAX_LIFETIME_SECONDS',
+  });
 
 export type IdentityEnv = z.infer<typeof identityEnvSchema>;

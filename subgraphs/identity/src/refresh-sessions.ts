@@ -3,6 +3,7 @@ import { and, eq, inArray, isNull, ne, type SQL } from 'drizzle-orm';
 import type { SessionRevocations } from '@voiceassist/auth';
 import { refreshTokens, sessions } from './db/schema.js';
 import type { Transaction } from './db/transaction.js';
+import type { RevokedSessions } from './revoked-sessions.js';
 
 export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -25,7 +26,10 @@ export interface RefreshSessions {
   rotate(tx: Transaction, refreshToken: string): Promise<RotateOutcome>;
   /** The live session a token belongs to, if any. */
   sessionOf(tx: Transaction, refreshToken: string): Promise<{ sessionId: string; userId: string } | undefined>;
-  /** Revokes sessions in the database and returns the ids that were live; publish them after commit. */
+  /**
+   * Revokes sessions in the database, recording them in the durable revocation list in the same
+   * transaction, and returns the ids that were live; publish them after commit.
+   */
   revoke(tx: Transaction, which: { sessionIds: string[] } | { userId: string; exceptSessionId?: string }, reason: string): Promise<string[]>;
   /** Tells every verifier, so access tokens of these sessions are refused from now on. */
   publishRevoked(sessionIds: string[]): Promise<void>;
@@ -33,8 +37,10 @@ export interface RefreshSessions {
 
 export function createRefreshSessions(options: {
   revocations: SessionRevocations;
+  revokedSessions: RevokedSessions;
   refreshTtlSeconds: number;
-  accessTtlSeconds: number;
+  /** How long a revocation is kept: the maximum access-token lifetime. */
+  revocationKeepSeconds: number;
   now?: () => number;
 }): RefreshSessions {
   const now = options.now ?? Date.now;
@@ -103,16 +109,19 @@ export function createRefreshSessions(options: {
       } else {
         scope = and(eq(sessions.userId, which.userId), which.exceptSessionId ? ne(sessions.id, which.exceptSessionId) : undefined);
       }
+      const revokedAt = new Date(now());
       const revoked = await tx
         .update(sessions)
-        .set({ revokedAt: new Date(now()), revokedReason: reason })
+        .set({ revokedAt, revokedReason: reason })
         .where(and(scope, isNull(sessions.revokedAt)))
         .returning({ id: sessions.id });
-      return revoked.map((r) => r.id);
+      const ids = revoked.map((r) => r.id);
+      await options.revokedSessions.record(tx, ids, revokedAt);
+      return ids;
     },
 
     async publishRevoked(sessionIds) {
-      await Promise.all(sessionIds.map((id) => options.revocations.revoke(id, options.accessTtlSeconds)));
+      await Promise.all(sessionIds.map((id) => options.revocations.revoke(id, options.revocationKeepSeconds)));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
-import { createAccessTokenVerifier, createSessionRevocations, type SessionRevocations } from '@voiceassist/auth';
+import { createAccessTokenVerifier, createSessionRevocations, REVOCATIONS_PATH, type SessionRevocations } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { sendJson } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
@@ -16,6 +16,7 @@ import { openIdentityDatabase } from './db/open.js';
 import { identityEnvSchema, type IdentityEnv } from './env.js';
 import { permissions } from './permissions.js';
 import { createRefreshSessions } from './refresh-sessions.js';
+import { createRevokedSessions, revocationsRoute } from './revoked-sessions.js';
 import { resolvers } from './resolvers/index.js';
 import { createSigningKeys, type SigningKeys } from './signing-keys.js';
 import { createAuthThrottle } from './throttle.js';
@@ -56,7 +57,14 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
     throw new Error('Set both SEED_SUPERADMIN_EMAIL and SEED_SUPERADMIN_PASSWORD, or neither');
   }
   const database = await openIdentityDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
-  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
+  const revokedSessions = createRevokedSessions({ db: database.db, keepSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS });
+  // Identity syncs from its own database, the source of truth, so it is synced before it listens.
+  const revocations = createSessionRevocations({
+    redisUrl: infra.redisUrl,
+    namespace: infra.namespace,
+    logger,
+    sync: { source: (since) => revokedSessions.snapshot(since), intervalMs: env.REVOCATIONS_SYNC_INTERVAL_MS },
+  });
   let redis: Redis | undefined;
   const redisAvailability = new RedisAvailability();
   const release = async () => {
@@ -72,7 +80,13 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
     const keys = createSigningKeys({ db, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS, envPrivateKeyPem: env.IDENTITY_SIGNING_KEY });
     await keys.init();
     const audit = createAuditLog(db);
-    const sessions = createRefreshSessions({ revocations, refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS, accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS });
+    await revocations.sync();
+    const sessions = createRefreshSessions({
+      revocations,
+      revokedSessions,
+      refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+      revocationKeepSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS,
+    });
     const tokens = createAccessTokenIssuer({ keys, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS });
     const throttle = createAuthThrottle(limiter, env.AUTH_THROTTLE_PER_MINUTE);
     const accounts = createAccounts({ db, audit, sessions, tokens, throttle, logger });
@@ -85,12 +99,19 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
       module: identitySubgraph,
       logger,
       // Our own tokens are checked against our own keys: no HTTP round trip to ourselves.
-      verifier: createAccessTokenVerifier({ keys: { resolver: keys.resolver }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
+      verifier: createAccessTokenVerifier({
+        keys: { resolver: keys.resolver },
+        issuer: env.AUTH_ISSUER,
+        audience: env.AUTH_AUDIENCE,
+        revocations,
+        maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS,
+      }),
       context: identityContext(services),
       // Without Redis, auth throttles count per instance.
-      readiness: { required: { database: () => database.ping() }, degradable: redis ? { redis: redisAvailability } : {} },
+      readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       routes: {
         [JWKS_PATH]: async (_req, res) => sendJson(res, 200, await keys.jwks(), { 'cache-control': 'public, max-age=60' }),
+        [REVOCATIONS_PATH]: revocationsRoute(revokedSessions),
       },
       includeStacktrace: env.NODE_ENV === 'development',
       onClose: release,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { createEmbeddingProvider, type EmbeddingProvider } from '@voiceassist/ai';
-import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
+import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
@@ -58,7 +58,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
   const database = await openKnowledgeDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
   const redisAvailability = new RedisAvailability();
   const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'knowledge', availability: redisAvailability });
-  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
+  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
   let vectorIndex: VectorIndex | undefined;
   let ingestion: Ingestion | undefined;
   const release = async () => {
@@ -94,7 +94,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
     const server = createSubgraphServer<KnowledgeContext>({
       module: knowledgeSubgraph,
       logger,
-      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
+      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
       context: knowledgeContext({
         store: createDocumentStore(db),
         ingestion,
@@ -103,7 +103,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
         embedding: { model: embedder.model, dimension: embedder.dimension },
       }),
       // Without Redis, document status events reach this instance's subscribers only.
-      readiness: { required: { database: () => database.ping() }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
+      readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
       includeStacktrace: env.NODE_ENV === 'development',
       // A document travels as base64 (4/3 of its size) inside the JSON body.
       bodyLimitBytes: Math.ceil((env.KNOWLEDGE_MAX_DOCUMENT_BYTES * 4) / 3) + 64 * 1024,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { createOpenAIChatProvider, createOpenAIClient, createSpeechProviders, openAIConfigured, type SpeechProviders } from '@voiceassist/ai';
-import { createAccessTokenVerifier, createSessionRevocations } from '@voiceassist/auth';
+import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
@@ -52,7 +52,7 @@ export interface VoiceServiceOptions {
 /** Opens the database (migrating it), picks the speech engines, and builds the server; call listen() on it. */
 export async function createVoiceService({ env, logger, infra, peers }: VoiceServiceOptions): Promise<VoiceService> {
   const database = await openVoiceDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
-  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace });
+  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
   let redis: Redis | undefined;
   const redisAvailability = new RedisAvailability();
   let sweeper: NodeJS.Timeout | undefined;
@@ -103,11 +103,11 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
     const server = createSubgraphServer<VoiceContext>({
       module: voiceSubgraph,
       logger,
-      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations }),
+      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
       context: voiceContext(services),
       // A missing speech engine fails speech calls (PROVIDER_UNAVAILABLE), not readiness.
       // Without Redis, speech limits count per instance and the speech cache is this instance's memory.
-      readiness: { required: { database: () => database.ping() }, degradable: redis ? { redis: redisAvailability } : {} },
+      readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       includeStacktrace: env.NODE_ENV === 'development',
       // Audio travels as base64 (4/3 of its size) inside the JSON body.
       bodyLimitBytes: Math.ceil((env.TRANSCRIBE_MAX_BYTES * 4) / 3) + 64 * 1024,

@@ -46,6 +46,22 @@ export const sessions = identity.table(
   (t) => [index('sessions_user_id_idx').on(t.userId).where(sql`${t.revokedAt} is null`)],
 );
 
+/**
+ * Every revoked session, kept until its access tokens have all expired: what verifiers sync their
+ * in-memory revocation sets from. Deliberately no foreign key: deleting a user (and so their
+ * sessions) must not take the revocations with it.
+ */
+export const revokedSessions = identity.table(
+  'revoked_sessions',
+  {
+    sessionId: uuid('session_id').primaryKey(),
+    revokedAt: timestampColumn('revoked_at').notNull(),
+    /** revokedAt + the maximum access-token lifetime; pruned after. */
+    keepUntil: timestampColumn('keep_until').notNull(),
+  },
+  (t) => [index('revoked_sessions_revoked_at_idx').on(t.revokedAt), index('revoked_sessions_keep_until_idx').on(t.keepUntil)],
+);
+
 export const refreshTokens = identity.table(
   'refresh_tokens',
   {
