@@ -12,6 +12,7 @@ import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
 import { createSubgraphServer, type SubgraphServer } from '@voiceassist/subgraph-server';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { startRedisServer, type TestRedisServer } from '@voiceassist/testkit/redis-server';
+import { serveNoRevocations } from '@voiceassist/testkit/revocation-source';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import { createRouterFromEnv, routerEnvSchema, type Router } from './router.js';
 import { TestIssuer } from './test-fixtures.js';
@@ -32,6 +33,7 @@ const widgetsModule = {
 
 const PER_MINUTE = 8;
 let server: TestRedisServer;
+let revocationSource: Awaited<ReturnType<typeof serveNoRevocations>>;
 let subgraphRedis: Redis;
 let subgraph: SubgraphServer;
 let router: Router;
@@ -56,6 +58,7 @@ const ping = () => graphqlRequest(`${routerUrl}/graphql`, '{ publicPing }');
 
 beforeAll(async () => {
   server = await startRedisServer();
+  revocationSource = await serveNoRevocations();
   const issuer = await TestIssuer.create();
   const availability = new RedisAvailability();
   subgraphRedis = createRedis({ url: server.url, availability });
@@ -75,6 +78,7 @@ beforeAll(async () => {
     REDIS_URL: server.url,
     SUPERGRAPH_PATH: supergraphPath,
     JWKS_URL: `${subgraphUrl}/.well-known/jwks.json`,
+    REVOCATIONS_URL: `${revocationSource.url}/revocations`,
     RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
   });
   router = createRouterFromEnv(env, capturingLogger('router', routerLines));
@@ -86,12 +90,13 @@ afterAll(async () => {
   await subgraph?.close();
   await subgraphRedis?.quit();
   await server?.stop();
+  await revocationSource?.close();
 });
 
 describe('a Redis outage', () => {
   it('is ready, alive and metered as up while Redis is there', async () => {
     expect((await ping()).body.data).toEqual({ publicPing: 'pong' });
-    expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router', subgraphs: { widgets: 'ok' } } });
+    expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok' } });
     expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router' } });
     expect(await redisGauge(routerUrl)).toBe('1');
   });
@@ -115,7 +120,7 @@ describe('a Redis outage', () => {
 
     expect(await json(`${routerUrl}/ready`)).toEqual({
       status: 200,
-      body: { status: 'degraded', service: 'router', degraded: ['redis'], subgraphs: { widgets: 'degraded (redis)' } },
+      body: { status: 'degraded', service: 'router', degraded: ['redis'], subgraphs: { widgets: 'degraded (redis)' }, revocations: 'ok' },
     });
     expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router', degraded: ['redis'] } });
     expect(await json(`${subgraphUrl}/ready`)).toEqual({ status: 200, body: { status: 'degraded', service: 'widgets', degraded: ['redis'], checks: { database: 'ok' } } });
@@ -133,7 +138,7 @@ describe('a Redis outage', () => {
     await waitUntil(() => transitions(routerLines).length === 2 && transitions(subgraphLines).length === 2);
     expect(transitions(routerLines)).toEqual(['redis unavailable', 'redis available again']);
     expect(transitions(subgraphLines)).toEqual(['redis unavailable', 'redis available again']);
-    expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router', subgraphs: { widgets: 'ok' } } });
+    expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok' } });
     expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router' } });
     expect(await redisGauge(routerUrl)).toBe('1');
     // Counting is back in (the restarted, empty) Redis.

@@ -6,6 +6,7 @@ import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
 import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
 import { startRedisServer, type TestRedisServer } from '@voiceassist/testkit/redis-server';
+import { serveNoRevocations } from '@voiceassist/testkit/revocation-source';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import type { FeedItem } from './change-feed.js';
 import { openFlagsDatabase } from './db/open.js';
@@ -19,6 +20,7 @@ import { createFlagsService, flagsEnvSchema, type FlagsService } from './service
 let target: TestDatabase;
 let database: DatabaseHandle;
 let redis: TestRedisServer;
+let revocationSource: Awaited<ReturnType<typeof serveNoRevocations>>;
 const replicas: Array<FlagsService & { url: string; lines: Array<Record<string, unknown>>; items: FeedItem[] }> = [];
 
 async function startReplica() {
@@ -26,7 +28,7 @@ async function startReplica() {
   const destination = new PassThrough();
   destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)));
   const service = await createFlagsService({
-    env: loadEnv(flagsEnvSchema, { NODE_ENV: 'test' }),
+    env: loadEnv(flagsEnvSchema, { NODE_ENV: 'test', JWKS_URL: revocationSource.jwksUrl }),
     logger: createLogger({ service: 'flags', destination }),
     infra: { databaseUrl: target.url, redisUrl: redis.url, namespace: `flags-outage-${randomUUID()}` },
     database,
@@ -49,6 +51,7 @@ async function updateFlag(replica: FlagsService, key: string, rolloutPercentage:
 
 beforeAll(async () => {
   redis = await startRedisServer();
+  revocationSource = await serveNoRevocations();
   target = await createTestDatabase();
   database = await openFlagsDatabase({ url: target.url });
 });
@@ -58,6 +61,7 @@ afterAll(async () => {
   await database?.close();
   await target?.drop();
   await redis?.stop();
+  await revocationSource?.close();
 });
 
 describe('flags while Redis is away', () => {
