@@ -7,6 +7,8 @@ import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext
 import { loggableError, type Logger } from '@voiceassist/logging';
 import type { GraphQLFormattedError } from 'graphql';
 
+export { checkArgumentValues, DEFAULT_MAX_VARIABLES_DEPTH, isUnstorableText } from './argument-values.js';
+
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
 
@@ -81,6 +83,8 @@ export interface OperationRequest {
   extensions?: Record<string, unknown> | undefined;
   /** GraphQL over HTTP's persisted-document id (or Apollo's persistedQuery hash). */
   documentId?: string | undefined;
+  /** The id is Apollo's `extensions.persistedQuery.sha256Hash` (automatic persisted queries). */
+  persistedQuery?: boolean | undefined;
 }
 
 export type InspectResult =
@@ -122,6 +126,7 @@ function operationFromBody(body: unknown): OperationRequest {
     variables: record.variables && typeof record.variables === 'object' ? (record.variables as Record<string, unknown>) : undefined,
     extensions,
     documentId,
+    persistedQuery: typeof record.documentId !== 'string' && documentId !== undefined,
   };
 }
 
@@ -200,12 +205,14 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
     const extensions = parseJsonParam(url.searchParams.get('extensions'));
     if (variables !== 'invalid' && extensions !== 'invalid') {
       const persisted = extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
+      const persistedHash = typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined;
       const result = await inspect({
         query: url.searchParams.get('query') ?? undefined,
         operationName: url.searchParams.get('operationName') ?? undefined,
         variables,
         extensions,
-        documentId: url.searchParams.get('documentId') ?? (typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined),
+        documentId: url.searchParams.get('documentId') ?? persistedHash,
+        persistedQuery: !url.searchParams.has('documentId') && persistedHash !== undefined,
       });
       if (!result.ok) return refuse(req, res, result);
       if (result.query !== undefined) {
