@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { loggableError, type Logger } from '@voiceassist/logging';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 export { checkArgumentValues, DEFAULT_MAX_VARIABLES_DEPTH, isUnstorableText } from './argument-values.js';
 
@@ -73,6 +73,17 @@ export async function listenHttp(server: Server, port: number, host: string): Pr
   });
   const address = server.address() as AddressInfo;
   return { url: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`, port: address.port };
+}
+
+/**
+ * Why a subscription sent as a plain HTTP request (one response, no stream) cannot run, and how
+ * to subscribe instead. The router and every subgraph answer it alike.
+ */
+export function subscriptionNeedsStream(): GraphQLError {
+  return new GraphQLError(
+    'Subscriptions are not served over plain HTTP: connect to /graphql with graphql-ws (WebSocket subprotocol graphql-transport-ws), send the access token as connectionParams.authorization, and subscribe there',
+    { extensions: { code: 'BAD_USER_INPUT', field: 'query', reason: 'SUBSCRIPTION_NEEDS_STREAM', http: { status: 400 } } },
+  );
 }
 
 /** One operation of a GraphQL-over-HTTP request, from a POST body or GET parameters. */

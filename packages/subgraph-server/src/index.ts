@@ -11,7 +11,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
-import { checkArgumentValues, clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, requestIdFrom, serveServiceRequests } from '@voiceassist/graphql-http';
+import { checkArgumentValues, subscriptionNeedsStream, clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, requestIdFrom, serveServiceRequests } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
@@ -99,15 +99,17 @@ function unwrapAlwaysAllowedFields(original: GraphQLSchema, shielded: GraphQLSch
 }
 
 /**
- * Arguments no resolver should see (unstorable text, values nested too deep) are refused before
- * any resolver runs, over HTTP and WebSocket alike: a subgraph reached directly is as strict as
- * the router in front of it.
+ * What no resolver should see is refused before any resolver runs: arguments with unstorable text
+ * or nested too deep (graphql-ws gets the same check in onSubscribe), and subscriptions, which
+ * Apollo would run as a one-off query over HTTP. A subgraph reached directly is as strict as the
+ * router in front of it.
  */
-function argumentValuesPlugin<TContext extends RequestContext>(): ApolloServerPlugin<TContext> {
+function refuseBeforeResolversPlugin<TContext extends RequestContext>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request }) {
+          if (operation?.operation === 'subscription') throw subscriptionNeedsStream();
           const error = checkArgumentValues(document, operation, request.variables);
           if (error) throw error;
         },
@@ -215,7 +217,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       ApolloServerPluginInlineTraceDisabled(),
       metrics.graphqlPlugin<TContext>(),
       operationLogPlugin<TContext>(),
-      argumentValuesPlugin<TContext>(),
+      refuseBeforeResolversPlugin<TContext>(),
       {
         async serverWillStart() {
           return {

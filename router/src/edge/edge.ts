@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { type GraphQLError, type GraphQLSchema } from 'graphql';
 import { formatError, rateLimited } from '@voiceassist/errors';
-import { checkArgumentValues, DEFAULT_MAX_VARIABLES_DEPTH, type InspectResult, type OperationRequest } from '@voiceassist/graphql-http';
+import { checkArgumentValues, DEFAULT_MAX_VARIABLES_DEPTH, subscriptionNeedsStream, type InspectResult, type OperationRequest } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import type { RateLimiter } from '@voiceassist/rate-limit';
 import { createOperationGuard, type CheckedOperation, type OperationLimits } from './operation-limits.js';
@@ -35,13 +35,6 @@ export interface EdgeOptions {
  */
 export type ResultTransport = 'single-response' | 'streaming';
 
-/** Why a subscription sent as a plain HTTP request cannot run, and how to subscribe instead. */
-export function subscriptionNeedsStream(): GraphQLError {
-  return new GraphQLError(
-    'Subscriptions are not served over plain HTTP: connect to /graphql with graphql-ws (WebSocket subprotocol graphql-transport-ws), send the access token as connectionParams.authorization, and subscribe there',
-    { extensions: { code: 'BAD_USER_INPUT', field: 'query', reason: 'SUBSCRIPTION_NEEDS_STREAM', http: { status: 400 } } },
-  );
-}
 
 export const DEFAULT_LIMITS: OperationLimits = {
   maxDepth: 15,

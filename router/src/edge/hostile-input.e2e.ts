@@ -156,6 +156,8 @@ describe('a subscription over plain HTTP', () => {
     ];
     const get = await fetch(`${s.graphqlUrl}?query=${encodeURIComponent(SUBSCRIPTION)}`);
     responses.push({ status: get.status, headers: get.headers, body: (await get.json()) as (typeof responses)[number]['body'] });
+    // The flags subgraph reached directly says the same (as a GraphQL-over-HTTP request error).
+    responses.push(await postRaw(subgraphUrl('flags'), JSON.stringify({ query: SUBSCRIPTION }), { accept: 'application/graphql-response+json' }));
     for (const response of responses) {
       expect(response.status).toBe(400);
       const [error] = response.body.errors ?? [];
