@@ -37,6 +37,8 @@ export const routerEnvSchema = z.object({
   /** Static cost: every field 1, list fields multiply what they select by `first`/`limit`. */
   ROUTER_MAX_COST: envVar.positiveInt(10_000),
   ROUTER_DEFAULT_LIST_SIZE: envVar.positiveInt(10),
+  /** How deep JSON and input values in variables may nest; deeper is BAD_USER_INPUT (limit variablesDepth). */
+  ROUTER_MAX_VARIABLES_DEPTH: envVar.positiveInt(32),
   /** Operations per batched HTTP request; 0 refuses batches. */
   ROUTER_MAX_BATCH_SIZE: z.coerce.number().int().min(0).default(0),
   /** Operations per minute per user (per IP when anonymous), and for everyone; 0 turns one off. */

@@ -49,6 +49,7 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
         maxCost: env.ROUTER_MAX_COST,
         defaultListSize: env.ROUTER_DEFAULT_LIST_SIZE,
       },
+      maxVariablesDepth: env.ROUTER_MAX_VARIABLES_DEPTH,
       maxBatchSize: env.ROUTER_MAX_BATCH_SIZE,
       rateLimits: {
         limiter: redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter(),

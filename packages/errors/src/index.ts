@@ -11,6 +11,11 @@ export const ErrorCode = {
   BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
   PROVIDER_UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /**
+   * Apollo's automatic persisted queries: the hash is unknown, send the document with it. Message
+   * `PersistedQueryNotFound`, HTTP 200, as Apollo clients expect.
+   */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   /** Added by the router when a subgraph fails or disconnects. */
   DOWNSTREAM_SERVICE_ERROR: 'DOWNSTREAM_SERVICE_ERROR',
 } as const;
@@ -36,6 +41,7 @@ export const rateLimited = (retryAfterSeconds: number, message = 'Too many reque
   coded('RATE_LIMITED', message, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
 export const budgetExceeded = (message = 'Token budget exceeded for this period') => coded('BUDGET_EXCEEDED', message);
 export const providerUnavailable = (message: string) => coded('PROVIDER_UNAVAILABLE', message);
+export const persistedQueryNotFound = () => coded('PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound', {}, 200);
 export const internalError = () => coded('INTERNAL_SERVER_ERROR', 'Internal server error');
 
 /** Apollo's own codes for malformed requests, reported to clients as BAD_USER_INPUT. */
@@ -43,7 +49,6 @@ const REQUEST_SHAPE_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
 ]);

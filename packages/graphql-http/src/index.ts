@@ -5,7 +5,9 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { loggableError, type Logger } from '@voiceassist/logging';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+export { checkArgumentValues, DEFAULT_MAX_VARIABLES_DEPTH, isUnstorableText } from './argument-values.js';
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -73,6 +75,17 @@ export async function listenHttp(server: Server, port: number, host: string): Pr
   return { url: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`, port: address.port };
 }
 
+/**
+ * Why a subscription sent as a plain HTTP request (one response, no stream) cannot run, and how
+ * to subscribe instead. The router and every subgraph answer it alike.
+ */
+export function subscriptionNeedsStream(): GraphQLError {
+  return new GraphQLError(
+    'Subscriptions are not served over plain HTTP: connect to /graphql with graphql-ws (WebSocket subprotocol graphql-transport-ws), send the access token as connectionParams.authorization, and subscribe there',
+    { extensions: { code: 'BAD_USER_INPUT', field: 'query', reason: 'SUBSCRIPTION_NEEDS_STREAM', http: { status: 400 } } },
+  );
+}
+
 /** One operation of a GraphQL-over-HTTP request, from a POST body or GET parameters. */
 export interface OperationRequest {
   query?: string | undefined;
@@ -81,6 +94,8 @@ export interface OperationRequest {
   extensions?: Record<string, unknown> | undefined;
   /** GraphQL over HTTP's persisted-document id (or Apollo's persistedQuery hash). */
   documentId?: string | undefined;
+  /** The id is Apollo's `extensions.persistedQuery.sha256Hash` (automatic persisted queries). */
+  persistedQuery?: boolean | undefined;
 }
 
 export type InspectResult =
@@ -122,6 +137,7 @@ function operationFromBody(body: unknown): OperationRequest {
     variables: record.variables && typeof record.variables === 'object' ? (record.variables as Record<string, unknown>) : undefined,
     extensions,
     documentId,
+    persistedQuery: typeof record.documentId !== 'string' && documentId !== undefined,
   };
 }
 
@@ -200,12 +216,14 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
     const extensions = parseJsonParam(url.searchParams.get('extensions'));
     if (variables !== 'invalid' && extensions !== 'invalid') {
       const persisted = extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
+      const persistedHash = typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined;
       const result = await inspect({
         query: url.searchParams.get('query') ?? undefined,
         operationName: url.searchParams.get('operationName') ?? undefined,
         variables,
         extensions,
-        documentId: url.searchParams.get('documentId') ?? (typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined),
+        documentId: url.searchParams.get('documentId') ?? persistedHash,
+        persistedQuery: !url.searchParams.has('documentId') && persistedHash !== undefined,
       });
       if (!result.ok) return refuse(req, res, result);
       if (result.query !== undefined) {

@@ -1,17 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { GraphQLError, isObjectType, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, isObjectType, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
-import { clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, requestIdFrom, serveServiceRequests, type ServiceDependencies } from '@voiceassist/graphql-http';
+import { checkArgumentValues, subscriptionNeedsStream, clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, requestIdFrom, serveServiceRequests, type ServiceDependencies } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, registerDependencyGauge, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
@@ -98,6 +98,38 @@ function unwrapAlwaysAllowedFields(original: GraphQLSchema, shielded: GraphQLSch
   }
 }
 
+/**
+ * What no resolver should see is refused before any resolver runs: arguments with unstorable text
+ * or nested too deep (graphql-ws gets the same check in onSubscribe), and subscriptions, which
+ * Apollo would run as a one-off query over HTTP. A subgraph reached directly is as strict as the
+ * router in front of it.
+ */
+function refuseBeforeResolversPlugin<TContext extends RequestContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request }) {
+          if (operation?.operation === 'subscription') throw subscriptionNeedsStream();
+          const error = checkArgumentValues(document, operation, request.variables);
+          if (error) throw error;
+        },
+      };
+    },
+  };
+}
+
+/** The same check for a graphql-ws subscribe message; graphql-ws reports parse errors itself. */
+function argumentValuesRefusal(payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): GraphQLError[] | undefined {
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query, { noLocation: true });
+  } catch {
+    return undefined;
+  }
+  const error = checkArgumentValues(document, getOperationAST(document, payload.operationName) ?? undefined, payload.variables ?? undefined);
+  return error ? [error] : undefined;
+}
+
 function withHttpStatus(error: unknown, status: number): unknown {
   if (error instanceof GraphQLError) {
     return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
@@ -143,6 +175,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
   const wsCleanup = useServer<Record<string, unknown> | undefined>(
     {
       schema,
+      onSubscribe: (_ctx, _id, payload) => argumentValuesRefusal(payload),
       onConnect: async (ctx) => {
         try {
           await viewerFromAuthorization(wsAuthorization(ctx.connectionParams), verifier);
@@ -184,6 +217,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       ApolloServerPluginInlineTraceDisabled(),
       metrics.graphqlPlugin<TContext>(),
       operationLogPlugin<TContext>(),
+      refuseBeforeResolversPlugin<TContext>(),
       {
         async serverWillStart() {
           return {

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type GraphQLError, type GraphQLSchema } from 'graphql';
 import { formatError, rateLimited } from '@voiceassist/errors';
-import type { InspectResult, OperationRequest } from '@voiceassist/graphql-http';
+import { checkArgumentValues, DEFAULT_MAX_VARIABLES_DEPTH, subscriptionNeedsStream, type InspectResult, type OperationRequest } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import type { RateLimiter } from '@voiceassist/rate-limit';
-import { createOperationGuard, type OperationLimits } from './operation-limits.js';
+import { createOperationGuard, type CheckedOperation, type OperationLimits } from './operation-limits.js';
 import type { TrustedOperations } from './trusted-operations.js';
 
 export interface RateLimits {
@@ -25,7 +25,16 @@ export interface EdgeOptions {
   /** Strict-Transport-Security on responses (when served behind TLS). */
   hsts: boolean;
   compress: boolean;
+  /** How deep JSON and input values in variables may nest (ROUTER_MAX_VARIABLES_DEPTH). */
+  maxVariablesDepth?: number | undefined;
 }
+
+/**
+ * How the operation's result travels: one response (plain HTTP POST/GET) or a stream of them
+ * (graphql-ws today; multipart or SSE over HTTP may join). Only a stream can carry a subscription.
+ */
+export type ResultTransport = 'single-response' | 'streaming';
+
 
 export const DEFAULT_LIMITS: OperationLimits = {
   maxDepth: 15,
@@ -89,22 +98,31 @@ export function createEdge(options: EdgeOptions, schema: GraphQLSchema, logger: 
       return undefined;
     },
 
-    /** Trusted operations, then limits, for one operation; may resolve a document id to its text. */
-    inspect(operation: OperationRequest): InspectResult {
+    /**
+     * Trusted operations, then limits, then argument values (depth, unstorable text), for one
+     * operation, before any planning; may resolve a document id to its text. A subscription
+     * needs a streaming transport.
+     */
+    inspect(operation: OperationRequest, transport: ResultTransport = 'single-response'): InspectResult {
       let query = operation.query;
       let replaced: string | undefined;
       if (options.trustedOperations) {
-        const verdict = options.trustedOperations.verdict({ query, documentId: operation.documentId });
+        const verdict = options.trustedOperations.verdict({ query, documentId: operation.documentId, persistedQuery: operation.persistedQuery });
         if (!verdict.allowed) return refusal(verdict.error);
         if (verdict.query !== query) replaced = query = verdict.query;
         if (verdict.untrusted && options.trustedOperations.mode === 'log') {
           logger.warn({ operationName: operation.operationName ?? null }, 'untrusted operation');
         }
       }
+      let checked: CheckedOperation | undefined;
       if (query && guard) {
         const result = guard.check(query, operation.operationName, operation.variables ?? {});
         if ('error' in result) return refusal(result.error);
+        if ('checked' in result) checked = result.checked;
       }
+      if (checked?.operation?.operation === 'subscription' && transport !== 'streaming') return refusal(subscriptionNeedsStream());
+      const argumentError = checkArgumentValues(checked?.document, checked?.operation, operation.variables, options.maxVariablesDepth ?? DEFAULT_MAX_VARIABLES_DEPTH);
+      if (argumentError) return refusal(argumentError);
       return { ok: true, query: replaced };
     },
   };
@@ -115,7 +133,9 @@ export type Edge = ReturnType<typeof createEdge>;
 
 function refusal(error: GraphQLError): Extract<InspectResult, { ok: false }> {
   const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 400;
-  return { ok: false, status, error: formatError(error.toJSON()) };
+  // As Apollo Server: the answer to an unknown hash must not be cached, the next try registers it.
+  const headers = error.extensions.code === 'PERSISTED_QUERY_NOT_FOUND' ? { 'cache-control': 'private, no-cache, must-revalidate' } : undefined;
+  return { ok: false, status, error: formatError(error.toJSON()), ...(headers ? { headers } : {}) };
 }
 
 export function rateLimitRefusal(error: GraphQLError): Extract<InspectResult, { ok: false }> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
+import { persistedQueryNotFound } from '@voiceassist/errors';
 
 export type TrustedOperationsMode = 'off' | 'log' | 'safelist';
 
@@ -27,6 +28,8 @@ export interface RequestedOperation {
   query?: string | undefined;
   /** GraphQL over HTTP's proposed `documentId`, or Apollo's persisted-query hash. */
   documentId?: string | undefined;
+  /** The id is Apollo's persistedQuery hash: an unknown one asks the client to send the document. */
+  persistedQuery?: boolean | undefined;
 }
 
 export type TrustedOperationsVerdict =
@@ -42,11 +45,12 @@ export function createTrustedOperations(mode: TrustedOperationsMode, manifest: T
   return {
     mode,
     size: Object.keys(manifest.operations).length,
-    verdict({ query, documentId }: RequestedOperation): TrustedOperationsVerdict {
+    verdict({ query, documentId, persistedQuery }: RequestedOperation): TrustedOperationsVerdict {
       const id = documentId?.replace(/^sha256:/, '');
       if (!query && id) {
         const known = manifest.operations[id];
         if (known) return { allowed: true, query: known, untrusted: false };
+        if (persistedQuery) return { allowed: false, error: persistedQueryNotFound() };
         return {
           allowed: false,
           error: new GraphQLError('Unknown operation id', { extensions: { code: 'BAD_USER_INPUT', field: 'documentId', http: { status: 400 } } }),

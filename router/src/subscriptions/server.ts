@@ -427,12 +427,16 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         const limited = await options.edge.rateLimit(connection.limitKey);
         if (limited) return [limited];
         const persisted = (payload.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
-        const inspected = options.edge.inspect({
-          query: payload.query || undefined,
-          operationName: payload.operationName ?? undefined,
-          variables: payload.variables ?? undefined,
-          documentId: typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined,
-        });
+        const inspected = options.edge.inspect(
+          {
+            query: payload.query || undefined,
+            operationName: payload.operationName ?? undefined,
+            variables: payload.variables ?? undefined,
+            documentId: typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined,
+            persistedQuery: typeof persisted?.sha256Hash === 'string',
+          },
+          'streaming',
+        );
         if (!inspected.ok) return [new GraphQLError(inspected.error.message, { extensions: inspected.error.extensions })];
         const query = inspected.query ?? payload.query;
         const document = validDocument(query);

@@ -5,7 +5,7 @@ import { FLAG_FIELDS, startFlagsSupergraph, uniqueKey, type FlagsSupergraph } fr
 import { dataOf } from '@voiceassist/testkit/graphql-client';
 
 // The backend flags client (@voiceassist/flags-client) against the real flags subgraph, with
-// flags written through the router as an admin would.
+// flags written through the router as a SUPERADMIN would (only they may write INTERNAL flags).
 
 const SERVICE_TOKEN = `svc-${randomUUID()}-${randomUUID()}`;
 let t: FlagsSupergraph;
@@ -21,11 +21,11 @@ function open(options: { serviceToken?: string; logger?: FlagsClientLogger } = {
 async function write(mutation: 'create' | 'update', key: string, input: Record<string, unknown>): Promise<FlagDefinition> {
   if (mutation === 'create') {
     return dataOf(
-      await t.gql<{ createFlag: FlagDefinition }>(`mutation C($input: CreateFlagInput!) { createFlag(input: $input) { ${FLAG_FIELDS} } }`, { input: { key, enabled: true, ...input } }, t.admin.accessToken),
+      await t.gql<{ createFlag: FlagDefinition }>(`mutation C($input: CreateFlagInput!) { createFlag(input: $input) { ${FLAG_FIELDS} } }`, { input: { key, enabled: true, ...input } }, t.superadmin.accessToken),
     ).createFlag;
   }
   return dataOf(
-    await t.gql<{ updateFlag: FlagDefinition }>(`mutation U($key: String!, $input: UpdateFlagInput!) { updateFlag(key: $key, input: $input) { ${FLAG_FIELDS} } }`, { key, input }, t.admin.accessToken),
+    await t.gql<{ updateFlag: FlagDefinition }>(`mutation U($key: String!, $input: UpdateFlagInput!) { updateFlag(key: $key, input: $input) { ${FLAG_FIELDS} } }`, { key, input }, t.superadmin.accessToken),
   ).updateFlag;
 }
 
@@ -74,7 +74,7 @@ describe('the backend flags client', () => {
     const off = await write('update', key, { enabled: false });
     await expect.poll(() => client.version, { timeout: 10_000 }).toBeGreaterThanOrEqual(off.version);
     expect(client.evaluate(key, { userId: 'u1' })).toMatchObject({ enabled: false, reason: 'DISABLED', version: off.version });
-    dataOf(await t.gql('mutation D($key: String!) { deleteFlag(key: $key) }', { key }, t.admin.accessToken));
+    dataOf(await t.gql('mutation D($key: String!) { deleteFlag(key: $key) }', { key }, t.superadmin.accessToken));
     await expect.poll(() => client.flag(key), { timeout: 10_000 }).toBeUndefined();
     expect(notices.filter((n) => n.key === key).map((n) => [n.kind, n.version])).toEqual([
       ['UPDATED', created.version],

@@ -15,7 +15,8 @@ serveBenchProcess({
     return {
       target: t.supergraph.target,
       flagsUrl: t.supergraph.subgraphs.flags!.url,
-      adminToken: t.admin.accessToken,
+      // The benchmark writes INTERNAL flags too, which only a SUPERADMIN may.
+      adminToken: t.superadmin.accessToken,
       userTokens: accounts.map((a) => a.accessToken),
     };
   },

@@ -27,12 +27,13 @@ const CHANGES = `subscription S($keys: [String!], $afterVersion: Int, $clientId:
 const SCHEDULE = `mutation S($key: String!, $at: DateTime!, $input: UpdateFlagInput!) {
   scheduleFlagChange(key: $key, at: $at, input: $input) { id key at input status appliedVersion createdById } }`;
 
-async function createFlag(input: Record<string, unknown>): Promise<FlagDefinition> {
-  return dataOf(await t.gql<{ createFlag: FlagDefinition }>(CREATE, { input: { enabled: true, visibility: 'AUTHENTICATED', ...input } }, admin.accessToken)).createFlag;
+/** As an ADMIN, or as `token` (INTERNAL flags are written by a SUPERADMIN). */
+async function createFlag(input: Record<string, unknown>, token = admin.accessToken): Promise<FlagDefinition> {
+  return dataOf(await t.gql<{ createFlag: FlagDefinition }>(CREATE, { input: { enabled: true, visibility: 'AUTHENTICATED', ...input } }, token)).createFlag;
 }
 
-async function updateFlag(key: string, input: Record<string, unknown>): Promise<FlagDefinition> {
-  return dataOf(await t.gql<{ updateFlag: FlagDefinition }>(UPDATE, { key, input }, admin.accessToken)).updateFlag;
+async function updateFlag(key: string, input: Record<string, unknown>, token = admin.accessToken): Promise<FlagDefinition> {
+  return dataOf(await t.gql<{ updateFlag: FlagDefinition }>(UPDATE, { key, input }, token)).updateFlag;
 }
 
 async function flagsFor(token: string | undefined, variables: Record<string, unknown> = {}): Promise<FlagEvaluationView[]> {
@@ -125,7 +126,7 @@ describe('visibility', () => {
   beforeAll(async () => {
     for (const visibility of ['PUBLIC', 'AUTHENTICATED', 'ADMIN', 'INTERNAL']) {
       keys[visibility] = uniqueKey(`vis.${visibility.toLowerCase()}`);
-      await createFlag({ key: keys[visibility], visibility });
+      await createFlag({ key: keys[visibility], visibility }, t.superadmin.accessToken);
     }
   });
   const mine = (evaluations: Array<{ key: string }>) => keysOf(evaluations.filter((e) => Object.values(keys).includes(e.key)));
@@ -163,8 +164,8 @@ describe('visibility', () => {
   it('a flag that turns INTERNAL leaves history with that side withheld', async () => {
     const key = uniqueKey('vis.turns-internal');
     await createFlag({ key, visibility: 'ADMIN' });
-    await updateFlag(key, { visibility: 'INTERNAL' });
-    await updateFlag(key, { rolloutPercentage: 40 });
+    await updateFlag(key, { visibility: 'INTERNAL' }, t.superadmin.accessToken);
+    await updateFlag(key, { rolloutPercentage: 40 }, t.superadmin.accessToken);
     const history = dataOf(
       await t.gql<{ flagHistory: Array<{ action: string; before: unknown; after: { visibility: string } | null; redacted: boolean }> }>(
         'query H($key: String!) { flagHistory(key: $key) { action before after redacted } }',
@@ -192,7 +193,7 @@ describe('visibility', () => {
     expect(keysOf(asAdmin.events[0]!.flags!)).toEqual([keys.ADMIN, keys.AUTHENTICATED, keys.PUBLIC].sort());
 
     // Every flag changes, INTERNAL first; each subscriber hears only what it may see.
-    for (const visibility of ['INTERNAL', 'ADMIN', 'AUTHENTICATED', 'PUBLIC']) await updateFlag(keys[visibility]!, { rolloutPercentage: 0 });
+    for (const visibility of ['INTERNAL', 'ADMIN', 'AUTHENTICATED', 'PUBLIC']) await updateFlag(keys[visibility]!, { rolloutPercentage: 0 }, t.superadmin.accessToken);
     await expect.poll(() => anonymous.events.length, { timeout: 15_000 }).toBe(2);
     await expect.poll(() => asUser.events.length, { timeout: 15_000 }).toBe(3);
     await expect.poll(() => asAdmin.events.length, { timeout: 15_000 }).toBe(4);
@@ -206,10 +207,10 @@ describe('visibility', () => {
     expect(asUser.events[3]).toEqual({ version: hidden.version, kind: 'DELETED', key: keys.AUTHENTICATED, evaluation: null, flags: null });
     await expect.poll(() => asAdmin.events.length, { timeout: 15_000 }).toBe(5);
     expect(asAdmin.events[4]).toMatchObject({ version: hidden.version, kind: 'UPDATED', key: keys.AUTHENTICATED });
-    const internal = await updateFlag(keys.AUTHENTICATED!, { visibility: 'INTERNAL' });
+    const internal = await updateFlag(keys.AUTHENTICATED!, { visibility: 'INTERNAL' }, t.superadmin.accessToken);
     await expect.poll(() => asAdmin.events.length, { timeout: 15_000 }).toBe(6);
     expect(asAdmin.events[5]).toMatchObject({ version: internal.version, kind: 'DELETED', key: keys.AUTHENTICATED });
-    const shown = await updateFlag(keys.AUTHENTICATED!, { visibility: 'AUTHENTICATED' });
+    const shown = await updateFlag(keys.AUTHENTICATED!, { visibility: 'AUTHENTICATED' }, t.superadmin.accessToken);
     await expect.poll(() => asUser.events.length, { timeout: 15_000 }).toBe(5);
     expect(asUser.events[4]).toMatchObject({ version: shown.version, kind: 'UPDATED', key: keys.AUTHENTICATED });
 
@@ -423,7 +424,7 @@ describe('scheduled changes', () => {
 describe('INTERNAL flags', () => {
   it('never reach a client, directly on the subgraph or through the router', async () => {
     const key = uniqueKey('internal.secret');
-    await createFlag({ key, visibility: 'INTERNAL', variants: [{ key: 'model-x', weight: 100, value: { model: 'secret-model' } }] });
+    await createFlag({ key, visibility: 'INTERNAL', variants: [{ key: 'model-x', weight: 100, value: { model: 'secret-model' } }] }, t.superadmin.accessToken);
     const direct = `${t.supergraph.subgraphs.flags!.url}/graphql`;
     for (const token of [undefined, user.accessToken, admin.accessToken, t.superadmin.accessToken]) {
       for (const url of [direct, t.supergraph.graphqlUrl]) {
@@ -440,5 +441,68 @@ describe('INTERNAL flags', () => {
     const viaRouter = await fetch(`${t.supergraph.routerUrl}/internal/flags/stream`);
     expect(viaRouter.status).toBe(404);
     await viaRouter.body?.cancel();
+  });
+});
+
+describe('an ADMIN against INTERNAL flags', () => {
+  const CANCEL = 'mutation X($id: ID!) { cancelScheduledFlagChange(id: $id) { id key status input } }';
+  const LIST = 'query L($key: String) { scheduledFlagChanges(key: $key) { id key input } }';
+  const at = () => new Date(Date.now() + 3_600_000).toISOString();
+
+  it('can neither see, cancel nor learn the input of a schedule that touches an INTERNAL flag', async () => {
+    const superadmin = t.superadmin.accessToken;
+    const internal = uniqueKey('attack.internal');
+    await createFlag({ key: internal, visibility: 'INTERNAL' }, superadmin);
+    const secret = { rolloutPercentage: 7, description: 'secret rollout plan' };
+    const onInternal = dataOf(await t.gql<{ scheduleFlagChange: { id: string } }>(SCHEDULE, { key: internal, at: at(), input: secret }, superadmin)).scheduleFlagChange;
+    // A schedule that would make a visible flag INTERNAL is the backend's too.
+    const visible = uniqueKey('attack.visible');
+    await createFlag({ key: visible, visibility: 'ADMIN' });
+    const makesInternal = dataOf(await t.gql<{ scheduleFlagChange: { id: string } }>(SCHEDULE, { key: visible, at: at(), input: { visibility: 'INTERNAL' } }, superadmin)).scheduleFlagChange;
+
+    for (const id of [onInternal.id, makesInternal.id]) {
+      const refused = await t.gql(CANCEL, { id }, admin.accessToken);
+      // Exactly what an unknown id gets: no status, no input, no key.
+      expect(refused.body).toEqual((await t.gql(CANCEL, { id: '00000000-0000-4000-8000-000000000000' }, admin.accessToken)).body);
+      expect(errorOf(refused).extensions?.code).toBe('NOT_FOUND');
+    }
+    const listed = JSON.stringify(dataOf(await t.gql(LIST, {}, admin.accessToken)));
+    expect(listed).not.toContain(onInternal.id);
+    expect(listed).not.toContain(makesInternal.id);
+    expect(listed).not.toContain('secret rollout plan');
+    expect(dataOf(await t.gql('query H($key: String!) { flagHistory(key: $key) { version before after } }', { key: internal }, admin.accessToken))).toEqual({ flagHistory: [] });
+
+    // Still pending: the SUPERADMIN who wrote them cancels them.
+    expect(dataOf(await t.gql(CANCEL, { id: onInternal.id }, superadmin))).toEqual({
+      cancelScheduledFlagChange: { id: onInternal.id, key: internal, status: 'CANCELLED', input: secret },
+    });
+    expect(dataOf(await t.gql(CANCEL, { id: makesInternal.id }, superadmin)).cancelScheduledFlagChange).toMatchObject({ status: 'CANCELLED' });
+  });
+
+  it('cannot create, change, delete or schedule INTERNAL flags, nor make a flag INTERNAL', async () => {
+    const internal = uniqueKey('attack.write');
+    const created = await createFlag({ key: internal, visibility: 'INTERNAL', rolloutPercentage: 10 }, t.superadmin.accessToken);
+    const visible = uniqueKey('attack.promote');
+    await createFlag({ key: visible, visibility: 'PUBLIC' });
+    const code = async (query: string, variables: Record<string, unknown>) => errorOf(await t.gql(query, variables, admin.accessToken)).extensions?.code;
+
+    expect(await code(CREATE, { input: { key: uniqueKey('attack.new'), visibility: 'INTERNAL' } })).toBe('FORBIDDEN');
+    expect(await code(UPDATE, { key: internal, input: { rolloutPercentage: 100 } })).toBe('FORBIDDEN');
+    expect(await code(UPDATE, { key: internal, input: { visibility: 'PUBLIC' } })).toBe('FORBIDDEN');
+    expect(await code(UPDATE, { key: visible, input: { visibility: 'INTERNAL' } })).toBe('FORBIDDEN');
+    expect(await code(DELETE, { key: internal })).toBe('FORBIDDEN');
+    expect(await code(SCHEDULE, { key: internal, at: at(), input: { enabled: false } })).toBe('FORBIDDEN');
+    expect(await code(SCHEDULE, { key: visible, at: at(), input: { visibility: 'INTERNAL' } })).toBe('FORBIDDEN');
+
+    // Nothing changed: the backend sees the flag as the SUPERADMIN wrote it, and nothing is scheduled.
+    const backend = createFlagsClient({ url: `${t.supergraph.subgraphs.flags!.url}/graphql` });
+    await backend.ready(10_000);
+    expect(backend.flag(internal)).toEqual(created);
+    expect(backend.flag(visible)?.visibility).toBe('PUBLIC');
+    await backend.close();
+    const superadminList = JSON.stringify(dataOf(await t.gql('{ scheduledFlagChanges { key } }', {}, t.superadmin.accessToken)));
+    expect(superadminList).not.toContain(visible);
+    // A SUPERADMIN may: the backend's flags are written by them.
+    expect((await updateFlag(internal, { rolloutPercentage: 20 }, t.superadmin.accessToken)).rolloutPercentage).toBe(20);
   });
 });

@@ -1,4 +1,5 @@
 import { and, asc, eq, lte, ne, sql, type SQL } from 'drizzle-orm';
+import type { FlagDefinition } from '@voiceassist/flags-client/evaluate';
 import { GraphQLError } from 'graphql';
 import type { Database } from '@voiceassist/database';
 import { badUserInput, conflict, notFound } from '@voiceassist/errors';
@@ -16,6 +17,13 @@ function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
+const setsNothingInternal = sql`(${scheduledChanges.changes} ->> 'visibility') is distinct from 'INTERNAL'`;
+/** The schedule's flag exists and is not INTERNAL, and the change does not make it INTERNAL. */
+const touchesOnlyClientVisibleFlags = and(
+  sql`exists (select 1 from ${flags} where ${flags.key} = ${scheduledChanges.flagKey} and ${flags.visibility} <> 'INTERNAL')`,
+  setsNothingInternal,
+)!;
+
 /**
  * Scheduled flag changes. Applying locks due rows with FOR UPDATE SKIP LOCKED in the same
  * transaction that writes the flag and marks the row APPLIED, so with any number of replicas
@@ -23,10 +31,11 @@ function isUniqueViolation(error: unknown): boolean {
  */
 export function createSchedules(db: Database, store: FlagStore) {
   return {
-    async schedule(key: string, at: Date, patch: FlagPatch, actorId: string | null): Promise<ScheduledChangeRow> {
+    async schedule(key: string, at: Date, patch: FlagPatch, actorId: string | null, authorize?: (flag: FlagDefinition) => void): Promise<ScheduledChangeRow> {
       if (at.getTime() <= Date.now()) throw badUserInput('at must be in the future', 'at');
       const flag = await store.get(key);
       if (!flag) throw notFound('Flag');
+      authorize?.(flag);
       // Checked now for early feedback, and again when applied against the flag as it is then.
       applyPatch(flag, patch);
       try {
@@ -41,14 +50,22 @@ export function createSchedules(db: Database, store: FlagStore) {
       }
     },
 
-    async cancel(id: string, actorId: string | null): Promise<ScheduledChangeRow> {
+    /**
+     * Without `includeInternal`, a schedule that touches an INTERNAL flag (or one no longer there,
+     * whose visibility nobody can tell) is NOT_FOUND, like an unknown id: its existence is not
+     * revealed, and neither is its input.
+     */
+    async cancel(id: string, actorId: string | null, options: { includeInternal: boolean }): Promise<ScheduledChangeRow> {
+      const conditions: SQL[] = [eq(scheduledChanges.id, id), eq(scheduledChanges.status, 'PENDING')];
+      if (!options.includeInternal) conditions.push(touchesOnlyClientVisibleFlags);
       const [row] = await db
         .update(scheduledChanges)
         .set({ status: 'CANCELLED', cancelledAt: new Date(), cancelledBy: actorId })
-        .where(and(eq(scheduledChanges.id, id), eq(scheduledChanges.status, 'PENDING')))
+        .where(and(...conditions))
         .returning();
       if (row) return row;
-      const [existing] = await db.select().from(scheduledChanges).where(eq(scheduledChanges.id, id));
+      const visible = options.includeInternal ? [] : [touchesOnlyClientVisibleFlags];
+      const [existing] = await db.select().from(scheduledChanges).where(and(eq(scheduledChanges.id, id), ...visible));
       if (!existing) throw notFound('Scheduled flag change');
       throw conflict(`The scheduled change is already ${existing.status.toLowerCase()}`, { status: existing.status });
     },
@@ -60,10 +77,7 @@ export function createSchedules(db: Database, store: FlagStore) {
 
     /** Schedules of existing, client-visible flags that set nothing INTERNAL, soonest first. */
     async list(options: { key?: string | undefined; status?: ScheduleStatus | undefined; limit: number }): Promise<ScheduledChangeRow[]> {
-      const conditions: SQL[] = [
-        ne(flags.visibility, 'INTERNAL'),
-        sql`(${scheduledChanges.changes} ->> 'visibility') is distinct from 'INTERNAL'`,
-      ];
+      const conditions: SQL[] = [ne(flags.visibility, 'INTERNAL'), setsNothingInternal];
       if (options.key) conditions.push(eq(scheduledChanges.flagKey, options.key));
       if (options.status) conditions.push(eq(scheduledChanges.status, options.status));
       const rows = await db

@@ -73,6 +73,8 @@ export interface UpdateOptions {
   actorId: string | null;
   expectedVersion?: number | undefined;
   scheduledChangeId?: string | undefined;
+  /** Throws to refuse the write, given the flag as it is inside the write's transaction. */
+  authorize?: ((before: FlagDefinition) => void) | undefined;
 }
 
 /**
@@ -113,6 +115,7 @@ export function createFlagStore(db: Database) {
     const version = (await lockVersion(tx)) + 1;
     const row = await currentRow(tx, key);
     if (!row) throw notFound('Flag');
+    options.authorize?.(toDefinition(row));
     if (options.expectedVersion !== undefined && row.version !== options.expectedVersion) {
       throw conflict(`Flag "${key}" is at version ${row.version}, not ${options.expectedVersion}`, { field: `${prefix}.expectedVersion`, currentVersion: row.version });
     }
@@ -166,11 +169,12 @@ export function createFlagStore(db: Database) {
     },
 
     /** Deletes the flag and cancels its pending scheduled changes. */
-    async remove(key: string, actorId: string | null): Promise<FlagChangeRecord> {
+    async remove(key: string, actorId: string | null, authorize?: (before: FlagDefinition) => void): Promise<FlagChangeRecord> {
       return db.transaction(async (tx) => {
         const version = (await lockVersion(tx)) + 1;
         const row = await currentRow(tx, key);
         if (!row) throw notFound('Flag');
+        authorize?.(toDefinition(row));
         const now = new Date();
         await tx.delete(flags).where(eq(flags.key, key));
         await tx

@@ -1,13 +1,16 @@
 import { badUserInput, notFound } from '@voiceassist/errors';
 import { viewerOf, type FlagsContext } from '../context.js';
 import { validateCreate, validateFlagKey, validatePatch, type CreateFlagInput, type UpdateFlagInput } from '../validation.js';
+import { assertMayWrite, mayManageInternal } from '../visibility.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const Mutation = {
   createFlag: async (_: unknown, { input }: { input: CreateFlagInput }, ctx: FlagsContext) => {
     const actor = viewerOf(ctx);
-    const change = await ctx.flags.store.create(validateCreate(input), actor.userId);
+    const fields = validateCreate(input);
+    assertMayWrite(actor.role, fields.visibility);
+    const change = await ctx.flags.store.create(fields, actor.userId);
     ctx.flags.announce(change);
     ctx.logger.info({ key: change.key, version: change.version }, 'flag created');
     return change.after;
@@ -17,7 +20,11 @@ export const Mutation = {
     const actor = viewerOf(ctx);
     const key = validateFlagKey(args.key, 'key');
     const patch = validatePatch(args.input);
-    const change = await ctx.flags.store.update(key, patch, { actorId: actor.userId, expectedVersion: args.input.expectedVersion ?? undefined });
+    const change = await ctx.flags.store.update(key, patch, {
+      actorId: actor.userId,
+      expectedVersion: args.input.expectedVersion ?? undefined,
+      authorize: (before) => assertMayWrite(actor.role, before.visibility, patch.visibility),
+    });
     ctx.flags.announce(change);
     ctx.logger.info({ key, version: change.version }, 'flag updated');
     return change.after;
@@ -25,7 +32,7 @@ export const Mutation = {
 
   deleteFlag: async (_: unknown, args: { key: string }, ctx: FlagsContext) => {
     const actor = viewerOf(ctx);
-    const change = await ctx.flags.store.remove(validateFlagKey(args.key, 'key'), actor.userId);
+    const change = await ctx.flags.store.remove(validateFlagKey(args.key, 'key'), actor.userId, (before) => assertMayWrite(actor.role, before.visibility));
     ctx.flags.announce(change);
     ctx.logger.info({ key: change.key, version: change.version }, 'flag deleted');
     return true;
@@ -35,7 +42,8 @@ export const Mutation = {
     const actor = viewerOf(ctx);
     const key = validateFlagKey(args.key, 'key');
     if (args.input.expectedVersion != null) throw badUserInput('expectedVersion cannot be scheduled: the flag may change before then', 'input.expectedVersion');
-    const scheduled = await ctx.flags.schedules.schedule(key, args.at, validatePatch(args.input), actor.userId);
+    const patch = validatePatch(args.input);
+    const scheduled = await ctx.flags.schedules.schedule(key, args.at, patch, actor.userId, (flag) => assertMayWrite(actor.role, flag.visibility, patch.visibility));
     ctx.logger.info({ key, scheduledChangeId: scheduled.id, at: scheduled.at.toISOString() }, 'flag change scheduled');
     return scheduled;
   },
@@ -43,6 +51,6 @@ export const Mutation = {
   cancelScheduledFlagChange: async (_: unknown, { id }: { id: string }, ctx: FlagsContext) => {
     const actor = viewerOf(ctx);
     if (!UUID.test(id)) throw notFound('Scheduled flag change');
-    return ctx.flags.schedules.cancel(id, actor.userId);
+    return ctx.flags.schedules.cancel(id, actor.userId, { includeInternal: mayManageInternal(actor.role) });
   },
 };
