@@ -17,7 +17,7 @@ import type { KnowledgeSearch } from './knowledge.js';
 import { ragAlwaysOn } from './rag-switch.js';
 import { openTestDatabase } from './testing/database.js';
 import { createTokenLog, type TokenLog, type TokenLogEntry } from './token-log.js';
-import { tokenUsage } from './db/schema.js';
+import { messages, tokenUsage } from './db/schema.js';
 import { budgetsFromEnv, createUsage } from './usage.js';
 
 // Two replicas of the generation machinery sharing one database and one pub/sub namespace (Redis
@@ -260,6 +260,25 @@ describe(`replies outlive their replica (${redisUrl ? 'Redis' : 'in-process'} to
     expect(await stored(message.id)).toMatchObject({ status: 'COMPLETE', content: text });
     expect((await live[0]!.tokenLog.range(message.id, -1)).map((e) => e.delta).join('')).toBe(text);
     expect(await usageRows(message.id)).toHaveLength(1);
+  });
+
+  it('a generator whose lease another replica took stops at its next heartbeat and stores nothing', async () => {
+    // Tokens slow enough that the reply would not end by itself in the time it is given to stop.
+    const slow = replica(200, 300);
+    const message = await streamingReply();
+    slow.generations.start(job(message));
+    await firstEntries(slow.tokenLog, message.id, 3);
+    // Another replica claimed it (this one looked dead to it).
+    await db.database.db.update(messages).set({ generatorId: 'another-replica' }).where(eq(messages.id, message.id));
+    await expect.poll(() => slow.generations.isActive(message.id), { timeout: 3_000, interval: 50 }).toBe(false);
+    const logged = await slow.tokenLog.range(message.id, -1);
+    expect(logged.some((e) => e.done)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await slow.tokenLog.range(message.id, -1)).toHaveLength(logged.length);
+    expect(await stored(message.id)).toMatchObject({ status: 'STREAMING', content: '' });
+    expect(await usageRows(message.id)).toHaveLength(0);
+    // Ended here, so no replica of a later test takes it over.
+    await db.database.db.update(messages).set({ status: 'CANCELLED' }).where(eq(messages.id, message.id));
   });
 
   it('of replicas claiming a lapsed reply at once, exactly one gets it', async () => {

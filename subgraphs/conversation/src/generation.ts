@@ -213,6 +213,8 @@ export function createGenerations(options: GenerationsOptions) {
         arm();
         for await (const chunk of provider.stream(plan.prompt, { signal, passages: plan.passages, continuation: resume?.prefix })) {
           arm();
+          // Another replica writes this reply now: not one more token from here.
+          if (signal.reason === 'lost') break;
           if ('usage' in chunk) {
             reported = chunk.usage;
           } else if (chunk.delta) {
