@@ -23,7 +23,8 @@ beforeAll(async () => {
     subgraphs: ['identity', 'conversation'],
     env: {
       identity: { AUTH_THROTTLE_PER_MINUTE: '10000' },
-      conversation: { CHAT_EMBEDDED_TOKEN_DELAY_MS: '1', BUDGET_TOKENS_VIEWER: '1' },
+      // Heartbeats a minute apart: the lease sweep (a query each heartbeat) stays out of the query counts below.
+      conversation: { CHAT_EMBEDDED_TOKEN_DELAY_MS: '1', BUDGET_TOKENS_VIEWER: '1', CHAT_HEARTBEAT_MS: '60000', CHAT_TAKEOVER_AFTER_MS: '180000' },
     },
     loggers: { conversation: capture('conversation'), router: capture('router') },
   });

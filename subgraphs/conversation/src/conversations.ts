@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '@voiceassist/database';
-import { conversations, messages, type ConversationRow, type MessageRow } from './db/schema.js';
+import { conversations, messages, replyPrompts, type ConversationRow, type MessageRow, type ReplyPromptRow } from './db/schema.js';
 
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
@@ -168,46 +168,103 @@ export function createConversationStore(db: Database) {
       await tx.delete(messages).where(eq(messages.id, id));
     },
 
-    /** Records the outcome of a generation; false when the message no longer exists or had already ended. */
+    /**
+     * Records the outcome of a generation by the replica holding its lease (and removes its saved
+     * prompt); false when the message no longer exists, had already ended or was taken over.
+     */
     async finishMessage(
       tx: Transaction,
       id: string,
+      generatorId: string,
       outcome: Pick<MessageRow, 'content' | 'status' | 'citations' | 'promptTokens' | 'completionTokens' | 'model' | 'errorCode'>,
     ): Promise<boolean> {
       const rows = await tx
         .update(messages)
         .set({ ...outcome, updatedAt: new Date() })
-        .where(and(eq(messages.id, id), eq(messages.status, 'STREAMING')))
+        .where(and(eq(messages.id, id), eq(messages.status, 'STREAMING'), eq(messages.generatorId, generatorId)))
         .returning({ id: messages.id });
+      if (rows.length > 0) await tx.delete(replyPrompts).where(eq(replyPrompts.messageId, id));
       return rows.length > 0;
     },
 
-    /** Ends a reply whose generator is gone (its replica stopped): CANCELLED with the text the log holds. */
-    async abandon(id: string, content: string, status: 'CANCELLED' | 'FAILED'): Promise<boolean> {
-      const rows = await db
+    /** Whether the message still exists (a reply deleted or replaced meanwhile does not). */
+    async messageExists(tx: Transaction, id: string): Promise<boolean> {
+      return (await tx.select({ id: messages.id }).from(messages).where(eq(messages.id, id))).length > 0;
+    },
+
+    /**
+     * Ends a reply whose generator is gone, with the text its log holds. Only by the replica
+     * holding its lease when `generatorId` is given (a sweep's claim); any STREAMING one otherwise.
+     */
+    async abandon(tx: Transaction, id: string, content: string, status: 'CANCELLED' | 'FAILED', generatorId?: string): Promise<boolean> {
+      const rows = await tx
         .update(messages)
         .set({ content, status, updatedAt: new Date(), ...(status === 'FAILED' ? { errorCode: 'PROVIDER_UNAVAILABLE' } : {}) })
-        .where(and(eq(messages.id, id), eq(messages.status, 'STREAMING')))
+        .where(and(eq(messages.id, id), eq(messages.status, 'STREAMING'), generatorId === undefined ? undefined : eq(messages.generatorId, generatorId)))
+        .returning({ id: messages.id });
+      if (rows.length > 0) await tx.delete(replyPrompts).where(eq(replyPrompts.messageId, id));
+      return rows.length > 0;
+    },
+
+    /** The generator starting a reply takes its lease; false when the reply is gone or another replica has it. */
+    async takeLease(id: string, generatorId: string): Promise<boolean> {
+      const rows = await db
+        .update(messages)
+        .set({ generatorId, leaseRenewedAt: sql`now()` })
+        .where(and(eq(messages.id, id), eq(messages.status, 'STREAMING'), or(isNull(messages.generatorId), eq(messages.generatorId, generatorId))))
         .returning({ id: messages.id });
       return rows.length > 0;
     },
 
-    /** Marks replies as still being generated (a lease their generator renews). */
-    async heartbeat(ids: readonly string[]) {
-      if (ids.length === 0) return;
-      await db
+    /**
+     * Renews this replica's leases, recording how many tokens each reply has streamed. Returns
+     * the replies still held: one missing has ended elsewhere or been taken over.
+     */
+    async renewLeases(generatorId: string, streamed: ReadonlyMap<string, number>): Promise<Set<string>> {
+      if (streamed.size === 0) return new Set();
+      const ids = [...streamed.keys()];
+      const counts = sql.join(
+        ids.map((id) => sql`when ${id}::uuid then ${streamed.get(id)!}::integer`),
+        sql` `,
+      );
+      const rows = await db
         .update(messages)
-        .set({ updatedAt: new Date() })
-        .where(and(inArray(messages.id, [...ids]), eq(messages.status, 'STREAMING')));
+        .set({ leaseRenewedAt: sql`now()`, streamedTokens: sql`greatest(${messages.streamedTokens}, case ${messages.id} ${counts} else ${messages.streamedTokens} end)` })
+        .where(and(inArray(messages.id, ids), eq(messages.status, 'STREAMING'), eq(messages.generatorId, generatorId)))
+        .returning({ id: messages.id });
+      return new Set(rows.map((r) => r.id));
     },
 
-    /** Replies still STREAMING whose generator has not renewed its lease since `before`: it is gone. */
-    async staleStreaming(before: Date): Promise<Array<{ id: string }>> {
+    /** STREAMING replies whose lease has not been renewed for `staleAfterMs`: their generator is gone. */
+    async staleStreaming(staleAfterMs: number): Promise<Array<{ id: string }>> {
       return db
         .select({ id: messages.id })
         .from(messages)
-        .where(and(eq(messages.status, 'STREAMING'), lt(messages.updatedAt, before)))
+        .where(and(eq(messages.status, 'STREAMING'), lt(messages.leaseRenewedAt, sql`now() - ${staleAfterMs} * interval '1 millisecond'`)))
         .limit(100);
+    },
+
+    /**
+     * Claims a stale reply for `generatorId`. Atomic across replicas: the UPDATE re-checks the
+     * staleness of the row it locks, so of several replicas claiming at once exactly one gets it.
+     */
+    async claimStale(id: string, generatorId: string, staleAfterMs: number): Promise<Pick<MessageRow, 'id' | 'conversationId' | 'position' | 'streamedTokens'> | undefined> {
+      const [row] = await db
+        .update(messages)
+        .set({ generatorId, leaseRenewedAt: sql`now()` })
+        .where(and(eq(messages.id, id), eq(messages.status, 'STREAMING'), lt(messages.leaseRenewedAt, sql`now() - ${staleAfterMs} * interval '1 millisecond'`)))
+        .returning({ id: messages.id, conversationId: messages.conversationId, position: messages.position, streamedTokens: messages.streamedTokens });
+      return row;
+    },
+
+    /** Saves what another replica needs to continue the reply (see {@link replyPrompts}). */
+    async savePrompt(row: typeof replyPrompts.$inferInsert) {
+      await db.insert(replyPrompts).values(row).onConflictDoUpdate({ target: replyPrompts.messageId, set: { prompt: row.prompt, passages: row.passages } });
+    },
+
+    async prompt(messageId: string): Promise<ReplyPromptRow | undefined> {
+      const [row] = await db.select().from(replyPrompts).where(eq(replyPrompts.messageId, messageId));
+      return row;
     },
   };
   return store;

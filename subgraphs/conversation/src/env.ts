@@ -26,6 +26,10 @@ export const conversationEnvSchema = z.object({
   KNOWLEDGE_PASSAGES: z.coerce.number().int().min(1).max(20).default(5),
   /** A generation that receives nothing from the provider for this long fails (PROVIDER_UNAVAILABLE). */
   CHAT_IDLE_TIMEOUT_MS: envVar.positiveInt(30_000),
+  /** How often a replica renews the leases of the replies it generates and looks for replies whose replica is gone. */
+  CHAT_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  /** A reply whose lease has not been renewed for this long is taken over by another replica (or the restarted one). */
+  CHAT_TAKEOVER_AFTER_MS: z.coerce.number().int().min(200).max(600_000).default(3_000),
   /** Earlier messages of the conversation sent with each prompt. */
   CHAT_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
   /** How long a finished reply's token log is kept for late subscribers; later they stream from the database. */
@@ -35,6 +39,10 @@ export const conversationEnvSchema = z.object({
   BUDGET_TOKENS_USER: budget(500_000),
   BUDGET_TOKENS_ADMIN: budget(2_000_000),
   BUDGET_TOKENS_SUPERADMIN: budget(10_000_000),
+}).refine((env) => env.CHAT_TAKEOVER_AFTER_MS >= 2 * env.CHAT_HEARTBEAT_MS, {
+  path: ['CHAT_TAKEOVER_AFTER_MS'],
+  // One late heartbeat must not hand a live reply to another replica.
+  message: 'must be at least twice CHAT_HEARTBEAT_MS',
 });
 
 export type ConversationEnv = z.infer<typeof conversationEnvSchema>;

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedChatProvider, type ChatPassage } from '@voiceassist/ai';
+import { composeExtractiveAnswer, createEmbeddedChatProvider, createOpenAIChatProvider, createOpenAIClient, splitIntoTokens, type ChatPassage, type ChatProvider } from '@voiceassist/ai';
+import { startFakeOpenAIServer } from '@voiceassist/testkit/openai-server';
+import '@voiceassist/testkit/openai-server/chat';
 import type { Viewer } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { loadEnv } from '@voiceassist/env';
@@ -13,7 +16,8 @@ import { createGenerations, type Generations } from './generation.js';
 import type { KnowledgeSearch } from './knowledge.js';
 import { ragAlwaysOn } from './rag-switch.js';
 import { openTestDatabase } from './testing/database.js';
-import { createTokenLog, type TokenLog } from './token-log.js';
+import { createTokenLog, type TokenLog, type TokenLogEntry } from './token-log.js';
+import { messages, tokenUsage } from './db/schema.js';
 import { budgetsFromEnv, createUsage } from './usage.js';
 
 // Two replicas of the generation machinery sharing one database and one pub/sub namespace (Redis
@@ -37,7 +41,14 @@ interface Replica {
   tokenLog: TokenLog;
 }
 
-function replica(tokenDelayMs: number, heartbeatMs = 200): Replica {
+interface ReplicaOptions {
+  provider?: ChatProvider;
+  heartbeatMs?: number;
+  takeoverAfterMs?: number;
+  idleTimeoutMs?: number;
+}
+
+function replica(tokenDelayMs: number, heartbeatMs = 200, options: ReplicaOptions = {}): Replica {
   const pubsub = createPubSub({ redisUrl, namespace });
   let redis: Redis | undefined;
   if (redisUrl) redis = createRedis({ url: redisUrl, keyPrefix: `${namespace}:` });
@@ -49,12 +60,13 @@ function replica(tokenDelayMs: number, heartbeatMs = 200): Replica {
     usage: createUsage(db.database.db, budgetsFromEnv(loadEnv(conversationEnvSchema, {}))),
     tokenLog,
     pubsub,
-    provider: createEmbeddedChatProvider({ tokenDelayMs }),
+    provider: options.provider ?? createEmbeddedChatProvider({ tokenDelayMs }),
     knowledge,
     ragSwitch: ragAlwaysOn,
     logger,
-    idleTimeoutMs: 5_000,
-    heartbeatMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? 5_000,
+    heartbeatMs: options.heartbeatMs ?? heartbeatMs,
+    ...(options.takeoverAfterMs ? { takeoverAfterMs: options.takeoverAfterMs } : {}),
     cancelWaitMs: 500,
   });
   closers.push(async () => {
@@ -64,6 +76,53 @@ function replica(tokenDelayMs: number, heartbeatMs = 200): Replica {
   });
   return { generations, tokenLog };
 }
+
+const HOUR = 3_600_000;
+
+/**
+ * A replica whose process froze mid-reply, as kill -9 looks to the others: it renews no lease
+ * and sweeps nothing (its timers are an hour apart), and its provider stream is stuck after
+ * `tokens` tokens. `thaw` lets it run again (a zombie), to show it then writes nothing.
+ */
+function crashedReplica(options: { tokens: number; provider?: ChatProvider }) {
+  let thaw!: () => void;
+  const thawed = new Promise<void>((resolve) => (thaw = resolve));
+  const inner = options.provider ?? createEmbeddedChatProvider({ tokenDelayMs: 0 });
+  const provider: ChatProvider = options.provider
+    ? inner
+    : {
+        model: inner.model,
+        async *stream(messages, streamOptions) {
+          let sent = 0;
+          for await (const chunk of inner.stream(messages, streamOptions)) {
+            if ('delta' in chunk && sent++ === options.tokens) await thawed;
+            yield chunk;
+          }
+        },
+      };
+  // Before its own closer, which shuts it down: a frozen stream would never end.
+  closers.push(async () => thaw());
+  return { ...replica(0, HOUR, { provider, idleTimeoutMs: HOUR }), thaw };
+}
+
+/** Follows a reply's log to its end, noting when each entry arrived. */
+async function followToEnd(tokenLog: TokenLog, messageId: string, afterIndex = -1) {
+  const entries: Array<TokenLogEntry & { at: number }> = [];
+  for await (const entry of tokenLog.follow(messageId, afterIndex)) entries.push({ ...entry, at: Date.now() });
+  return entries;
+}
+
+/** Resolves once the log holds `count` entries (what a follower has seen by then). */
+async function firstEntries(tokenLog: TokenLog, messageId: string, count: number) {
+  const entries: Array<TokenLogEntry & { at: number }> = [];
+  for await (const entry of tokenLog.follow(messageId, -1)) {
+    entries.push({ ...entry, at: Date.now() });
+    if (entries.length === count) break;
+  }
+  return entries;
+}
+
+const usageRows = (messageId: string) => db.database.db.select().from(tokenUsage).where(eq(tokenUsage.messageId, messageId));
 
 const viewer: Viewer = { userId: randomUUID(), role: 'USER', sessionId: randomUUID(), expiresAt: new Date(Date.now() + 3_600_000) };
 
@@ -156,5 +215,147 @@ describe(`replies across replicas (${redisUrl ? 'Redis' : 'in-process'} pub/sub)
     expect((await stored(message.id)).status).toBe('STREAMING');
     await slow.generations.shutdown();
     expect((await stored(message.id)).status).toBe('FAILED');
+  });
+});
+
+describe(`replies outlive their replica (${redisUrl ? 'Redis' : 'in-process'} token log)`, () => {
+  const ANSWER = composeExtractiveAnswer('hypertension steps', PASSAGES);
+
+  it('a reply whose replica crashed is continued by one live replica within seconds, from its text, with no index missing or repeated', async () => {
+    const crashed = crashedReplica({ tokens: 4 });
+    // Two live replicas with the default lease timings (1 s heartbeat, taken over after 3 s): both sweep, one continues.
+    const live = [replica(5, 1_000), replica(5, 1_000)];
+    const message = await streamingReply();
+    const streamed = followToEnd(live[0]!.tokenLog, message.id);
+    crashed.generations.start(job(message));
+    const beforeCrash = await firstEntries(live[1]!.tokenLog, message.id, 4);
+    const crashedAt = beforeCrash.at(-1)!.at;
+    // A client whose subscription broke with the crash comes back with the last index it saw.
+    const resubscribed = await followToEnd(live[1]!.tokenLog, message.id, 3);
+
+    const entries = await streamed;
+    expect(entries.map((e) => e.index)).toEqual([...Array(entries.length).keys()]);
+    expect(entries.at(-1)!.done).toBe(true);
+    const text = entries.map((e) => e.delta).join('');
+    expect(text).toBe(ANSWER);
+    expect(splitIntoTokens(ANSWER).length).toBeGreaterThan(8);
+    expect(resubscribed.map((e) => e.index)).toEqual(entries.slice(4).map((e) => e.index));
+    expect(resubscribed.map((e) => e.delta).join('')).toBe(ANSWER.slice(beforeCrash.map((e) => e.delta).join('').length));
+    // Continued once its lease had lapsed, and within a few seconds of the crash.
+    const continuedAt = entries[4]!.at;
+    expect(continuedAt - crashedAt).toBeGreaterThan(2_000);
+    expect(continuedAt - crashedAt).toBeLessThan(6_000);
+
+    const row = await stored(message.id);
+    expect(row).toMatchObject({ status: 'COMPLETE', content: text, errorCode: null, citations: ['chunk-0', 'chunk-1', 'chunk-2'] });
+    // Spent once: the text the crashed replica left and the rest.
+    const usage = await usageRows(message.id);
+    expect(usage).toHaveLength(1);
+    expect(usage[0]).toMatchObject({ promptTokens: row.promptTokens, completionTokens: row.completionTokens });
+    expect(row.completionTokens).toBeGreaterThan(splitIntoTokens(ANSWER).length - 4);
+
+    // The crashed replica coming back to life writes nothing over it.
+    crashed.thaw();
+    await crashed.generations.shutdown();
+    expect(await stored(message.id)).toMatchObject({ status: 'COMPLETE', content: text });
+    expect((await live[0]!.tokenLog.range(message.id, -1)).map((e) => e.delta).join('')).toBe(text);
+    expect(await usageRows(message.id)).toHaveLength(1);
+  });
+
+  it('a generator whose lease another replica took stops at its next heartbeat and stores nothing', async () => {
+    // Tokens slow enough that the reply would not end by itself in the time it is given to stop.
+    const slow = replica(200, 300);
+    const message = await streamingReply();
+    slow.generations.start(job(message));
+    await firstEntries(slow.tokenLog, message.id, 3);
+    // Another replica claimed it (this one looked dead to it).
+    await db.database.db.update(messages).set({ generatorId: 'another-replica' }).where(eq(messages.id, message.id));
+    await expect.poll(() => slow.generations.isActive(message.id), { timeout: 3_000, interval: 50 }).toBe(false);
+    const logged = await slow.tokenLog.range(message.id, -1);
+    expect(logged.some((e) => e.done)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await slow.tokenLog.range(message.id, -1)).toHaveLength(logged.length);
+    expect(await stored(message.id)).toMatchObject({ status: 'STREAMING', content: '' });
+    expect(await usageRows(message.id)).toHaveLength(0);
+    // Ended here, so no replica of a later test takes it over.
+    await db.database.db.update(messages).set({ status: 'CANCELLED' }).where(eq(messages.id, message.id));
+  });
+
+  it('of replicas claiming a lapsed reply at once, exactly one gets it', async () => {
+    const store = createConversationStore(db.database.db);
+    const message = await streamingReply();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claimStale(message.id, `replica-${i}`, 200)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    // Its lease is fresh now: nobody else may claim it.
+    expect(await store.claimStale(message.id, 'late', 200)).toBeUndefined();
+  });
+
+  describe('with an OpenAI-compatible provider', () => {
+    const REPLY = 'Measure the blood pressure twice, a week apart, then start treatment when both readings are high, and review it after a month.';
+
+    async function openAIReplicas() {
+      const fake = await startFakeOpenAIServer({ chatReply: REPLY, chatStallAfterChunks: 3 });
+      closers.push(() => fake.close());
+      const provider = () => createOpenAIChatProvider({ client: createOpenAIClient({ baseUrl: fake.baseUrl, apiKey: 'sk-test', timeoutMs: 10_000 }), model: 'fake-chat' });
+      const crashed = crashedReplica({ tokens: 3, provider: provider() });
+      const live = replica(0, 1_000, { provider: provider() });
+      const message = await streamingReply();
+      crashed.generations.start(job(message));
+      const beforeCrash = await firstEntries(live.tokenLog, message.id, 3);
+      // From now on the server streams whole answers: the crashed replica's stream stays stuck.
+      delete fake.behaviour.chatStallAfterChunks;
+      return { fake, live, message, beforeCrash };
+    }
+
+    it('the replica taking over sends the text so far as the assistant prefix and streams only the rest', async () => {
+      const { fake, live, message, beforeCrash } = await openAIReplicas();
+      const entries = await followToEnd(live.tokenLog, message.id);
+      expect(entries.map((e) => e.index)).toEqual([...Array(entries.length).keys()]);
+      expect(entries.map((e) => e.delta).join('')).toBe(REPLY);
+      expect(entries[3]!.at - beforeCrash.at(-1)!.at).toBeLessThan(6_000);
+
+      const [first, second] = fake.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.json<{ messages: Array<{ role: string; content: string }> }>().messages);
+      const prefix = beforeCrash.map((e) => e.delta).join('');
+      // The same prompt, rebuilt from what was saved (passages included), then the prefix.
+      expect(second).toEqual([...first!, { role: 'assistant', content: prefix }]);
+      expect(first![0]!.content).toContain(PASSAGES[0]!.text);
+      expect(await stored(message.id)).toMatchObject({ status: 'COMPLETE', content: REPLY, model: 'fake-chat' });
+      expect(await usageRows(message.id)).toHaveLength(1);
+    });
+
+    it('where the provider cannot continue, the reply ends FAILED (PROVIDER_UNAVAILABLE) within 10 s of the crash, keeping its text', async () => {
+      const { fake, live, message, beforeCrash } = await openAIReplicas();
+      fake.behaviour.chatFailStatus = 503;
+      const rest = await followToEnd(live.tokenLog, message.id, 2);
+      expect(rest).toEqual([expect.objectContaining({ index: 3, done: true })]);
+      expect(rest[0]!.at - beforeCrash.at(-1)!.at).toBeLessThan(10_000);
+      expect(await stored(message.id)).toMatchObject({ status: 'FAILED', errorCode: 'PROVIDER_UNAVAILABLE', content: beforeCrash.map((e) => e.delta).join('') });
+    });
+  });
+
+  it('a reply whose token log is gone (Redis flushed) ends FAILED within 10 s of the crash instead of starting over', async () => {
+    const crashed = crashedReplica({ tokens: 3 });
+    const live = replica(0, 1_000);
+    const message = await streamingReply();
+    crashed.generations.start(job(message));
+    const beforeCrash = await firstEntries(live.tokenLog, message.id, 3);
+    if (redisUrl) {
+      const redis = createRedis({ url: redisUrl, keyPrefix: `${namespace}:` });
+      await redis.del(`conversation:tokens:${message.id}`);
+      await redis.quit();
+    } else {
+      await live.tokenLog.delete([message.id]);
+    }
+    await expect.poll(async () => (await stored(message.id)).status, { timeout: 10_000, interval: 100 }).toBe('FAILED');
+    expect(Date.now() - beforeCrash.at(-1)!.at).toBeLessThan(10_000);
+    expect(await stored(message.id)).toMatchObject({ errorCode: 'PROVIDER_UNAVAILABLE' });
+  });
+});
+
+describe('lease settings', () => {
+  it('default to a 1 s heartbeat and a takeover after 3 s, and refuse a takeover sooner than two heartbeats', () => {
+    expect(loadEnv(conversationEnvSchema, {})).toMatchObject({ CHAT_HEARTBEAT_MS: 1_000, CHAT_TAKEOVER_AFTER_MS: 3_000 });
+    expect(() => loadEnv(conversationEnvSchema, { CHAT_HEARTBEAT_MS: '2000', CHAT_TAKEOVER_AFTER_MS: '3000' })).toThrow(/CHAT_TAKEOVER_AFTER_MS/);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { estimatePromptTokens, estimateTokens, type ChatMessage, type ChatPassage, type ChatProvider, type ChatUsage } from '@voiceassist/ai';
 import type { Viewer } from '@voiceassist/auth';
@@ -13,12 +14,15 @@ import { loggableError } from '@voiceassist/logging';
 import type { TokenLog } from './token-log.js';
 import type { Usage } from './usage.js';
 
-/** Why a generation was stopped before the provider finished. */
-export type StopReason = 'cancel' | 'replaced' | 'deleted' | 'timeout' | 'shutdown';
+/**
+ * Why a generation was stopped before the provider finished; `lost` when another replica holds
+ * its lease now (this one was thought gone): it then writes nothing more.
+ */
+export type StopReason = 'cancel' | 'replaced' | 'deleted' | 'timeout' | 'shutdown' | 'lost';
 
 export interface GenerationJob {
   /** The assistant message, in STREAMING, that receives the reply. */
-  message: MessageRow;
+  message: Pick<MessageRow, 'id' | 'conversationId'>;
   viewer: Viewer;
   /** Earlier turns, oldest first. */
   history: ChatMessage[];
@@ -40,13 +44,39 @@ export interface GenerationsOptions {
   logger: Logger;
   /** Nothing from the provider for this long ends the reply in FAILED. */
   idleTimeoutMs: number;
-  /** How often a generator renews its replies' lease; three missed renewals mark a reply abandoned. */
+  /** How often a generator renews its replies' leases and looks for replies whose generator is gone. */
   heartbeatMs?: number;
+  /** A reply whose lease has not been renewed for this long is taken over (3 heartbeats unless given). */
+  takeoverAfterMs?: number;
   /** How long a cancel waits for another replica's generator before ending the reply itself. */
   cancelWaitMs?: number;
 }
 
 const CANCEL_TOPIC = 'conversation.cancel';
+
+/** What a reply is generated from; saved, so another replica can rebuild it (see replyPrompts). */
+interface Plan {
+  userId: string;
+  prompt: ChatMessage[];
+  passages: ChatPassage[];
+}
+
+/** A reply continued after the generator that started it stopped. */
+interface Resumption {
+  /** The text its token log holds, given to the provider to continue. */
+  prefix: string;
+  /** The index of its next token. */
+  from: number;
+}
+
+interface ActiveReply {
+  controller: AbortController;
+  done: Promise<void>;
+  /** Whether this replica holds its lease (taken when the generator starts). */
+  leased: boolean;
+  /** Tokens in its log so far. */
+  streamed: () => number;
+}
 
 function outcomeOf(reason: unknown, failed: boolean): MessageStatus {
   if (reason === 'cancel' || reason === 'replaced' || reason === 'deleted') return 'CANCELLED';
@@ -54,16 +84,34 @@ function outcomeOf(reason: unknown, failed: boolean): MessageStatus {
   return 'COMPLETE';
 }
 
+const sumUsage = (...parts: Array<ChatUsage | undefined>): ChatUsage | undefined => {
+  const present = parts.filter((p) => p !== undefined);
+  if (present.length === 0) return undefined;
+  return { promptTokens: present.reduce((n, p) => n + p.promptTokens, 0), completionTokens: present.reduce((n, p) => n + p.completionTokens, 0) };
+};
+
+/** What the generator that stopped had spent on the text it left, by estimate (its provider's own figures died with it). */
+const spentBefore = (plan: Plan, prefix: string): ChatUsage | undefined =>
+  prefix ? { promptTokens: estimatePromptTokens(plan.prompt), completionTokens: estimateTokens(prefix) } : undefined;
+
 /**
  * Runs replies in the background, independent of any client: each streams from the chat
  * provider into the message's token log and ends in the database as COMPLETE, CANCELLED or
  * FAILED with its usage. Cancels reach the generating replica over pub/sub.
+ *
+ * Each reply is leased to the replica generating it, which renews the lease every heartbeat.
+ * Every replica looks for replies whose lease has lapsed (their replica died) and claims them
+ * atomically: the one that gets a reply continues it from the text its log holds, or, when that
+ * cannot be done, ends it FAILED with that text.
  */
 export function createGenerations(options: GenerationsOptions) {
   const { store, tokenLog, pubsub, provider, logger } = options;
-  const heartbeatMs = options.heartbeatMs ?? 10_000;
+  const heartbeatMs = options.heartbeatMs ?? 1_000;
+  const takeoverAfterMs = options.takeoverAfterMs ?? 3 * heartbeatMs;
   const cancelWaitMs = options.cancelWaitMs ?? 3_000;
-  const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** This replica, as lease holder; a restarted process is a new one. */
+  const generatorId = randomUUID();
+  const active = new Map<string, ActiveReply>();
   let stopping = false;
 
   const cancelNotices = pubsub.subscribe<{ messageId: string; reason: StopReason }>(CANCEL_TOPIC);
@@ -71,38 +119,86 @@ export function createGenerations(options: GenerationsOptions) {
     for await (const notice of cancelNotices) active.get(notice.messageId)?.controller.abort(notice.reason);
   })();
 
+  /** Renews this replica's leases; a reply whose lease it no longer holds stops writing. */
+  async function renewLeases() {
+    const held = [...active].filter(([, reply]) => reply.leased);
+    if (held.length === 0) return;
+    const kept = await store.renewLeases(generatorId, new Map(held.map(([id, reply]) => [id, reply.streamed()])));
+    for (const [id, reply] of held) {
+      if (!kept.has(id) && active.get(id) === reply) reply.controller.abort('lost' satisfies StopReason);
+    }
+  }
+
+  let sweeping: Promise<void> | undefined;
+  /** Claims replies whose generator is gone and continues (or ends) them. */
+  function sweep(): Promise<void> {
+    sweeping ??= (async () => {
+      try {
+        for (const { id } of await store.staleStreaming(takeoverAfterMs)) {
+          if (stopping) return;
+          if (active.has(id)) continue;
+          const claimed = await store.claimStale(id, generatorId, takeoverAfterMs);
+          if (claimed) await takeOver(claimed);
+        }
+      } finally {
+        sweeping = undefined;
+      }
+    })();
+    return sweeping;
+  }
+
   const heartbeat = setInterval(() => {
-    if (active.size) void store.heartbeat([...active.keys()]).catch((error: unknown) => logger.warn({ error: loggableError(error) }, 'reply heartbeat failed'));
+    void renewLeases().catch((error: unknown) => logger.warn({ error: loggableError(error) }, 'reply heartbeat failed'));
+    void sweep().catch((error: unknown) => logger.warn({ error: loggableError(error) }, 'abandoned reply sweep failed'));
   }, heartbeatMs);
   heartbeat.unref();
 
-  /** Ends replies whose generator vanished (its replica died): FAILED with the text their log holds. */
-  async function sweep() {
-    const stale = await store.staleStreaming(new Date(Date.now() - 3 * heartbeatMs));
-    for (const { id } of stale) {
-      if (!active.has(id)) await abandon(id, 'FAILED');
+  /**
+   * Continues a reply this replica has just claimed from the text its log holds, if the log is
+   * whole (every token the stopped generator had counted, in order, unfinished) and its prompt
+   * was saved; otherwise ends it FAILED with that text.
+   */
+  async function takeOver(claimed: { id: string; conversationId: string; streamedTokens: number }) {
+    const [plan, entries] = await Promise.all([store.prompt(claimed.id), tokenLog.range(claimed.id, -1)]);
+    const prefix = entries.map((e) => e.delta).join('');
+    const whole = entries.length >= claimed.streamedTokens && entries.every((e, i) => e.index === i && !e.done);
+    if (!plan || !whole) {
+      logger.warn({ messageId: claimed.id, tokens: entries.length, streamedTokens: claimed.streamedTokens, prompt: Boolean(plan) }, 'cannot continue a reply whose generator is gone');
+      await abandon(claimed.id, 'FAILED', generatorId);
+      return;
     }
+    logger.info({ messageId: claimed.id, tokens: entries.length }, 'continuing a reply whose generator is gone');
+    launch(claimed, true, async () => ({ userId: plan.userId, prompt: plan.prompt, passages: plan.passages }), { prefix, from: entries.length });
   }
-  const sweeper = setInterval(() => void sweep().catch((error: unknown) => logger.warn({ error: loggableError(error) }, 'abandoned reply sweep failed')), 3 * heartbeatMs);
-  sweeper.unref();
 
-  async function abandon(id: string, status: 'CANCELLED' | 'FAILED') {
-    const text = (await tokenLog.range(id, -1)).map((e) => e.delta).join('');
-    if (await store.abandon(id, text, status)) {
+  /**
+   * Ends a reply whose generator is gone, with the text its log holds and what that text cost.
+   * Only while `holder` holds its lease, when given (a sweep's claim).
+   */
+  async function abandon(id: string, status: 'CANCELLED' | 'FAILED', holder?: string) {
+    const [plan, entries] = await Promise.all([store.prompt(id), tokenLog.range(id, -1)]);
+    const text = entries.map((e) => e.delta).join('');
+    const ended = await options.db.transaction(async (tx) => {
+      if (!(await store.abandon(tx, id, text, status, holder))) return false;
+      const spent = plan && spentBefore(plan, text);
+      if (plan && spent) await options.usage.record(tx, { userId: plan.userId, messageId: id, ...spent, model: provider.model });
+      return true;
+    });
+    if (ended) {
       await tokenLog.seal(id);
       logger.warn({ messageId: id, status }, 'ended a reply whose generator is gone');
     }
   }
 
-  async function run(job: GenerationJob, controller: AbortController) {
-    const { message, viewer } = job;
+  async function run(target: { id: string; conversationId: string }, reply: ActiveReply, prepare: (signal: AbortSignal) => Promise<Plan | undefined>, resume?: Resumption) {
+    const { controller } = reply;
     const { signal } = controller;
     const started = performance.now();
-    const writer = tokenLog.writer(message.id);
+    const writer = tokenLog.writer(target.id, resume?.from ?? 0);
+    reply.streamed = () => writer.count;
     let content = '';
     let reported: ChatUsage | undefined;
-    let passages: ChatPassage[] = [];
-    let prompt: ChatMessage[] = [];
+    let plan: Plan | undefined;
     let failure: unknown;
     let idle: NodeJS.Timeout | undefined;
     const arm = () => {
@@ -110,21 +206,26 @@ export function createGenerations(options: GenerationsOptions) {
       idle = setTimeout(() => controller.abort('timeout' satisfies StopReason), options.idleTimeoutMs);
     };
     try {
-      if (job.useKnowledge && (await Promise.resolve().then(() => options.ragSwitch(viewer)).catch(() => true))) {
-        passages = await options.knowledge.search(job.question, job.caller, signal);
-      }
-      prompt = buildPrompt(job.history, job.question, passages);
-      arm();
-      for await (const chunk of provider.stream(prompt, { signal, passages })) {
+      plan = await prepare(signal);
+      // Its lease is someone else's (or the reply is gone): nothing to do here.
+      if (!plan) controller.abort('lost' satisfies StopReason);
+      else {
         arm();
-        if ('usage' in chunk) {
-          reported = chunk.usage;
-        } else if (chunk.delta) {
-          // The log first: what followers saw is exactly what the message will hold.
-          writer.append(chunk.delta);
-          content += chunk.delta;
+        for await (const chunk of provider.stream(plan.prompt, { signal, passages: plan.passages, continuation: resume?.prefix })) {
+          arm();
+          // Another replica writes this reply now: not one more token from here.
+          if (signal.reason === 'lost') break;
+          if ('usage' in chunk) {
+            reported = chunk.usage;
+          } else if (chunk.delta) {
+            // The log first: what followers saw is exactly what the message will hold.
+            writer.append(chunk.delta);
+            // Its first token is on record at once: a takeover finding no log then knows it lost one.
+            if (!content) void renewLeases().catch(() => {});
+            content += chunk.delta;
+          }
+          if (signal.aborted) break;
         }
-        if (signal.aborted) break;
       }
       // Every token is stored and published before the reply counts as ended.
       await writer.flush();
@@ -134,17 +235,22 @@ export function createGenerations(options: GenerationsOptions) {
       clearTimeout(idle);
     }
 
+    const lost = () => logger.warn({ messageId: target.id, tokens: writer.count }, 'stopped generating a reply another replica took over');
+    if (signal.reason === 'lost') return lost();
+    // Failed before it had a prompt (nothing streamed, nothing spent): it still ends, FAILED.
+    plan ??= { userId: '', prompt: [], passages: [] };
     const status = outcomeOf(signal.aborted ? signal.reason : undefined, failure !== undefined);
-    const spent = reported ?? (content ? { promptTokens: estimatePromptTokens(prompt), completionTokens: estimateTokens(content) } : undefined);
-    const citations = content ? [...new Set(passages.map((p) => p.id))] : [];
-    let stored = false;
+    const text = (resume?.prefix ?? '') + content;
+    const own = reported ?? (content ? { promptTokens: estimatePromptTokens(plan.prompt), completionTokens: estimateTokens(content) } : undefined);
+    const spent = sumUsage(resume && spentBefore(plan, resume.prefix), own);
+    const citations = text ? [...new Set(plan.passages.map((p) => p.id))] : [];
+    const { userId } = plan;
+    /** How the reply ended in the database: stored here, deleted meanwhile, or another replica's. */
+    let ending: 'stored' | 'gone' | 'taken' | 'unknown' = 'unknown';
     try {
-      stored = await options.db.transaction(async (tx) => {
-        if (spent) {
-          await options.usage.record(tx, { userId: viewer.userId, messageId: message.id, ...spent, model: provider.model });
-        }
-        return store.finishMessage(tx, message.id, {
-          content,
+      ending = await options.db.transaction(async (tx) => {
+        const ended = await store.finishMessage(tx, target.id, generatorId, {
+          content: text,
           status,
           citations,
           promptTokens: spent?.promptTokens ?? null,
@@ -152,24 +258,30 @@ export function createGenerations(options: GenerationsOptions) {
           model: spent ? provider.model : null,
           errorCode: status === 'FAILED' ? 'PROVIDER_UNAVAILABLE' : null,
         });
+        const deleted = !ended && !(await store.messageExists(tx, target.id));
+        // Tokens spent count even for a reply deleted meanwhile; not for one another replica took over (it counts them).
+        if (spent && (ended || deleted)) await options.usage.record(tx, { userId, messageId: target.id, ...spent, model: provider.model });
+        return ended ? 'stored' : deleted ? 'gone' : 'taken';
       });
       // A reply deleted (or replaced) meanwhile leaves no text behind in the log either.
-      if (stored) await writer.finish();
-      else await tokenLog.delete([message.id]);
+      if (ending === 'stored') await writer.finish();
+      else if (ending === 'gone') await tokenLog.delete([target.id]);
     } catch (error) {
-      logger.error({ error: loggableError(error), messageId: message.id }, 'could not store the end of a reply');
+      logger.error({ error: loggableError(error), messageId: target.id }, 'could not store the end of a reply');
     }
+    if (ending === 'taken') return lost();
     // Counts, codes and timings only: the text of prompts and replies never reaches the logs.
     const line = {
-      messageId: message.id,
-      conversationId: message.conversationId,
+      messageId: target.id,
+      conversationId: target.conversationId,
       status,
       model: provider.model,
-      passages: passages.length,
+      passages: plan.passages.length,
       tokens: writer.count,
       promptTokens: spent?.promptTokens ?? 0,
       completionTokens: spent?.completionTokens ?? 0,
       durationMs: Math.round(performance.now() - started),
+      ...(resume ? { continuedFromToken: resume.from } : {}),
       ...(signal.aborted ? { stopReason: String(signal.reason) } : {}),
       ...(failure ? { error: loggableError(failure) } : {}),
     };
@@ -177,16 +289,32 @@ export function createGenerations(options: GenerationsOptions) {
     else logger.info(line, 'reply finished');
   }
 
+  function launch(target: { id: string; conversationId: string }, leased: boolean, prepare: (reply: ActiveReply, signal: AbortSignal) => Promise<Plan | undefined>, resume?: Resumption) {
+    const controller = new AbortController();
+    if (stopping) controller.abort('shutdown' satisfies StopReason);
+    const reply: ActiveReply = { controller, done: Promise.resolve(), leased, streamed: () => 0 };
+    active.set(target.id, reply);
+    reply.done = run(target, reply, (signal) => prepare(reply, signal), resume)
+      .catch((error: unknown) => logger.error({ error: loggableError(error), messageId: target.id }, 'reply generation crashed'))
+      .finally(() => {
+        if (active.get(target.id) === reply) active.delete(target.id);
+      });
+  }
+
   return {
     /** Starts a reply in the background; it outlives the request that asked for it. */
     start(job: GenerationJob): void {
-      const controller = new AbortController();
-      if (stopping) controller.abort('shutdown' satisfies StopReason);
-      const entry = { controller, done: Promise.resolve() };
-      active.set(job.message.id, entry);
-      entry.done = run(job, controller)
-        .catch((error: unknown) => logger.error({ error: loggableError(error), messageId: job.message.id }, 'reply generation crashed'))
-        .finally(() => active.delete(job.message.id));
+      launch(job.message, false, async (reply, signal) => {
+        if (!(await store.takeLease(job.message.id, generatorId))) return undefined;
+        reply.leased = true;
+        let passages: ChatPassage[] = [];
+        if (job.useKnowledge && (await Promise.resolve().then(() => options.ragSwitch(job.viewer)).catch(() => true))) {
+          passages = await options.knowledge.search(job.question, job.caller, signal);
+        }
+        const plan: Plan = { userId: job.viewer.userId, prompt: buildPrompt(job.history, job.question, passages), passages };
+        await store.savePrompt({ messageId: job.message.id, ...plan });
+        return plan;
+      });
     },
 
     isActive: (messageId: string) => active.has(messageId),
@@ -216,7 +344,7 @@ export function createGenerations(options: GenerationsOptions) {
     async shutdown(): Promise<void> {
       stopping = true;
       clearInterval(heartbeat);
-      clearInterval(sweeper);
+      await sweeping?.catch(() => {});
       for (const { controller } of active.values()) controller.abort('shutdown' satisfies StopReason);
       await Promise.all([...active.values()].map((a) => a.done));
       await cancelNotices.return?.();

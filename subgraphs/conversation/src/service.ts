@@ -107,6 +107,8 @@ export async function createConversationService({ env, logger, infra, peers, rag
       ragSwitch: ragSwitch ?? (flags ? ragFlag(flags) : ragAlwaysOn),
       logger,
       idleTimeoutMs: env.CHAT_IDLE_TIMEOUT_MS,
+      heartbeatMs: env.CHAT_HEARTBEAT_MS,
+      takeoverAfterMs: env.CHAT_TAKEOVER_AFTER_MS,
     });
     const chat = createChat({ db, store, usage, generations, tokenLog, historyMessages: env.CHAT_HISTORY_MESSAGES });
     const server = createSubgraphServer<ConversationContext>({

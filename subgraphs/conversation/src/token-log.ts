@@ -1,4 +1,4 @@
-import type { PubSub } from '@voiceassist/pubsub';
+import { createInProcessPubSub, type PubSub } from '@voiceassist/pubsub';
 import type { Redis } from '@voiceassist/redis';
 
 /** One entry of a reply's token log: a text delta, or the end (`done`, empty delta). */
@@ -24,8 +24,14 @@ type Notice = TokenLogEntry | { gone: true };
 /** How long a log lives if its writer dies before finishing it. */
 const UNFINISHED_TTL_SECONDS = 24 * 60 * 60;
 
-const memoryStores = new Map<string, Map<string, { entries: TokenLogEntry[]; timer?: NodeJS.Timeout }>>();
+type MemoryLog = { entries: Map<number, TokenLogEntry>; timer?: NodeJS.Timeout };
 
+const memoryStores = new Map<string, Map<string, MemoryLog>>();
+
+/**
+ * Entries by index: they may arrive out of order (a fallback takes the ones Redis refused as
+ * their failures come back), and an index already there is refused, as Redis refuses it.
+ */
 function memoryStore(namespace: string): TokenStore {
   let logs = memoryStores.get(namespace);
   if (!logs) memoryStores.set(namespace, (logs = new Map()));
@@ -38,11 +44,12 @@ function memoryStore(namespace: string): TokenStore {
   return {
     async append(messageId, entry) {
       let log = store.get(messageId);
-      if (!log) store.set(messageId, (log = { entries: [] }));
-      log.entries.push(entry);
+      if (!log) store.set(messageId, (log = { entries: new Map() }));
+      if (log.entries.has(entry.index)) throw new Error(`token log entry ${entry.index} is already written`);
+      log.entries.set(entry.index, entry);
     },
     async range(messageId, afterIndex) {
-      return (store.get(messageId)?.entries ?? []).filter((e) => e.index > afterIndex);
+      return [...(store.get(messageId)?.entries.values() ?? [])].filter((e) => e.index > afterIndex).sort((a, b) => a.index - b.index);
     },
     async exists(messageId) {
       return store.has(messageId);
@@ -93,6 +100,66 @@ function redisStore(redis: Redis): TokenStore {
   };
 }
 
+/**
+ * Redis, and this process's memory for what Redis cannot take while it is away: a reply goes on
+ * being logged (and read by followers on this instance) through an outage. Once an entry of a
+ * message has gone to memory, the rest of that message follows it there, so Redis never holds
+ * an entry after a gap; `settle` copies them back to Redis when the reply ends, if it can.
+ */
+function redisWithFallback(redis: Redis, local: TokenStore): TokenStore & { settle(messageId: string): Promise<void> } {
+  const remote = redisStore(redis);
+  const onLocal = new Set<string>();
+  const up = () => redis.status === 'ready';
+  const merge = (a: TokenLogEntry[], b: TokenLogEntry[]) => {
+    const byIndex = new Map([...a, ...b].map((e) => [e.index, e]));
+    return [...byIndex.values()].sort((x, y) => x.index - y.index);
+  };
+  const remoteOr = async <T>(read: () => Promise<T>, fallback: T): Promise<T> => {
+    if (!up()) return fallback;
+    return read().catch(() => fallback);
+  };
+  return {
+    async append(messageId, entry, ttlSeconds) {
+      if (!onLocal.has(messageId)) {
+        if (up()) {
+          try {
+            return await remote.append(messageId, entry, ttlSeconds);
+          } catch (error) {
+            // Refused by Redis itself (an index already written): not an outage.
+            if (error instanceof Error && error.name === 'ReplyError') throw error;
+          }
+        }
+        onLocal.add(messageId);
+      }
+      await local.append(messageId, entry, ttlSeconds);
+    },
+    async range(messageId, afterIndex) {
+      return merge(await remoteOr(() => remote.range(messageId, afterIndex), []), await local.range(messageId, afterIndex));
+    },
+    async exists(messageId) {
+      return (await local.exists(messageId)) || remoteOr(() => remote.exists(messageId), false);
+    },
+    async expire(messageId, ttlSeconds) {
+      await local.expire(messageId, ttlSeconds);
+      await remoteOr(() => remote.expire(messageId, ttlSeconds), undefined);
+    },
+    async delete(messageIds) {
+      for (const id of messageIds) onLocal.delete(id);
+      await local.delete(messageIds);
+      await remoteOr(() => remote.delete(messageIds), undefined);
+    },
+    async settle(messageId) {
+      if (!onLocal.has(messageId) || !up()) return;
+      try {
+        for (const entry of await local.range(messageId, -1)) await remote.append(messageId, entry, UNFINISHED_TTL_SECONDS);
+        onLocal.delete(messageId);
+      } catch {
+        // Still away (or Redis holds a later entry): followers elsewhere end with the stored message.
+      }
+    },
+  };
+}
+
 export interface TokenLogWriter {
   /**
    * Appends and publishes one delta without waiting for either: they are sent in order, so a
@@ -103,7 +170,7 @@ export interface TokenLogWriter {
   flush(): Promise<void>;
   /** Appends the end (after what was appended) and lets the log expire after the configured time. */
   finish(): Promise<void>;
-  /** Deltas appended so far. */
+  /** The index the next delta gets: the deltas in the log, this writer's and any before it. */
   readonly count: number;
 }
 
@@ -120,7 +187,8 @@ export interface FollowOptions {
 }
 
 export interface TokenLog {
-  writer(messageId: string): TokenLogWriter;
+  /** Appends from index `from` (0; the next index when continuing a reply another generator started). */
+  writer(messageId: string, from?: number): TokenLogWriter;
   /** Replays the entries after `afterIndex`, then follows live; ends after the `done` entry. */
   follow(messageId: string, afterIndex: number, options?: FollowOptions): AsyncGenerator<TokenLogEntry>;
   range(messageId: string, afterIndex: number): Promise<TokenLogEntry[]>;
@@ -129,6 +197,25 @@ export interface TokenLog {
   seal(messageId: string): Promise<void>;
   /** Removes logs (deleted messages); followers end. */
   delete(messageIds: readonly string[]): Promise<void>;
+}
+
+/** Values of both iterators as they come; returning it returns both. */
+function mergeIterators<T>(a: AsyncIterator<T>, b: AsyncIterator<T>): AsyncIterator<T> {
+  const sources = [a, b];
+  const pending = new Map<number, Promise<{ source: number; result: IteratorResult<T> }>>();
+  const pull = (source: number) => pending.set(source, sources[source]!.next().then((result) => ({ source, result })));
+  return {
+    async next() {
+      for (let i = 0; i < sources.length; i += 1) if (!pending.has(i)) pull(i);
+      const { source, result } = await Promise.race(pending.values());
+      pending.delete(source);
+      return result;
+    },
+    async return() {
+      await Promise.all(sources.map((s) => s.return?.()));
+      return { value: undefined, done: true };
+    },
+  };
 }
 
 const TIMEOUT = Symbol('timeout');
@@ -147,13 +234,25 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMEOUT>
  * memory shared in this process otherwise.
  */
 export function createTokenLog(options: { redis?: Redis | undefined; pubsub: PubSub; namespace?: string | undefined; ttlSeconds: number }): TokenLog {
-  const store = options.redis ? redisStore(options.redis) : memoryStore(options.namespace ?? 'default');
+  const namespace = options.namespace ?? 'default';
+  const store: TokenStore & { settle?(messageId: string): Promise<void> } = options.redis ? redisWithFallback(options.redis, memoryStore(`fallback:${namespace}`)) : memoryStore(namespace);
+  // With Redis, notices also go round this process directly: followers here keep hearing of
+  // entries while Redis (and its pub/sub) is away. They skip the copies they already had.
+  const local = options.redis ? createInProcessPubSub(`token-log:${namespace}`) : undefined;
   const topic = (messageId: string) => `conversation.tokens.${messageId}`;
-  const publish = (messageId: string, notice: Notice) => options.pubsub.publish(topic(messageId), notice);
+  const publish = async (messageId: string, notice: Notice) => {
+    await local?.publish(topic(messageId), notice);
+    // Followers elsewhere re-read the log when they hear nothing, so a notice lost to an outage costs only time.
+    await options.pubsub.publish(topic(messageId), notice).catch(() => {});
+  };
+  const subscribe = (messageId: string) => {
+    const remote = options.pubsub.subscribe<Notice>(topic(messageId));
+    return local ? mergeIterators(remote, local.subscribe<Notice>(topic(messageId))) : remote;
+  };
 
   const log: TokenLog = {
-    writer(messageId) {
-      let next = 0;
+    writer(messageId, from = 0) {
+      let next = from;
       let finished = false;
       let pending: Promise<unknown> = Promise.resolve();
       let failure: { error: unknown } | undefined;
@@ -186,6 +285,7 @@ export function createTokenLog(options: { redis?: Redis | undefined; pubsub: Pub
           await flush();
           write({ index: next, delta: '', done: true }, options.ttlSeconds);
           await flush();
+          await store.settle?.(messageId);
           await store.expire(messageId, options.ttlSeconds);
         },
       };
@@ -195,7 +295,7 @@ export function createTokenLog(options: { redis?: Redis | undefined; pubsub: Pub
       const pollMs = followOptions.pollMs ?? 1_000;
       const checkEvery = followOptions.checkEveryPolls ?? 3;
       // Subscribe before reading, so nothing appended in between is missed.
-      const live = options.pubsub.subscribe<Notice>(topic(messageId));
+      const live = subscribe(messageId);
       let last = afterIndex;
       let pending: Promise<IteratorResult<Notice>> | undefined;
       let quiet = 0;

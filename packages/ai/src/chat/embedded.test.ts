@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NO_KNOWLEDGE_ANSWER, composeExtractiveAnswer, createEmbeddedChatProvider, splitIntoTokens } from './embedded.js';
-import type { ChatChunk, ChatPassage } from './provider.js';
+import { ChatProviderError, type ChatChunk, type ChatPassage } from './provider.js';
 
 const PASSAGES: ChatPassage[] = [
   { id: 'a', text: 'Hypertension is persistently raised blood pressure. It is usually symptomless.' },
@@ -43,6 +43,17 @@ describe('embedded chat provider', () => {
     expect(deltas).toEqual(splitIntoTokens(deltas.join('')));
     expect(usage).toEqual({ promptTokens: expect.any(Number), completionTokens: deltas.length });
     expect(usage!.promptTokens).toBeGreaterThan(0);
+  });
+
+  it('continues a reply another generator started, yielding only the rest; refuses a text it would not have written', async () => {
+    const provider = createEmbeddedChatProvider({ tokenDelayMs: 0 });
+    const messages = [{ role: 'user' as const, content: 'What is hypertension?' }];
+    const whole = splitIntoTokens(composeExtractiveAnswer('What is hypertension?', PASSAGES));
+    const continuation = whole.slice(0, 4).join('');
+    const { deltas, usage } = await collect(provider.stream(messages, { passages: PASSAGES, continuation }));
+    expect(deltas).toEqual(whole.slice(4));
+    expect(usage!.completionTokens).toBe(whole.length - 4);
+    await expect(collect(provider.stream(messages, { passages: PASSAGES, continuation: 'Something else entirely' }))).rejects.toBeInstanceOf(ChatProviderError);
   });
 
   it('stops at once, without usage, when aborted', async () => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { estimatePromptTokens, type ChatChunk, type ChatMessage, type ChatPassage, type ChatProvider, type ChatStreamOptions } from './provider.js';
+import { ChatProviderError, estimatePromptTokens, estimateTokens, type ChatChunk, type ChatMessage, type ChatPassage, type ChatProvider, type ChatStreamOptions } from './provider.js';
 
 export const EMBEDDED_CHAT_MODEL = 'embedded-extractive';
 
@@ -76,9 +76,13 @@ export function createEmbeddedChatProvider({ tokenDelayMs = 20 }: EmbeddedChatOp
   return {
     model: EMBEDDED_CHAT_MODEL,
     async *stream(messages: readonly ChatMessage[], options: ChatStreamOptions = {}): AsyncGenerator<ChatChunk> {
-      const { signal } = options;
+      const { signal, continuation = '' } = options;
       const question = messages.findLast((m) => m.role === 'user')?.content ?? '';
-      const tokens = splitIntoTokens(composeExtractiveAnswer(question, options.passages ?? []));
+      const answer = composeExtractiveAnswer(question, options.passages ?? []);
+      // Deterministic, so a reply another generator started continues exactly where it stopped;
+      // a text this answer does not start with cannot be continued.
+      if (!answer.startsWith(continuation)) throw new ChatProviderError('The embedded provider cannot continue this reply');
+      const tokens = splitIntoTokens(answer.slice(continuation.length));
       for (const token of tokens) {
         if (tokenDelayMs > 0) {
           try {
@@ -93,7 +97,7 @@ export function createEmbeddedChatProvider({ tokenDelayMs = 20 }: EmbeddedChatOp
       const passageText = (options.passages ?? []).map((p) => p.text).join('\n');
       yield {
         usage: {
-          promptTokens: estimatePromptTokens(messages) + Math.ceil(passageText.length / 4),
+          promptTokens: estimatePromptTokens(messages) + Math.ceil(passageText.length / 4) + estimateTokens(continuation),
           completionTokens: tokens.length,
         },
       };

@@ -47,6 +47,13 @@ describe('OpenAI-compatible chat provider', () => {
     expect(fake.requests.at(-1)!.headers.authorization).toBe('Bearer sk-test');
   });
 
+  it('continues a reply from its start, sent as a trailing assistant message, and yields only the rest', async () => {
+    const continuation = FAKE_CHAT_REPLY.split(' ').slice(0, 3).join(' ');
+    const { deltas } = await collect(provider.stream(QUESTION, { continuation }));
+    expect(continuation + deltas.join('')).toBe(FAKE_CHAT_REPLY);
+    expect(fake.requests.at(-1)!.json<{ messages: unknown[] }>().messages).toEqual([...QUESTION, { role: 'assistant', content: continuation }]);
+  });
+
   it('turns an error status into a ChatProviderError carrying the status', async () => {
     fake.behaviour.chatFailStatus = 503;
     const error = await collect(provider.stream(QUESTION)).catch((e: unknown) => e);

@@ -18,11 +18,14 @@ export function createOpenAIChatProvider({ client, model }: { client: OpenAI; mo
   return {
     model,
     async *stream(messages: readonly ChatMessage[], options: ChatStreamOptions = {}): AsyncGenerator<ChatChunk> {
-      const { signal } = options;
+      const { signal, continuation } = options;
+      // A trailing assistant message is the prefix the model continues (assistant prefill, as
+      // llama.cpp, Ollama, vLLM and others read it).
+      const sent = continuation ? [...messages, { role: 'assistant' as const, content: continuation }] : messages;
       let stream;
       try {
         stream = await client.chat.completions.create(
-          { model, messages: messages.map((m) => ({ role: m.role, content: m.content })), stream: true, stream_options: { include_usage: true } },
+          { model, messages: sent.map((m) => ({ role: m.role, content: m.content })), stream: true, stream_options: { include_usage: true } },
           { signal },
         );
       } catch (error) {

@@ -31,6 +31,12 @@ export interface ChatStreamOptions {
    * prompt the caller built; the embedded provider composes its answer from them.
    */
   passages?: readonly ChatPassage[] | undefined;
+  /**
+   * The start of the assistant's reply, already delivered (another generator wrote it before it
+   * stopped): the provider continues after it and yields only the rest, or throws a
+   * ChatProviderError when it cannot continue that text.
+   */
+  continuation?: string | undefined;
 }
 
 /** A chat model behind one interface, whichever server (or none) is underneath. */

@@ -12,6 +12,8 @@ import { registerFakeOpenAIRoute, sendOpenAIError, type FakeOpenAIServer } from 
  * - `chatFailAfterChunks` (number): drop the connection after that many content chunks.
  * - `chatStallAfterChunks` (number): stop sending after that many content chunks, connection open.
  * - `chatUsage` ({ prompt_tokens, completion_tokens }): usage to report; by default estimated.
+ * A trailing assistant message is a prefix to continue (assistant prefill): when the reply text
+ * starts with it, only the rest is sent, as a model continuing it would.
  */
 export const FAKE_CHAT_REPLY = 'Here is a streamed answer from the fake model.';
 
@@ -57,7 +59,9 @@ registerFakeOpenAIRoute('POST /v1/chat/completions', async (request, res, server
     return;
   }
   const model = body.model ?? 'fake-chat';
-  const reply = typeof behaviour.chatReply === 'string' ? behaviour.chatReply : FAKE_CHAT_REPLY;
+  const fullReply = typeof behaviour.chatReply === 'string' ? behaviour.chatReply : FAKE_CHAT_REPLY;
+  const prefill = body.messages?.at(-1)?.role === 'assistant' ? String(body.messages.at(-1)!.content ?? '') : '';
+  const reply = prefill && fullReply.startsWith(prefill) ? fullReply.slice(prefill.length) : fullReply;
   const pieces = reply.match(/\s*\S+/g) ?? [];
   const promptChars = (body.messages ?? []).reduce((sum, m) => sum + String(m.content ?? '').length, 0);
   const usage = (behaviour.chatUsage as { prompt_tokens: number; completion_tokens: number } | undefined) ?? {

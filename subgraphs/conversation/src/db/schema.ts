@@ -51,6 +51,15 @@ export const messages = conversationSchema.table(
     model: text('model'),
     /** Error code of a FAILED generation (PROVIDER_UNAVAILABLE). */
     errorCode: text('error_code'),
+    /**
+     * The replica generating a STREAMING reply (its lease). Claimed with a conditional UPDATE, so
+     * exactly one replica writes the reply; null until its generator starts.
+     */
+    generatorId: text('generator_id'),
+    /** When the generator last renewed its lease, on the database's clock (replicas' clocks may differ). */
+    leaseRenewedAt: timestamp('lease_renewed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Tokens the generator had appended to the reply's token log at its last renewal: a takeover finding fewer knows the log lost some. */
+    streamedTokens: integer('streamed_tokens').notNull().default(0),
     createdAt: timestampColumn('created_at').notNull().$defaultFn(now),
     updatedAt: timestampColumn('updated_at').notNull().$defaultFn(now),
   },
@@ -60,6 +69,24 @@ export const messages = conversationSchema.table(
     index('messages_content_search_idx').using('gin', sql`to_tsvector('english', ${t.content})`),
   ],
 );
+
+/**
+ * What a reply's generator needs to rebuild its prompt on another replica (which cannot search
+ * knowledge again without the caller's token): written when the generation starts, removed when
+ * the reply ends. Holds document text, like the messages themselves.
+ */
+export const replyPrompts = conversationSchema.table('reply_prompts', {
+  messageId: uuid('message_id')
+    .primaryKey()
+    .references(() => messages.id, { onDelete: 'cascade' }),
+  /** Whose budget the reply is charged to. */
+  userId: uuid('user_id').notNull(),
+  /** The prompt as sent to the provider: instructions with the passages, history, question. */
+  prompt: jsonb('prompt').$type<Array<{ role: 'system' | 'user' | 'assistant'; content: string }>>().notNull(),
+  /** The passages retrieved for it (the embedded provider answers from them; they are the citations). */
+  passages: jsonb('passages').$type<Array<{ id: string; text: string; title?: string | undefined }>>().notNull(),
+  createdAt: timestampColumn('created_at').notNull().$defaultFn(now),
+});
 
 /**
  * Tokens spent, one row per generation. Holds no text and outlives deleted conversations, so
@@ -82,3 +109,4 @@ export const tokenUsage = conversationSchema.table(
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type MessageStatus = MessageRow['status'];
+export type ReplyPromptRow = typeof replyPrompts.$inferSelect;
