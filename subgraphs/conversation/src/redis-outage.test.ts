@@ -1,7 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, connect, type AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeExtractiveAnswer, createEmbeddedChatProvider, type ChatPassage } from '@voiceassist/ai';
 import type { Viewer } from '@voiceassist/auth';
@@ -10,6 +7,7 @@ import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
 import { createRedis, type Redis } from '@voiceassist/redis';
+import { startRedisServer, type TestRedisServer } from '@voiceassist/testkit/redis-server';
 import { createConversationStore } from './conversations.js';
 import { conversationEnvSchema } from './env.js';
 import { createGenerations, type Generations } from './generation.js';
@@ -22,51 +20,6 @@ import { budgetsFromEnv, createUsage } from './usage.js';
 // subscriber on the same instance keeps getting its tokens. The test kills a redis-server of its
 // own, on a private port (never the shared one); the database is PGlite, or PostgreSQL with DATABASE_URL.
 
-/** A redis-server of this test's own, without persistence: `kill` is a crash, `start` brings it back empty. */
-class PrivateRedis {
-  private child: ChildProcess | undefined;
-  constructor(readonly port: number) {}
-
-  get url() {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  static async create(): Promise<PrivateRedis> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    const redis = new PrivateRedis(port);
-    await redis.start();
-    return redis;
-  }
-
-  async start() {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      const accepted = await new Promise<boolean>((resolve) => {
-        const socket = connect(this.port, '127.0.0.1', () => {
-          socket.end();
-          resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-      });
-      if (accepted) return;
-      await sleep(50);
-    }
-    throw new Error('redis-server did not start');
-  }
-
-  async kill() {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
 const PASSAGES: ChatPassage[] = Array.from({ length: 3 }, (_, i) => ({
   id: `chunk-${i}`,
   text: `Hypertension step ${i} involves measuring blood pressure again. Hypertension step ${i} then adjusts treatment for the patient.`,
@@ -77,7 +30,7 @@ const viewer: Viewer = { userId: randomUUID(), role: 'USER', sessionId: randomUU
 const namespace = `redis-outage-test-${randomUUID()}`;
 
 let db: { database: DatabaseHandle; close(): Promise<void> };
-let server: PrivateRedis;
+let server: TestRedisServer;
 let redis: Redis;
 let pubsub: PubSub;
 let tokenLog: TokenLog;
@@ -85,7 +38,7 @@ let generations: Generations;
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  server = await PrivateRedis.create();
+  server = await startRedisServer();
   redis = createRedis({ url: server.url, keyPrefix: `${namespace}:` });
   pubsub = createPubSub({ redisUrl: server.url, namespace });
   tokenLog = createTokenLog({ redis, pubsub, namespace, ttlSeconds: 60 });
