@@ -8,6 +8,7 @@ import type { Logger } from '@voiceassist/logging';
 import { createFlagsClient, type FlagsClient } from '@voiceassist/flags-client';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
 import { createRedis, type Redis } from '@voiceassist/redis';
+import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import {
   createSubgraphServer,
   type ServiceInfra,
@@ -118,7 +119,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
         database: () => database.ping(),
         ...(redisClient ? { redis: () => redisClient.ping() } : {}),
       },
-      includeStacktrace: env.NODE_ENV === 'development',
+      ...serviceHttpOptions(env),
       onClose: release,
     });
     logger.info({ model: provider.model, knowledge: knowledgeUrl ?? null, flags: flagsUrl ?? null, tokenLog: redis ? 'redis' : 'in-process' }, 'conversation service configured');

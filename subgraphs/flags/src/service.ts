@@ -6,6 +6,7 @@ import type { DatabaseHandle } from '@voiceassist/database';
 import { FLAGS_FEED_PATH } from '@voiceassist/flags-client/feed-protocol';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
+import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { createBackendFeed, type BackendFeed } from './backend-feed.js';
 import { FLAG_CHANGES_TOPIC, startChangeFeed, type ChangeFeed } from './change-feed.js';
@@ -102,7 +103,7 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
       context: flagsContext(services),
       readiness: { database: () => database.ping() },
       routes: { [FLAGS_FEED_PATH]: (req, res) => backendFeed.handle(req, res) },
-      includeStacktrace: env.NODE_ENV === 'development',
+      ...serviceHttpOptions(env),
       onClose: release,
     });
     return {

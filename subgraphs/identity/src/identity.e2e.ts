@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '@voiceassist/database';
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
-import { startSupergraph, testEnv, type TestSupergraph } from '@voiceassist/testkit';
+import { startSupergraph, TEST_CLIENT_PROXY, testEnv, type TestSupergraph } from '@voiceassist/testkit';
 import { dataOf, errorOf, graphqlRequest, type GraphQLResponse } from '@voiceassist/testkit/graphql-client';
 import { createAccessTokenIssuer } from './access-tokens.js';
 import { createIdentityService, identityEnvSchema, type IdentityService } from './service.js';
@@ -103,6 +103,8 @@ async function makeAdmin(label: string): Promise<Auth> {
 beforeAll(async () => {
   supergraph = await startSupergraph({
     subgraphs: ['identity'],
+    // The test is the proxy in front of the router: each request names its client's address.
+    router: { trustProxy: TEST_CLIENT_PROXY },
     loggers: { identity: createLogger({ service: 'identity', level: 'debug', destination: { write: (line: string) => void logLines.push(line) } }) },
   });
   service = supergraph.identity.service;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { createAccessTokenVerifier, createSessionRevocations, type SessionRevocations } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
-import { sendJson } from '@voiceassist/graphql-http';
+import { sendJson, serviceHttpOptions } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, type Redis } from '@voiceassist/redis';
@@ -94,7 +94,7 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
       routes: {
         [JWKS_PATH]: async (_req, res) => sendJson(res, 200, await keys.jwks(), { 'cache-control': 'public, max-age=60' }),
       },
-      includeStacktrace: env.NODE_ENV === 'development',
+      ...serviceHttpOptions(env),
       onClose: release,
     });
     return { server, database, keys, revocations, close: () => server.close() };
