@@ -7,7 +7,7 @@ import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext
 import { clientAddress, type TrustProxy } from '@voiceassist/client-address';
 
 export { parseTrustProxy, TRUST_NOTHING, type TrustProxy } from '@voiceassist/client-address';
-import { loggableError, type Logger } from '@voiceassist/logging';
+import type { Logger } from '@voiceassist/logging';
 import type { GraphQLFormattedError } from 'graphql';
 
 const brotli = promisify(brotliCompress);
@@ -296,7 +296,7 @@ export function operationLogPlugin<T extends { requestId: string; logger: Logger
           for (const error of errors) {
             const code = error.extensions?.code;
             if (!code || code === 'INTERNAL_SERVER_ERROR') {
-              contextValue.logger.error({ err: loggableError(error.originalError ?? error), path: error.path }, 'unexpected error');
+              contextValue.logger.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
             }
           }
         },
