@@ -314,7 +314,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     const subgraph = planned.primary.serviceName;
     const upstreamVariables = Object.fromEntries((planned.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]));
     // Identical subscriptions with identical credentials share one upstream stream and one
-    // resolution per event.
+    // resolution per event (the subgraph is told the first subscriber's address).
     const streamKey = options.sharedFields?.has(field)
       ? JSON.stringify([subgraph, connection.authorization ?? '', planned.primary.operation, args.operationName ?? '', variables])
       : undefined;
