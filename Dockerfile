@@ -22,6 +22,7 @@ COPY packages/ai/package.json packages/ai/
 COPY packages/auth/package.json packages/auth/
 COPY packages/benchmarks/package.json packages/benchmarks/
 COPY packages/client/package.json packages/client/
+COPY packages/client-address/package.json packages/client-address/
 COPY packages/composition/package.json packages/composition/
 COPY packages/console/package.json packages/console/
 COPY packages/database/package.json packages/database/

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
+import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, RedisAvailability } from '@voiceassist/redis';
@@ -25,7 +26,7 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
     revocations,
     logger,
     corsOrigins: env.CORS_ORIGINS,
-    includeStacktrace: env.NODE_ENV === 'development',
+    ...serviceHttpOptions(env),
     apolloTelemetry: !env.APOLLO_TELEMETRY_DISABLED,
     introspection: env.ROUTER_INTROSPECTION ?? !production,
     landingPage: env.ROUTER_SANDBOX ?? !production,

@@ -6,6 +6,7 @@ import { composeSupergraph } from '@voiceassist/composition';
 import { createLogger } from '@voiceassist/logging';
 import { createSubgraphServer, type RequestContext, type SubgraphServer } from '@voiceassist/subgraph-server';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
+import { createTrustedOperations, sha256Hex } from './edge/trusted-operations.js';
 import { createRouter, type Router } from './router.js';
 import { TestIssuer } from './test-fixtures.js';
 
@@ -44,6 +45,8 @@ let subgraph: SubgraphServer;
 let router: Router;
 let graphqlUrl: string;
 let routerUrl: string;
+let metricsUrl: string;
+const PING = 'query Ping { publicPing }';
 const token = (claims?: Parameters<TestIssuer['token']>[0]) => issuer.token(claims);
 
 beforeAll(async () => {
@@ -61,8 +64,18 @@ beforeAll(async () => {
         type Query { gadget: String }`),
     },
   ]);
-  router = createRouter({ supergraphSdl, verifier, revocations, logger, corsOrigins: ['http://allowed.example'] });
-  ({ url: routerUrl } = await router.listen(0, '127.0.0.1'));
+  router = createRouter({
+    supergraphSdl,
+    verifier,
+    revocations,
+    logger,
+    corsOrigins: ['http://allowed.example'],
+    edge: { trustedOperations: createTrustedOperations('off', { operations: { [sha256Hex(PING)]: PING } }) },
+    metricsListener: { port: 0, host: '127.0.0.1' },
+  });
+  const listening = await router.listen(0, '127.0.0.1');
+  routerUrl = listening.url;
+  metricsUrl = listening.metricsUrl!;
   graphqlUrl = `${routerUrl}/graphql`;
 });
 
@@ -185,10 +198,15 @@ describe('router', () => {
     expect(html).toContain('initialSubscriptionEndpoint');
   });
 
-  it('exposes Prometheus metrics per operation and per subgraph', async () => {
-    await graphqlRequest(graphqlUrl, 'query Ping { publicPing }');
-    const text = await (await fetch(`${routerUrl}/metrics`)).text();
+  it('exposes Prometheus metrics per operation and per subgraph on the metrics listener only', async () => {
+    expect((await fetch(`${routerUrl}/metrics`)).status).toBe(404);
+    await graphqlRequest(graphqlUrl, PING);
+    // Names a client makes up are one bucket, not a time series each.
+    for (let n = 0; n < 5; n++) await graphqlRequest(graphqlUrl, `query MadeUp${n}${randomUUID().slice(0, 8)} { publicPing }`);
+    const text = await (await fetch(metricsUrl)).text();
     expect(text).toMatch(/graphql_requests_total\{[^}]*operation="Ping"/);
+    expect(Number(/graphql_requests_total\{operation="other",type="query"[^}]*\} (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(5);
+    expect(text).not.toContain('MadeUp');
     expect(text).toMatch(/router_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="widgets"/);
     expect(text).toMatch(/graphql_errors_total\{[^}]*code="DOWNSTREAM_SERVICE_ERROR"/);
   });

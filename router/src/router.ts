@@ -7,9 +7,23 @@ import { GraphQLError } from 'graphql';
 import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
 import { setLibrarySwitch } from '@voiceassist/env';
 import { formatError } from '@voiceassist/errors';
-import { clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, sendJson, serveServiceRequests, type DegradableDependency, type InspectResult } from '@voiceassist/graphql-http';
+import {
+  TRUST_NOTHING,
+  clientIp,
+  createMetricsServer,
+  handleGraphQLRequest,
+  listenHttp,
+  listenMetrics,
+  operationLogPlugin,
+  sendJson,
+  serveServiceRequests,
+  type DegradableDependency,
+  type InspectResult,
+  type MetricsListener,
+  type TrustProxy,
+} from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
-import { Histogram, createMetrics, registerDependencyGauge, type ServiceMetrics } from '@voiceassist/metrics';
+import { Histogram, createMetrics, namedOperationLabel, registerDependencyGauge, type ServiceMetrics } from '@voiceassist/metrics';
 import { createConsoleSite } from './console-site.js';
 import type { RouterContext } from './context.js';
 import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type EdgeOptions } from './edge/edge.js';
@@ -40,8 +54,12 @@ export interface RouterOptions {
   corsOrigins?: string[];
   /** Let Apollo Gateway send its own telemetry to Apollo (off by default). */
   apolloTelemetry?: boolean;
-  /** Development only: stack traces in error responses. */
+  /** Stack traces in error responses: only when ERRORS_INCLUDE_STACKTRACE asks. */
   includeStacktrace?: boolean;
+  /** Proxies in front allowed to name the client (TRUST_PROXY); nothing by default. */
+  trustProxy?: TrustProxy;
+  /** Where /metrics is served (never on the public port); not at all when absent. */
+  metricsListener?: MetricsListener | undefined;
   landingPage?: boolean;
   /** Introspection queries (off in production unless enabled). */
   introspection?: boolean;
@@ -62,7 +80,8 @@ export interface Router {
   /** The URL each subgraph is reached at. */
   subgraphUrls: Record<string, string>;
   subscriptions: SubscriptionServer;
-  listen(port: number, host?: string): Promise<{ url: string; port: number }>;
+  /** Also starts the metrics listener when one is configured (its URL is `metricsUrl`). */
+  listen(port: number, host?: string): Promise<{ url: string; port: number; metricsUrl?: string }>;
   close(): Promise<void>;
 }
 
@@ -96,7 +115,11 @@ function applyCors(req: IncomingMessage, res: ServerResponse, origins: Set<strin
 export function createRouter(options: RouterOptions): Router {
   const { logger, verifier } = options;
   const subgraphUrls = { ...subgraphUrlsFromSupergraph(options.supergraphSdl), ...options.subgraphUrls };
-  const metrics = createMetrics('router');
+  const edgeOptions: EdgeOptions = { limits: DEFAULT_LIMITS, maxBatchSize: 0, hsts: false, compress: true, ...options.edge };
+  const trustProxy = options.trustProxy ?? TRUST_NOTHING;
+  // Operation names are the client's to choose: only the manifest's are metric labels.
+  const metrics = createMetrics('router', namedOperationLabel(edgeOptions.trustedOperations?.operationNames ?? []));
+  const metricsServer = options.metricsListener ? createMetricsServer(metrics, logger) : undefined;
   const subgraphLatency = new Histogram({
     name: 'router_subgraph_fetch_duration_seconds',
     help: 'Latency of fetches from the router to each subgraph',
@@ -123,7 +146,6 @@ export function createRouter(options: RouterOptions): Router {
   });
 
   const planner = new SubscriptionPlanner(options.supergraphSdl);
-  const edgeOptions: EdgeOptions = { limits: DEFAULT_LIMITS, maxBatchSize: 0, hsts: false, compress: true, ...options.edge };
   const edge = createEdge(edgeOptions, planner.graphqlApiSchema, logger);
 
   const apollo = new ApolloServer<RouterContext>({
@@ -165,6 +187,7 @@ export function createRouter(options: RouterOptions): Router {
     logger,
     registry: metrics.registry,
     includeStacktrace: options.includeStacktrace ?? false,
+    trustProxy,
     limits: { maxPerUser: 100, maxTotal: 20_000, maxBufferedEvents: 1_000, ...options.subscriptionLimits },
     sharedFields: new Set(options.sharedSubscriptionFields ?? []),
   });
@@ -174,7 +197,6 @@ export function createRouter(options: RouterOptions): Router {
   serveServiceRequests(httpServer, {
     service: 'router',
     logger,
-    metrics,
     degradable,
     readiness: async () => {
       const checks: Record<string, string> = {};
@@ -224,7 +246,7 @@ export function createRouter(options: RouterOptions): Router {
         if (error instanceof GraphQLError) return refuse({ ok: false, status: 401, error: formatError(error.toJSON()) });
         throw error;
       }
-      const ip = clientIp(req);
+      const ip = clientIp(req, trustProxy);
       const isGraphQLOperation = req.method === 'POST' || url.searchParams.size > 0;
       if (isGraphQLOperation) {
         const limited = await edge.rateLimit(viewer ? `user:${viewer.userId}` : `ip:${ip ?? 'unknown'}`);
@@ -261,6 +283,7 @@ export function createRouter(options: RouterOptions): Router {
       await started;
       const listening = await listenHttp(httpServer, port, host);
       logger.info({ url: `${listening.url}/graphql`, subgraphs: subgraphUrls }, 'router listening');
+      if (metricsServer && options.metricsListener) return { ...listening, metricsUrl: await listenMetrics(metricsServer, options.metricsListener, logger) };
       return listening;
     },
     close() {
@@ -269,6 +292,7 @@ export function createRouter(options: RouterOptions): Router {
         await started.catch(() => {});
         await apollo.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await options.onClose?.();
       })();
       return closing;

@@ -14,6 +14,7 @@ const serviceSchema = z.object({
     .optional(),
   healthcheck: z.object({ test: z.union([z.string(), z.array(z.string())]).optional() }).optional(),
   ports: z.array(scalar).optional(),
+  networks: z.union([z.array(z.string()), z.record(z.string(), z.object({ ipv4_address: z.string().optional() }).nullable())]).optional(),
 });
 
 const composeSchema = z.object({ services: z.record(z.string(), serviceSchema) });

@@ -1,4 +1,6 @@
+import { clientAddress, type TrustProxy } from '@voiceassist/client-address';
 import { loadEnv } from '@voiceassist/env';
+import { routerEnvSchema } from '@voiceassist/router';
 import { describe, expect, it } from 'vitest';
 import { commandLine, parseCompose, serviceDependencies, serviceEnvironment, type ComposeService } from './compose.js';
 import { parseDockerfile, stageEnv, type DockerStage } from './dockerfile.js';
@@ -133,6 +135,29 @@ describe('docker-compose.yml', () => {
       expect(dependencies[name], `router depends_on ${name}`).toBe('service_healthy');
     }
     expect(service('router').ports).toContain(`${port('router')}:${port('router')}`);
+  });
+
+  it('lets subgraphs take the client address from the router alone, and the router from no one by default', () => {
+    const routerNetworks = service('router').networks;
+    const routerAddress = Array.isArray(routerNetworks) ? undefined : routerNetworks?.default?.ipv4_address;
+    expect(routerAddress, "the router's fixed address on the compose network").toBeDefined();
+    const spoofed = '203.0.113.9';
+    for (const name of appServiceNames.filter((n) => n !== 'router')) {
+      const trust = loadEnv(deployed(name).envSchema, effectiveEnv(name)).TRUST_PROXY as TrustProxy;
+      expect(clientAddress(routerAddress, spoofed, trust), `${name} reads the address the router forwards`).toBe(spoofed);
+      expect(clientAddress('172.30.0.99', spoofed, trust), `${name} ignores X-Forwarded-For from anyone else`).toBe('172.30.0.99');
+    }
+    const routerTrust = loadEnv(routerEnvSchema, effectiveEnv('router')).TRUST_PROXY;
+    expect(clientAddress('172.30.0.99', spoofed, routerTrust)).toBe('172.30.0.99');
+  });
+
+  it('serves metrics on a port of their own that is not published', () => {
+    for (const name of appServiceNames) {
+      const env = loadEnv(deployed(name).envSchema, effectiveEnv(name));
+      expect(env.METRICS_PORT, name).toBeDefined();
+      expect(env.METRICS_PORT, name).not.toBe(port(name));
+      expect((service(name).ports ?? []).map(String).some((p) => p.includes(String(env.METRICS_PORT))), `${name} publishes its metrics port`).toBe(false);
+    }
   });
 });
 

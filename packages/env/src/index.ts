@@ -1,3 +1,4 @@
+import { parseTrustProxy } from '@voiceassist/client-address';
 import { z } from 'zod';
 
 export { z };
@@ -49,6 +50,19 @@ export const envVar = {
     z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional()).transform((v) =>
       v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes',
     ),
+  /** TRUST_PROXY: a hop count or CIDR list of trusted proxies (packages/client-address). */
+  trustProxy: () =>
+    z
+      .string()
+      .default('')
+      .transform((value, ctx) => {
+        try {
+          return parseTrustProxy(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
   list: () =>
     z
       .string()
@@ -73,4 +87,15 @@ export const commonEnvShape = {
   REVOCATIONS_URL: envVar.url(),
   /** How often each instance re-reads the revoked sessions from identity (pub/sub brings them at once meanwhile). */
   REVOCATIONS_SYNC_INTERVAL_MS: envVar.positiveInt(30_000),
+  /**
+   * Proxies allowed to name the client in X-Forwarded-For: a hop count or CIDR ranges. Unset,
+   * the socket's peer is the client (a subgraph behind the router trusts the router's address).
+   */
+  TRUST_PROXY: envVar.trustProxy(),
+  /** Stack traces and unexpected errors' messages in responses; never on unless set, whatever NODE_ENV. */
+  ERRORS_INCLUDE_STACKTRACE: envVar.boolean(false),
+  /** Prometheus /metrics on its own listener; unset, metrics are not served at all. */
+  METRICS_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).optional()),
+  /** Loopback unless set: metrics tell the world about the process. */
+  METRICS_HOST: z.string().default('127.0.0.1'),
 };

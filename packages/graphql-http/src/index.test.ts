@@ -2,8 +2,9 @@ import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseTrustProxy, TRUST_NOTHING, type TrustProxy } from '@voiceassist/client-address';
 import { createLogger } from '@voiceassist/logging';
-import { listenHttp, sendInternalError, sendJson, serveServiceRequests, type ServiceRequestOptions } from './index.js';
+import { clientIp, createMetricsServer, listenHttp, listenMetrics, sendInternalError, sendJson, serveServiceRequests, type ServiceRequestOptions } from './index.js';
 
 const servers: ReturnType<typeof createServer>[] = [];
 afterEach(async () => {
@@ -68,7 +69,6 @@ describe('serveServiceRequests', () => {
       service: 'test',
       logger: createLogger({ service: 'test', destination }),
       readiness: async () => ({ ready: false, details: { checks: { database: 'unavailable' } } }),
-      metrics: { render: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'up 1\n' }) },
       route: async (req, res, { url, requestId }) => {
         if (url.pathname !== '/graphql') return false;
         if (req.method === 'DELETE') throw new Error('secret detail');
@@ -92,15 +92,13 @@ describe('serveServiceRequests', () => {
     expect(await replaced.json()).toEqual({ requestId: id });
   });
 
-  it('answers health, readiness with its details, metrics, and 404 for the rest', async () => {
+  it('answers health, readiness with its details, and 404 for the rest, /metrics included', async () => {
     const { url } = await start();
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok', service: 'test' });
     const ready = await fetch(`${url}/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ status: 'unavailable', service: 'test', checks: { database: 'unavailable' } });
-    const metrics = await fetch(`${url}/metrics`);
-    expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4');
-    expect(await metrics.text()).toBe('up 1\n');
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
     const missing = await fetch(`${url}/nowhere`);
     expect(missing.status).toBe(404);
     expect((await fetch(`${url}/health`, { method: 'POST' })).status).toBe(404);
@@ -138,5 +136,36 @@ describe('serveServiceRequests', () => {
     expect(await response.text()).not.toContain('secret detail');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'request failed', requestId: 'req-9', path: '/graphql' }));
+  });
+});
+
+describe('createMetricsServer', () => {
+  it('serves /metrics on its own listener and nothing else', async () => {
+    const logger = createLogger({ service: 'test', level: 'silent' });
+    const server = createMetricsServer({ render: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'up 1\n' }) }, logger);
+    servers.push(server);
+    const url = await listenMetrics(server, { port: 0, host: '127.0.0.1' }, logger);
+    const metrics = await fetch(url);
+    expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4');
+    expect(await metrics.text()).toBe('up 1\n');
+    expect((await fetch(url.replace('/metrics', '/graphql'))).status).toBe(404);
+    expect((await fetch(url, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('clientIp', () => {
+  async function addressSeen(trust: TrustProxy, forwardedFor: string) {
+    const server = createServer((req, res) => sendJson(res, 200, { ip: clientIp(req, trust) }));
+    servers.push(server);
+    const { url } = await listenHttp(server, 0, '127.0.0.1');
+    const response = await fetch(url, { headers: { 'x-forwarded-for': forwardedFor } });
+    return ((await response.json()) as { ip: string }).ip;
+  }
+
+  it('ignores a spoofed X-Forwarded-For unless the peer is a trusted proxy', async () => {
+    expect(await addressSeen(TRUST_NOTHING, '203.0.113.9')).toBe('127.0.0.1');
+    expect(await addressSeen(parseTrustProxy('10.0.0.0/8'), '203.0.113.9')).toBe('127.0.0.1');
+    expect(await addressSeen(parseTrustProxy('127.0.0.1/32'), '198.51.100.1, 203.0.113.9')).toBe('203.0.113.9');
+    expect(await addressSeen(parseTrustProxy('1'), '198.51.100.1, 203.0.113.9')).toBe('203.0.113.9');
   });
 });

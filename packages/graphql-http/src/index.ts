@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { clientAddress, type TrustProxy } from '@voiceassist/client-address';
+
+export { parseTrustProxy, TRUST_NOTHING, type TrustProxy } from '@voiceassist/client-address';
 import { loggableError, type Logger } from '@voiceassist/logging';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
@@ -282,11 +285,12 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
 }
 
-/** The caller's address: the first X-Forwarded-For hop (set by the proxy in front), else the socket's peer. */
-export function clientIp(req: IncomingMessage): string | undefined {
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || req.socket.remoteAddress || undefined;
+/**
+ * The caller's address: the socket's peer, or the X-Forwarded-For hop the trusted proxies in
+ * front name (TRUST_PROXY); with nothing trusted the header is ignored.
+ */
+export function clientIp(req: IncomingMessage, trust: TrustProxy): string | undefined {
+  return clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trust);
 }
 
 /** Logs one JSON line per operation: id, name, duration and error codes; never variables. */
@@ -310,7 +314,7 @@ export function operationLogPlugin<T extends { requestId: string; logger: Logger
           for (const error of errors) {
             const code = error.extensions?.code;
             if (!code || code === 'INTERNAL_SERVER_ERROR') {
-              contextValue.logger.error({ err: loggableError(error.originalError ?? error), path: error.path }, 'unexpected error');
+              contextValue.logger.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
             }
           }
         },
@@ -368,7 +372,6 @@ export interface ServiceRequestOptions {
   /** Whether its required dependencies are there. */
   readiness(): Promise<Readiness>;
   degradable?: ServiceDependencies['degradable'];
-  metrics: { render(): Promise<{ contentType: string; body: string }> };
   /** The service's own routes (GraphQL, console…): true when it answered the request. */
   route(req: IncomingMessage, res: ServerResponse, request: { url: URL; requestId: string }): Promise<boolean>;
 }
@@ -376,8 +379,9 @@ export interface ServiceRequestOptions {
 /**
  * Answers every request to a service's HTTP server, router or subgraph alike: a request id
  * (the caller's if it looks like one) on the request and the response, the service's own routes,
- * then /health (alive: always 200, naming degraded dependencies), /ready (200 ready or degraded,
- * 503 when a required dependency is away) and /metrics, 404 for anything else, 400 for a target that is not a URL,
+ * then /health (alive: always 200, naming degraded dependencies) and /ready (200 ready or degraded,
+ * 503 when a required dependency is away), 404 for anything else (/metrics included: see serveMetrics),
+ * 400 for a target that is not a URL,
  * and a bare 500 for a failure (logged with the request id, never sent).
  */
 export function serveServiceRequests(server: Server, options: ServiceRequestOptions): void {
@@ -415,10 +419,6 @@ export function serveServiceRequests(server: Server, options: ServiceRequestOpti
           const down = degraded();
           const status = !ready ? 'unavailable' : down.length > 0 ? 'degraded' : 'ready';
           sendJson(res, ready ? 200 : 503, { status, service, ...(down.length > 0 ? { degraded: down } : {}), ...details });
-        } else if (path === '/metrics' && req.method === 'GET') {
-          const { contentType, body } = await options.metrics.render();
-          res.writeHead(200, { 'content-type': contentType });
-          res.end(body);
         } else {
           sendJson(res, 404, { error: 'Not found' });
         }
@@ -428,4 +428,65 @@ export function serveServiceRequests(server: Server, options: ServiceRequestOpti
       }
     })();
   });
+}
+
+/** What a metrics listener serves: a service's Prometheus registry rendered as text. */
+export interface MetricsSource {
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Where a service serves its metrics (METRICS_PORT, METRICS_HOST); loopback unless told. */
+export interface MetricsListener {
+  port: number;
+  host: string;
+}
+
+/**
+ * Prometheus `/metrics` on a listener of its own, never the public port: process, heap and
+ * operation numbers are for the operator's scraper, which reaches a port clients do not.
+ */
+export function createMetricsServer(metrics: MetricsSource, logger: Logger): Server {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics' || req.method !== 'GET') {
+      sendJson(res, 404, { error: 'Not found' });
+      return;
+    }
+    metrics.render().then(
+      ({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(body);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'metrics failed');
+        sendJson(res, 500, { error: 'Internal server error' });
+      },
+    );
+  });
+  return server;
+}
+
+/** Starts the metrics listener beside a service's own; resolves to its URL. */
+export async function listenMetrics(server: Server, listener: MetricsListener, logger: Logger): Promise<string> {
+  const { url } = await listenHttp(server, listener.port, listener.host);
+  logger.info({ url: `${url}/metrics` }, 'metrics listening');
+  return `${url}/metrics`;
+}
+
+/** What a service's HTTP servers take from the common environment (packages/env commonEnvShape). */
+export interface ServiceHttpOptions {
+  /** Stack traces and unexpected errors' messages in responses (ERRORS_INCLUDE_STACKTRACE). */
+  includeStacktrace: boolean;
+  /** Which proxies may name the client (TRUST_PROXY). */
+  trustProxy: TrustProxy;
+  /** Where /metrics is served; not at all when absent. */
+  metricsListener?: MetricsListener | undefined;
+}
+
+export function serviceHttpOptions(env: { ERRORS_INCLUDE_STACKTRACE: boolean; TRUST_PROXY: TrustProxy; METRICS_PORT?: number | undefined; METRICS_HOST: string }): ServiceHttpOptions {
+  return {
+    includeStacktrace: env.ERRORS_INCLUDE_STACKTRACE,
+    trustProxy: env.TRUST_PROXY,
+    metricsListener: env.METRICS_PORT === undefined ? undefined : { port: env.METRICS_PORT, host: env.METRICS_HOST },
+  };
 }

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { OperationDefinitionNode } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -10,8 +11,31 @@ export interface ServiceMetrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
+/**
+ * The `operation` label an operation is counted under. Clients choose operation names, so a
+ * label is taken from a set the service knows and bounds, or is `other`: every label value is a
+ * time series kept for the life of the process.
+ */
+export type OperationLabel = (operationName: string | undefined, operation: OperationDefinitionNode | undefined) => string;
+
+/** Operations whose name is one of `names` (the router: the trusted-operations manifest) are counted by name. */
+export function namedOperationLabel(names: Iterable<string>): OperationLabel {
+  const known = new Set(names);
+  return (operationName) => (operationName !== undefined && known.has(operationName) ? operationName : 'other');
+}
+
+/**
+ * A subgraph knows its schema, not its clients' operations (the router names its fetches after
+ * the client's operation): an operation is counted by its first root field, which validation
+ * has checked is one of the schema's.
+ */
+export const rootFieldLabel: OperationLabel = (_operationName, operation) => {
+  const first = operation?.selectionSet.selections[0];
+  return first?.kind === 'Field' ? first.name.value : 'other';
+};
+
 /** One registry per service, so several services in one process never mix their numbers. */
-export function createMetrics(service: string): ServiceMetrics {
+export function createMetrics(service: string, operationLabel: OperationLabel): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
@@ -41,14 +65,15 @@ export function createMetrics(service: string): ServiceMetrics {
         async requestDidStart() {
           const started = process.hrtime.bigint();
           return {
-            async didEncounterErrors({ operationName, errors: list }) {
+            async didEncounterErrors({ operationName, operation, errors: list }) {
               for (const error of list) {
+                // Codes come from our registry, or Apollo's own few for malformed requests.
                 const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
-                errors.inc({ operation: operationName ?? 'anonymous', code });
+                errors.inc({ operation: operationLabel(operationName ?? undefined, operation), code });
               }
             },
             async willSendResponse({ operationName, operation }) {
-              const labels = { operation: operationName ?? 'anonymous', type: operation?.operation ?? 'unknown' };
+              const labels = { operation: operationLabel(operationName ?? undefined, operation), type: operation?.operation ?? 'unknown' };
               requests.inc(labels);
               duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
             },

@@ -11,9 +11,23 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
-import { checkArgumentValues, subscriptionNeedsStream, clientIp, handleGraphQLRequest, listenHttp, operationLogPlugin, requestIdFrom, serveServiceRequests, type ServiceDependencies } from '@voiceassist/graphql-http';
+import {
+  TRUST_NOTHING,
+  checkArgumentValues,
+  clientIp,
+  createMetricsServer,
+  handleGraphQLRequest,
+  listenHttp,
+  listenMetrics,
+  operationLogPlugin,
+  requestIdFrom,
+  serveServiceRequests,
+  subscriptionNeedsStream,
+  type ServiceDependencies,
+  type ServiceHttpOptions,
+} from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
-import { createMetrics, registerDependencyGauge, type ServiceMetrics } from '@voiceassist/metrics';
+import { createMetrics, registerDependencyGauge, rootFieldLabel, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 
@@ -37,7 +51,7 @@ export interface RequestContext extends AuthContext {
   authorization: string | undefined;
 }
 
-export interface SubgraphServerOptions<TContext extends RequestContext> {
+export interface SubgraphServerOptions<TContext extends RequestContext> extends Partial<ServiceHttpOptions> {
   module: SubgraphModule<TContext>;
   logger: Logger;
   verifier: AccessTokenVerifier;
@@ -47,7 +61,6 @@ export interface SubgraphServerOptions<TContext extends RequestContext> {
   readiness?: ServiceDependencies;
   /** Extra GET routes, such as identity's JWKS. */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse, parsed: { url: URL }) => void | Promise<void>>;
-  includeStacktrace?: boolean;
   bodyLimitBytes?: number;
   /** Releases the subgraph's own resources (database, Redis) after the server has drained. */
   onClose?: () => Promise<void>;
@@ -58,7 +71,8 @@ export interface SubgraphServer {
   schema: GraphQLSchema;
   metrics: ServiceMetrics;
   httpServer: Server;
-  listen(port: number, host?: string): Promise<{ url: string; port: number }>;
+  /** Also starts the metrics listener when one is configured (its URL is `metricsUrl`). */
+  listen(port: number, host?: string): Promise<{ url: string; port: number; metricsUrl?: string }>;
   close(): Promise<void>;
 }
 
@@ -145,7 +159,10 @@ function withHttpStatus(error: unknown, status: number): unknown {
 export function createSubgraphServer<TContext extends RequestContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
   const { module, logger, verifier } = options;
   const schema = buildExecutableSubgraphSchema(module);
-  const metrics = createMetrics(module.name);
+  const metrics = createMetrics(module.name, rootFieldLabel);
+  const metricsServer = options.metricsListener ? createMetricsServer(metrics, logger) : undefined;
+  // Behind the router, set to trust the router's address: it forwards the client's.
+  const trustProxy = options.trustProxy ?? TRUST_NOTHING;
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   batchSendsPerTick(wsServer);
@@ -190,7 +207,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       context: (ctx, _id, payload) =>
         baseContext(
           ctx.extra.request.headers,
-          clientIp(ctx.extra.request),
+          clientIp(ctx.extra.request, trustProxy),
           wsAuthorization(ctx.connectionParams),
           (payload.extensions as { requestId?: unknown } | undefined)?.requestId,
         ),
@@ -236,7 +253,6 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
   serveServiceRequests(httpServer, {
     service: module.name,
     logger,
-    metrics,
     degradable,
     readiness: async () => {
       const checks: Record<string, string> = {};
@@ -261,7 +277,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
           bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
           context: async () => {
             try {
-              return await baseContext(req.headers, clientIp(req), req.headers.authorization);
+              return await baseContext(req.headers, clientIp(req, trustProxy), req.headers.authorization);
             } catch (error) {
               throw withHttpStatus(error, 401);
             }
@@ -286,6 +302,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       await started;
       const listening = await listenHttp(httpServer, port, host);
       logger.info({ url: `${listening.url}/graphql` }, `${module.name} subgraph listening`);
+      if (metricsServer && options.metricsListener) return { ...listening, metricsUrl: await listenMetrics(metricsServer, options.metricsListener, logger) };
       return listening;
     },
     close() {
@@ -296,6 +313,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
         await apollo.stop();
         wsServer.close();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await options.onClose?.();
       })();
       return closing;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import { composeSupergraph } from '@voiceassist/composition';
 import { loadEnv } from '@voiceassist/env';
+import { parseTrustProxy } from '@voiceassist/graphql-http';
 import type { IdentityService } from '@voiceassist/identity';
 import { createLogger, type Logger } from '@voiceassist/logging';
 import { createRouter, type Router } from '@voiceassist/router';
@@ -16,8 +17,8 @@ export { createTestDatabase, dataOf, errorOf, graphqlRequest, testEnv, type Grap
 export interface StartSupergraphOptions {
   /** Which subgraphs to start (identity is always started); all of them by default. */
   subgraphs?: string[];
-  /** Extra environment per subgraph name (defaults otherwise). */
-  env?: Record<string, Record<string, string>>;
+  /** Extra environment per subgraph name (defaults otherwise); undefined unsets a default. */
+  env?: Record<string, Record<string, string | undefined>>;
   /** Where a subgraph logs (tests that inspect log lines pass their own). */
   loggers?: Record<string, Logger>;
   /** A Redis of the test's own (one it flushes or stops) instead of testEnv.REDIS_URL. */
@@ -56,6 +57,15 @@ export interface TestSupergraph {
   request<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResponse<TData>>;
   stop(): Promise<void>;
 }
+
+/** Where the test kit's router reaches its subgraphs from. */
+export const ROUTER_HOP = '127.0.0.0/8,::1';
+
+/**
+ * For `router.trustProxy` when a test plays the proxy in front of the router, naming a client
+ * address per request in X-Forwarded-For. The router trusts nothing otherwise, as deployed.
+ */
+export const TEST_CLIENT_PROXY = parseTrustProxy(ROUTER_HOP);
 
 /** The real router in front of running subgraphs, verifying identity's tokens. */
 export function createTestRouter(
@@ -107,6 +117,8 @@ export async function startSupergraph(options: StartSupergraphOptions = {}): Pro
       databases.push(database);
       const env = loadEnv(definition.envSchema, {
         NODE_ENV: 'test',
+        // As deployed: subgraphs take the client's address from the router (on loopback here).
+        TRUST_PROXY: ROUTER_HOP,
         ...(peers.identity ? { JWKS_URL: peers.identity.replace(/\/graphql$/, '/.well-known/jwks.json') } : {}),
         ...options.env?.[definition.name],
       }) as never;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, parse } from 'graphql';
 import { persistedQueryNotFound } from '@voiceassist/errors';
 
 export type TrustedOperationsMode = 'off' | 'log' | 'safelist';
@@ -45,6 +45,8 @@ export function createTrustedOperations(mode: TrustedOperationsMode, manifest: T
   return {
     mode,
     size: Object.keys(manifest.operations).length,
+    /** The manifest's operation names: the only ones metrics count by name. */
+    operationNames: operationNamesOf(manifest),
     verdict({ query, documentId, persistedQuery }: RequestedOperation): TrustedOperationsVerdict {
       const id = documentId?.replace(/^sha256:/, '');
       if (!query && id) {
@@ -72,3 +74,9 @@ export function createTrustedOperations(mode: TrustedOperationsMode, manifest: T
 }
 
 export type TrustedOperations = ReturnType<typeof createTrustedOperations>;
+
+function operationNamesOf(manifest: TrustedOperationsManifest): string[] {
+  return Object.values(manifest.operations).flatMap((document) =>
+    parse(document).definitions.flatMap((definition) => (definition.kind === Kind.OPERATION_DEFINITION && definition.name ? [definition.name.value] : [])),
+  );
+}

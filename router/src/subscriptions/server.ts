@@ -20,7 +20,7 @@ import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocati
 import { formatError, internalError, rateLimited, unauthenticated } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
 import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
-import { clientIp, requestIdFrom } from '@voiceassist/graphql-http';
+import { clientIp, requestIdFrom, type TrustProxy } from '@voiceassist/graphql-http';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 import type { RouterContext } from '../context.js';
 import type { Edge } from '../edge/edge.js';
@@ -55,6 +55,8 @@ export interface SubscriptionServerOptions {
   registry: Registry;
   limits: SubscriptionLimits;
   includeStacktrace: boolean;
+  /** Proxies allowed to name the client in the upgrade request's X-Forwarded-For. */
+  trustProxy: TrustProxy;
   /**
    * Root fields whose identical subscriptions (same operation, variables and credentials) may
    * share one upstream stream. Only for pure live streams: a field that replays history or
@@ -312,7 +314,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     const subgraph = planned.primary.serviceName;
     const upstreamVariables = Object.fromEntries((planned.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]));
     // Identical subscriptions with identical credentials share one upstream stream and one
-    // resolution per event.
+    // resolution per event (the subgraph is told the first subscriber's address).
     const streamKey = options.sharedFields?.has(field)
       ? JSON.stringify([subgraph, connection.authorization ?? '', planned.primary.operation, args.operationName ?? '', variables])
       : undefined;
@@ -374,7 +376,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       },
     };
     shared.attachUpstream(
-      pool.subscribe(subgraph, connection.authorization, { query: planned.primary.operation, variables: upstreamVariables, operationName: planned.primary.operationName, requestId: context.requestId }, sink),
+      pool.subscribe(subgraph, { authorization: connection.authorization, ip: connection.ip }, { query: planned.primary.operation, variables: upstreamVariables, operationName: planned.primary.operationName, requestId: context.requestId }, sink),
     );
     return subscription;
   }
@@ -393,7 +395,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           return false;
         }
         const request = ctx.extra.request;
-        const ip = clientIp(request);
+        const ip = clientIp(request, options.trustProxy);
         const connection: Connection = {
           socket: ctx.extra.socket,
           viewer,

@@ -15,7 +15,7 @@ let ticker: { server: SubgraphServer; url: string };
 let catalog: { server: SubgraphServer; url: string };
 let router: Router;
 let wsUrl: string;
-let routerUrl: string;
+let metricsUrl: string;
 const tickerTcpSockets = new Set<Socket>();
 
 const MAX_BUFFERED = 100;
@@ -39,9 +39,11 @@ beforeAll(async () => {
     revocations: issuer.revocations,
     logger: createLogger({ service: 'router', level: 'silent' }),
     subscriptionLimits: { maxBufferedEvents: MAX_BUFFERED, maxPerUser: MAX_PER_USER },
+    metricsListener: { port: 0, host: '127.0.0.1' },
   });
-  ({ url: routerUrl } = await router.listen(0, '127.0.0.1'));
-  wsUrl = `${routerUrl.replace(/^http/, 'ws')}/graphql`;
+  const listening = await router.listen(0, '127.0.0.1');
+  metricsUrl = listening.metricsUrl!;
+  wsUrl = `${listening.url.replace(/^http/, 'ws')}/graphql`;
 });
 
 afterAll(async () => {
@@ -218,6 +220,22 @@ describe('subscriptions through the router', () => {
     await c.dispose();
   });
 
+  it('caps anonymous subscriptions per socket address, whatever X-Forwarded-For a client sends', async () => {
+    // Each connection claims another address; the router trusts no proxy, so all are one client.
+    const spoofing = (n: number) => client(undefined, { webSocketImpl: class extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols, { headers: { 'x-forwarded-for': `203.0.113.${n}` } });
+      }
+    } });
+    const clients = Array.from({ length: MAX_PER_USER + 1 }, (_, n) => spoofing(n + 1));
+    const open = clients.slice(0, MAX_PER_USER).map((c) => run(c, TICKS, { count: 10_000, interval: 50 }));
+    await expect.poll(() => open.every((s) => s.outcome.events.length > 0)).toBe(true);
+    const refused = await run(clients[MAX_PER_USER]!, TICKS, { count: 1, interval: 0 }).done;
+    expect(JSON.stringify(refused.error)).toContain('RATE_LIMITED');
+    for (const s of open) s.unsubscribe();
+    for (const c of clients) await c.dispose();
+  });
+
   it('closes a client that reads too slowly instead of buffering without bound', async () => {
     const raw = new WebSocket(wsUrl, 'graphql-transport-ws');
     await new Promise((resolve) => raw.once('open', resolve));
@@ -258,7 +276,7 @@ describe('subscriptions through the router', () => {
 
   it('exposes subscription metrics', async () => {
     const counted = async (name: string) => {
-      const text = await (await fetch(`${routerUrl}/metrics`)).text();
+      const text = await (await fetch(metricsUrl)).text();
       return Number(new RegExp(`${name}\\{[^}]*field="ticks"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
     };
     const [inBefore, outBefore] = [await counted('router_subscription_events_in_total'), await counted('router_subscription_events_out_total')];
@@ -267,7 +285,7 @@ describe('subscriptions through the router', () => {
     await c.dispose();
     expect(await counted('router_subscription_events_in_total')).toBe(inBefore + 3);
     expect(await counted('router_subscription_events_out_total')).toBe(outBefore + 3);
-    const text = await (await fetch(`${routerUrl}/metrics`)).text();
+    const text = await (await fetch(metricsUrl)).text();
     expect(text).toMatch(/router_subscription_event_added_latency_seconds_bucket/);
     expect(text).toMatch(/router_open_subscriptions\{[^}]*field="ticks"[^}]*\} 0/);
     await sleep(0);

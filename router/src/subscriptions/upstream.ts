@@ -27,6 +27,13 @@ type ServerMessage =
   | { type: 'error'; id: string; payload: readonly GraphQLFormattedError[] }
   | { type: 'complete'; id: string };
 
+/** Whom an upstream connection speaks for: the caller's credentials and the address the router determined. */
+export interface UpstreamCaller {
+  authorization: string | undefined;
+  /** Sent as X-Forwarded-For on the upgrade, as on HTTP fetches: subgraphs trusting the router read it. */
+  ip: string | undefined;
+}
+
 /** How graphql-ws servers (ours among them) write a `next` message, up to its id and after it. */
 const NEXT_START = '{"id":"';
 const NEXT_AFTER_ID = '","type":"next","payload":';
@@ -40,7 +47,7 @@ const KEEP_ALIVE_MS = 15_000;
 
 /**
  * One graphql-ws (graphql-transport-ws) connection to a subgraph, multiplexing every
- * subscription with the same credentials. Written for the router's hot path: an event's payload
+ * subscription with the same credentials from the same address. Written for the router's hot path: an event's payload
  * handed on as text (parsed only if it needs shaping), a map lookup per event, and a few hundred
  * bytes per subscription; graphql-ws's general-purpose client kept several closures and promises
  * alive for each.
@@ -57,10 +64,10 @@ class UpstreamConnection {
 
   constructor(
     url: string,
-    authorization: string | undefined,
+    { authorization, ip }: UpstreamCaller,
     private readonly onGone: (connection: UpstreamConnection) => void,
   ) {
-    this.socket = new WebSocket(url, 'graphql-transport-ws');
+    this.socket = new WebSocket(url, 'graphql-transport-ws', ip ? { headers: { 'x-forwarded-for': ip } } : {});
     this.socket.on('open', () => {
       this.socket.send(JSON.stringify({ type: 'connection_init', payload: authorization ? { authorization } : {} }));
     });
@@ -200,7 +207,7 @@ class UpstreamConnection {
 
 /**
  * graphql-ws connections from the router to subgraphs, shared by every subscription with the
- * same subgraph and the same credentials, and closed as soon as the last one ends.
+ * same subgraph, credentials and client address, and closed as soon as the last one ends.
  */
 export class UpstreamPool {
   private readonly connections = new Map<string, UpstreamConnection>();
@@ -213,13 +220,14 @@ export class UpstreamPool {
     return this.sockets.size;
   }
 
-  subscribe(subgraph: string, authorization: string | undefined, request: UpstreamRequest, sink: UpstreamSink): () => void {
-    const key = `${subgraph}\u0000${authorization ?? ''}`;
+  subscribe(subgraph: string, caller: UpstreamCaller, request: UpstreamRequest, sink: UpstreamSink): () => void {
+    // One connection speaks for one caller from one address.
+    const key = `${subgraph}\u0000${caller.authorization ?? ''}\u0000${caller.ip ?? ''}`;
     let connection = this.connections.get(key);
     if (!connection || connection.isClosed) {
       const url = this.subgraphUrls[subgraph];
       if (!url) throw new Error(`No URL for subgraph ${subgraph}`);
-      const created: UpstreamConnection = new UpstreamConnection(url.replace(/^http/, 'ws'), authorization, (gone) => {
+      const created: UpstreamConnection = new UpstreamConnection(url.replace(/^http/, 'ws'), caller, (gone) => {
         if (this.connections.get(key) === gone) this.connections.delete(key);
       });
       const socket = created.socket;

@@ -8,6 +8,7 @@ import type { Logger } from '@voiceassist/logging';
 import { createFlagsClient, type FlagsClient } from '@voiceassist/flags-client';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
+import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import {
   createSubgraphServer,
   type ServiceInfra,
@@ -117,7 +118,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
       context: conversationContext({ store, chat, usage, generations, tokenLog }),
       readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
-      includeStacktrace: env.NODE_ENV === 'development',
+      ...serviceHttpOptions(env),
       onClose: release,
     });
     logger.info({ model: provider.model, knowledge: knowledgeUrl ?? null, flags: flagsUrl ?? null, tokenLog: redis ? 'redis' : 'in-process' }, 'conversation service configured');

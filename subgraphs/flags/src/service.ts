@@ -7,6 +7,7 @@ import { FLAGS_FEED_PATH } from '@voiceassist/flags-client/feed-protocol';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { RedisAvailability } from '@voiceassist/redis';
+import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { createBackendFeed, type BackendFeed } from './backend-feed.js';
 import { FLAG_CHANGES_TOPIC, startChangeFeed, type ChangeFeed } from './change-feed.js';
@@ -105,7 +106,7 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
       // Without Redis, other replicas learn of changes from the database within their poll interval.
       readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
       routes: { [FLAGS_FEED_PATH]: (req, res) => backendFeed.handle(req, res) },
-      includeStacktrace: env.NODE_ENV === 'development',
+      ...serviceHttpOptions(env),
       onClose: release,
     });
     return {

@@ -107,7 +107,7 @@ export function createAccounts({ db, audit, sessions, tokens, throttle, logger }
 
     async login(rawEmail, password, origin) {
       const email = rawEmail.trim().toLowerCase();
-      await throttle.attempt('login', { ip: origin.ip, email });
+      await throttle.login({ ip: origin.ip, email });
       const [user] = email.length <= 254 ? await db.select().from(users).where(eq(users.email, email)).limit(1) : [];
       const recordFailure = (reason: string) =>
         db.transaction((tx) =>
@@ -139,6 +139,7 @@ export function createAccounts({ db, audit, sessions, tokens, throttle, logger }
         await audit.append(tx, { ...origin, actorId: user.id }, { action: 'login', targetType: 'user', targetId: user.id, metadata: { sessionId: issued.sessionId } });
         return { issued, current };
       });
+      await throttle.loginSucceeded({ ip: origin.ip, email });
       return authResult(current, issued);
     },
 

@@ -11,7 +11,7 @@ export const identityEnvSchema = z.object({
   /** Creates this SUPERADMIN at start when there is no user yet; set both or neither. */
   SEED_SUPERADMIN_EMAIL: envVar.optionalString(),
   SEED_SUPERADMIN_PASSWORD: envVar.optionalString(),
-  /** Login and register attempts per minute, per client IP and per email. */
+  /** Register attempts per minute per address and per email; the base of the login rule (throttle.ts). */
   AUTH_THROTTLE_PER_MINUTE: envVar.positiveInt(10),
 })
   // Every verifier refuses tokens living longer, and revocations are kept only that long.

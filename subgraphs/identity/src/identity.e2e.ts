@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '@voiceassist/database';
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
-import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
+import { startSupergraph, TEST_CLIENT_PROXY, testEnv, type TestSupergraph } from '@voiceassist/testkit';
 import { dataOf, errorOf, graphqlRequest, type GraphQLResponse } from '@voiceassist/testkit/graphql-client';
 import { createAccessTokenIssuer } from './access-tokens.js';
 import { createIdentityService, identityEnvSchema, type IdentityService } from './service.js';
@@ -103,6 +103,8 @@ async function makeAdmin(label: string): Promise<Auth> {
 beforeAll(async () => {
   supergraph = await startSupergraph({
     subgraphs: ['identity'],
+    // The test is the proxy in front of the router: each request names its client's address.
+    router: { trustProxy: TEST_CLIENT_PROXY },
     loggers: { identity: createLogger({ service: 'identity', level: 'debug', destination: { write: (line: string) => void logLines.push(line) } }) },
   });
   service = supergraph.identity.service;
@@ -435,10 +437,59 @@ describe('throttling', () => {
     expect(refused.extensions?.retryAfterSeconds).toBeLessThanOrEqual(60);
   });
 
-  it('refuses logins for one email after the limit, from any IP and even with the right password', async () => {
+  it('stops one address guessing an email, and lets the owner in from another', async () => {
     const { user } = await signUp('target');
-    for (let i = 0; i < env.AUTH_THROTTLE_PER_MINUTE; i++) expect(codeOf(await login(user.email, 'guessing wrong!!'))).toBe('UNAUTHENTICATED');
-    expect(errorOf(await login(user.email)).extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    const attacker = '203.0.113.66';
+    for (let i = 0; i < env.AUTH_THROTTLE_PER_MINUTE; i++) expect(codeOf(await login(user.email, 'guessing wrong!!', { ip: attacker }))).toBe('UNAUTHENTICATED');
+    expect(errorOf(await login(user.email, 'guessing wrong!!', { ip: attacker })).extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    // Even the right password from the guessing address waits: it cannot tell a hit from a miss.
+    expect(codeOf(await login(user.email, PASSWORD, { ip: attacker }))).toBe('RATE_LIMITED');
+    dataOf(await login(user.email, PASSWORD, { ip: '192.0.2.41' }));
+  });
+
+  it('lets the owner sign in and refresh throughout an attack of 30+ guesses from many addresses', async () => {
+    const owner = await signUp('victim');
+    const email = owner.user.email;
+    let session = owner;
+    const codes: unknown[] = [];
+    for (let i = 0; i < 36; i++) {
+      codes.push(codeOf(await login(email, `guess number ${i}!!`, { ip: `203.0.113.${100 + (i % 6)}` })));
+      if (i % 12 === 11) session = dataOf(await refresh(session.refreshToken)).refreshToken;
+    }
+    // Wrong passwords until the email is under attack; from then each guessing address is refused.
+    expect(codes.slice(0, 3 * env.AUTH_THROTTLE_PER_MINUTE).every((c) => c === 'UNAUTHENTICATED')).toBe(true);
+    expect(codes.slice(3 * env.AUTH_THROTTLE_PER_MINUTE)).toEqual(Array(36 - 3 * env.AUTH_THROTTLE_PER_MINUTE).fill('RATE_LIMITED'));
+    expect(codeOf(await login(email, PASSWORD, { ip: '203.0.113.100' }))).toBe('RATE_LIMITED');
+    // The owner, from an address that was not guessing, signs in; the refresh token still works.
+    const signedIn = dataOf(await login(email, PASSWORD, { ip: '192.0.2.42' })).login;
+    expect(signedIn.user.id).toBe(owner.user.id);
+    dataOf(await me(signedIn.accessToken));
+    dataOf(await refresh(session.refreshToken));
+  });
+});
+
+describe('behind a router that trusts no proxy', () => {
+  let exposed: TestSupergraph;
+  beforeAll(async () => {
+    exposed = await startSupergraph({ subgraphs: ['identity'] });
+  });
+  afterAll(async () => {
+    await exposed?.stop();
+  });
+
+  const spoofedLogin = (email: string, n: number) =>
+    graphqlRequest(exposed.graphqlUrl, 'mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }', { email, password: 'guessing wrong!!' }, {
+      headers: { 'x-forwarded-for': `198.51.100.${n}` },
+    });
+
+  it('throttles and audits the connection address, whatever X-Forwarded-For claims', async () => {
+    const email = uniqueEmail('spoofed');
+    const results = [];
+    for (let n = 1; n <= 12; n++) results.push(codeOf(await spoofedLogin(email, n)));
+    expect(results.slice(0, env.AUTH_THROTTLE_PER_MINUTE)).toEqual(Array(env.AUTH_THROTTLE_PER_MINUTE).fill('UNAUTHENTICATED'));
+    expect(results.slice(env.AUTH_THROTTLE_PER_MINUTE)).toEqual(Array(12 - env.AUTH_THROTTLE_PER_MINUTE).fill('RATE_LIMITED'));
+    const audited = await exposed.identity.service.database.query<{ ip: string | null }>(sql`select ip from identity.audit_events where action = 'login_failed'`);
+    expect(new Set(audited.map((row) => row.ip))).toEqual(new Set(['127.0.0.1']));
   });
 });
 

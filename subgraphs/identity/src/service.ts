@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { createAccessTokenVerifier, createSessionRevocations, REVOCATIONS_PATH, type SessionRevocations } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
-import { sendJson } from '@voiceassist/graphql-http';
+import { sendJson, serviceHttpOptions } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
@@ -113,7 +113,7 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
         [JWKS_PATH]: async (_req, res) => sendJson(res, 200, await keys.jwks(), { 'cache-control': 'public, max-age=60' }),
         [REVOCATIONS_PATH]: revocationsRoute(revokedSessions),
       },
-      includeStacktrace: env.NODE_ENV === 'development',
+      ...serviceHttpOptions(env),
       onClose: release,
     });
     return { server, database, keys, revocations, close: () => server.close() };

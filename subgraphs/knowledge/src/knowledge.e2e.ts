@@ -49,9 +49,8 @@ interface HitView {
 const DOCUMENT_FIELDS = 'id title source mimeType status chunkCount error progress indexedChunks totalChunks pageCount needsReindex embeddingModel';
 const HIT_FIELDS = 'score citation { id snippet score content heading page document { id title } }';
 
-let ip = 0;
 const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
-  supergraph.request<T>(query, variables, { token, headers: { 'x-forwarded-for': `10.9.0.${(ip++ % 250) + 1}` } });
+  supergraph.request<T>(query, variables, { token });
 
 
 async function register(label: string): Promise<Account> {

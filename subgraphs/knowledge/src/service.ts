@@ -7,6 +7,7 @@ import type { DatabaseHandle } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { RedisAvailability } from '@voiceassist/redis';
+import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { knowledgeContext, type KnowledgeContext } from './context.js';
 import { openKnowledgeDatabase } from './db/open.js';
@@ -104,7 +105,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       }),
       // Without Redis, document status events reach this instance's subscribers only.
       readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
-      includeStacktrace: env.NODE_ENV === 'development',
+      ...serviceHttpOptions(env),
       // A document travels as base64 (4/3 of its size) inside the JSON body.
       bodyLimitBytes: Math.ceil((env.KNOWLEDGE_MAX_DOCUMENT_BYTES * 4) / 3) + 64 * 1024,
       onClose: release,

@@ -7,6 +7,7 @@ import type { DatabaseHandle } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
+import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { voiceContext, type VoiceContext } from './context.js';
 import { openVoiceDatabase } from './db/open.js';
@@ -108,7 +109,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       // A missing speech engine fails speech calls (PROVIDER_UNAVAILABLE), not readiness.
       // Without Redis, speech limits count per instance and the speech cache is this instance's memory.
       readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
-      includeStacktrace: env.NODE_ENV === 'development',
+      ...serviceHttpOptions(env),
       // Audio travels as base64 (4/3 of its size) inside the JSON body.
       bodyLimitBytes: Math.ceil((env.TRANSCRIBE_MAX_BYTES * 4) / 3) + 64 * 1024,
       onClose: release,
