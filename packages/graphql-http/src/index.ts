@@ -7,7 +7,7 @@ import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext
 import { clientAddress, type TrustProxy } from '@voiceassist/client-address';
 
 export { parseTrustProxy, TRUST_NOTHING, type TrustProxy } from '@voiceassist/client-address';
-import { loggableError, type Logger } from '@voiceassist/logging';
+import type { Logger } from '@voiceassist/logging';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 export { checkArgumentValues, DEFAULT_MAX_VARIABLES_DEPTH, isUnstorableText } from './argument-values.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '@voiceassist/database';
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
-import { startSupergraph, TEST_CLIENT_PROXY, testEnv, type TestSupergraph } from '@voiceassist/testkit';
+import { startSupergraph, TEST_CLIENT_PROXY, type TestSupergraph } from '@voiceassist/testkit';
 import { dataOf, errorOf, graphqlRequest, type GraphQLResponse } from '@voiceassist/testkit/graphql-client';
 import { createAccessTokenIssuer } from './access-tokens.js';
 import { createIdentityService, identityEnvSchema, type IdentityService } from './service.js';
