@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import { createChatProvider, type ChatProvider } from '@voiceassist/ai';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
+import { erasureLedger } from '@voiceassist/database/erased-users';
 import type { Logger } from '@voiceassist/logging';
 import { createFlagsClient, type FlagsClient } from '@voiceassist/flags-client';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
@@ -17,9 +18,11 @@ import {
   type SubgraphServiceDefinition,
 } from '@voiceassist/subgraph-server';
 import { createChat } from './chat.js';
+import { createConversationErasure } from './erasure.js';
 import { conversationContext, type ConversationContext } from './context.js';
 import { createConversationStore } from './conversations.js';
 import { openConversationDatabase } from './db/open.js';
+import { erasedUsers } from './db/schema.js';
 import { conversationEnvSchema, DEFAULT_FLAGS_URL, DEFAULT_KNOWLEDGE_URL, type ConversationEnv } from './env.js';
 import { createGenerations, type Generations } from './generation.js';
 import { createKnowledgeSearch } from './knowledge.js';
@@ -112,11 +115,13 @@ export async function createConversationService({ env, logger, infra, peers, rag
       takeoverAfterMs: env.CHAT_TAKEOVER_AFTER_MS,
     });
     const chat = createChat({ db, store, usage, generations, tokenLog, historyMessages: env.CHAT_HISTORY_MESSAGES });
+    const erasure = createConversationErasure({ db, chat });
+    const ledger = erasureLedger(db, erasedUsers);
     const server = createSubgraphServer<ConversationContext>({
       module: conversationSubgraph,
       logger,
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
-      context: conversationContext({ store, chat, usage, generations, tokenLog }),
+      context: conversationContext({ store, chat, usage, generations, tokenLog, erasure: { progress: ledger.progress, exportData: erasure.exportData } }),
       readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       ...serviceHttpOptions(env),
       onClose: release,
