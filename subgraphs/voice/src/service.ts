@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import { createOpenAIChatProvider, createOpenAIClient, createSpeechProviders, openAIConfigured, type SpeechProviders } from '@voiceassist/ai';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
+import { erasureLedger } from '@voiceassist/database/erased-users';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
@@ -11,8 +12,10 @@ import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { voiceContext, type VoiceContext } from './context.js';
 import { openVoiceDatabase } from './db/open.js';
+import { erasedUsers } from './db/schema.js';
 import { createDictation, type Dictation } from './dictation.js';
 import { voiceEnvSchema, type VoiceEnv } from './env.js';
+import { createVoiceErasure } from './erasure.js';
 import { createMessageOwnerLookup } from './message-owners.js';
 import { permissions } from './permissions.js';
 import { createPreferences } from './preferences.js';
@@ -88,11 +91,14 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       idleTimeoutMs: env.DICTATION_IDLE_TIMEOUT_SECONDS * 1000,
       logger,
     });
+    const erasure = createVoiceErasure({ db, speech });
+    const ledger = erasureLedger(db, erasedUsers);
     const services = {
       speech,
       preferences: createPreferences(db, speech.isVoice),
       dictation,
       messageOwners: createMessageOwnerLookup({ conversationUrl: peers?.conversation ?? env.CONVERSATION_URL ?? 'http://localhost:4002/graphql' }),
+      erasure: { progress: ledger.progress, exportData: erasure.exportData },
     };
     // Idle dictations expire (and their transcripts go) even if nobody looks at them again.
     sweeper = setInterval(
