@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import { createEmbeddingProvider, type EmbeddingProvider } from '@voiceassist/ai';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
+import { erasureLedger } from '@voiceassist/database/erased-users';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { RedisAvailability } from '@voiceassist/redis';
@@ -11,8 +12,10 @@ import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { knowledgeContext, type KnowledgeContext } from './context.js';
 import { openKnowledgeDatabase } from './db/open.js';
+import { erasedUsers } from './db/schema.js';
 import { createDocumentStore } from './documents.js';
 import { knowledgeEnvSchema, type KnowledgeEnv } from './env.js';
+import { createKnowledgeErasure } from './erasure.js';
 import { createDocumentEvents } from './events.js';
 import { createIngestion, type Ingestion } from './ingestion.js';
 import { permissions } from './permissions.js';
@@ -91,6 +94,8 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       concurrency: env.KNOWLEDGE_INGEST_CONCURRENCY,
     });
     const search = createSearch({ db, embedder, vectorIndex, logger });
+    const erasure = createKnowledgeErasure(db);
+    const ledger = erasureLedger(db, erasedUsers);
     logger.info({ vectorIndex: vectorIndex.kind, embeddingModel: embedder.model, dimension: embedder.dimension }, 'knowledge index ready');
     const server = createSubgraphServer<KnowledgeContext>({
       module: knowledgeSubgraph,
@@ -102,6 +107,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
         search,
         events,
         embedding: { model: embedder.model, dimension: embedder.dimension },
+        erasure: { progress: ledger.progress, exportData: erasure.exportData },
       }),
       // Without Redis, document status events reach this instance's subscribers only.
       readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
