@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
+import { erasureLedger } from '@voiceassist/database/erased-users';
 import { FLAGS_FEED_PATH } from '@voiceassist/flags-client/feed-protocol';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
@@ -14,8 +15,10 @@ import { FLAG_CHANGES_TOPIC, startChangeFeed, type ChangeFeed } from './change-f
 import { createChangeStreams } from './change-streams.js';
 import { flagsContext, type FlagsContext, type FlagsServices } from './context.js';
 import { openFlagsDatabase } from './db/open.js';
+import { erasedUsers } from './db/schema.js';
 import { createEmailLookup } from './emails.js';
 import { flagsEnvSchema, type FlagsEnv } from './env.js';
+import { createFlagsErasure } from './erasure.js';
 import { permissions } from './permissions.js';
 import { resolvers } from './resolvers/index.js';
 import { createSchedules } from './schedules.js';
@@ -87,7 +90,17 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
     };
     const streams = createChangeStreams(store, changeFeed, logger);
     const identityUrl = peers?.identity ?? env.IDENTITY_URL ?? new URL('/graphql', env.JWKS_URL).toString();
-    const services: FlagsServices = { store, schedules, streams, feed: changeFeed, emails: createEmailLookup({ identityUrl, logger }), announce };
+    const erasure = createFlagsErasure({ db: database.db, store, announce });
+    const ledger = erasureLedger(database.db, erasedUsers);
+    const services: FlagsServices = {
+      store,
+      schedules,
+      streams,
+      feed: changeFeed,
+      emails: createEmailLookup({ identityUrl, logger }),
+      announce,
+      erasure: { progress: ledger.progress, exportData: erasure.exportData },
+    };
     const backendFeed = createBackendFeed({ streams, logger, serviceToken: env.FLAGS_SERVICE_TOKEN, production });
     scheduler = await startScheduler({
       schedules,
