@@ -5,6 +5,7 @@ import { createChatProvider, type ChatProvider } from '@voiceassist/ai';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
+import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
 import type { Logger } from '@voiceassist/logging';
 import { createFlagsClient, type FlagsClient } from '@voiceassist/flags-client';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
@@ -50,6 +51,8 @@ export interface ConversationService {
   generations: Generations;
   tokenLog: TokenLog;
   provider: ChatProvider;
+  /** Erases people identity deleted (`sync()` runs a pass now). */
+  erasures: ErasureConsumer;
   /** The knowledge subgraph searched for passages, if any. */
   knowledgeUrl: string | undefined;
   /** Calls `listener` with every SQL statement this service sends, until the returned function is called (tests count queries). */
@@ -83,7 +86,9 @@ export async function createConversationService({ env, logger, infra, peers, rag
   const pubsub: PubSub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'conversation', availability: redisAvailability });
   let redis: Redis | undefined;
   let flags: FlagsClient | undefined;
+  let erasures: ErasureConsumer | undefined;
   const release = async () => {
+    await erasures?.close();
     await Promise.allSettled([revocations.close(), pubsub.close(), redis?.quit(), flags?.close()]);
     await database.close();
   };
@@ -126,6 +131,16 @@ export async function createConversationService({ env, logger, infra, peers, rag
       ...serviceHttpOptions(env),
       onClose: release,
     });
+    // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
+    erasures = startErasureConsumer({
+      subgraph: 'conversation',
+      pubsub,
+      ...erasuresFromIdentity(env),
+      erase: erasure.erase,
+      isErased: ledger.isErased,
+      markErased: ledger.markErased,
+      logger,
+    });
     logger.info({ model: provider.model, knowledge: knowledgeUrl ?? null, flags: flagsUrl ?? null, tokenLog: redis ? 'redis' : 'in-process' }, 'conversation service configured');
     let closing: Promise<void> | undefined;
     return {
@@ -134,6 +149,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       generations,
       tokenLog,
       provider,
+      erasures,
       knowledgeUrl,
       observeQueries(listener) {
         queryListeners.add(listener);

@@ -5,6 +5,7 @@ import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity }
 import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
 import { FLAGS_FEED_PATH } from '@voiceassist/flags-client/feed-protocol';
+import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { RedisAvailability } from '@voiceassist/redis';
@@ -42,6 +43,8 @@ export interface FlagsService {
   services: FlagsServices;
   /** The backend flags feed (open connections, closeAll). */
   backendFeed: BackendFeed;
+  /** Erases people identity deleted (`sync()` runs a pass now). */
+  erasures: ErasureConsumer;
   /** Where it runs, so a test can start a second replica on the same database and Redis. */
   infra: ServiceInfra;
   /** Stops the scheduler and the backend feeds, then the server, then releases the database and pub/sub. */
@@ -70,7 +73,9 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
   let feed: ChangeFeed | undefined;
   let scheduler: Scheduler | undefined;
+  let erasures: ErasureConsumer | undefined;
   const release = async () => {
+    await erasures?.close();
     await scheduler?.stop();
     await feed?.close();
     await Promise.allSettled([pubsub.close(), revocations.close()]);
@@ -122,11 +127,22 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
       ...serviceHttpOptions(env),
       onClose: release,
     });
+    // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
+    erasures = startErasureConsumer({
+      subgraph: 'flags',
+      pubsub,
+      ...erasuresFromIdentity(env),
+      erase: erasure.erase,
+      isErased: ledger.isErased,
+      markErased: ledger.markErased,
+      logger,
+    });
     return {
       server,
       database,
       services,
       backendFeed,
+      erasures,
       infra,
       async close() {
         // Open feeds would hold the HTTP server's drain; the scheduler must not write into a closing database.

@@ -5,6 +5,7 @@ import { createEmbeddingProvider, type EmbeddingProvider } from '@voiceassist/ai
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
+import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { RedisAvailability } from '@voiceassist/redis';
@@ -41,6 +42,8 @@ export interface KnowledgeService {
   vectorIndex: VectorIndex;
   ingestion: Ingestion;
   search: Search;
+  /** Erases people identity deleted (`sync()` runs a pass now). */
+  erasures: ErasureConsumer;
   /** Stops the server, the indexing jobs, and releases the database and pub/sub. */
   close(): Promise<void>;
 }
@@ -65,7 +68,9 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
   let vectorIndex: VectorIndex | undefined;
   let ingestion: Ingestion | undefined;
+  let erasures: ErasureConsumer | undefined;
   const release = async () => {
+    await erasures?.close();
     await ingestion?.close();
     await Promise.allSettled([vectorIndex?.close(), pubsub.close(), revocations.close()]);
     await database.close();
@@ -116,8 +121,18 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       bodyLimitBytes: Math.ceil((env.KNOWLEDGE_MAX_DOCUMENT_BYTES * 4) / 3) + 64 * 1024,
       onClose: release,
     });
+    // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
+    erasures = startErasureConsumer({
+      subgraph: 'knowledge',
+      pubsub,
+      ...erasuresFromIdentity(env),
+      erase: erasure.erase,
+      isErased: ledger.isErased,
+      markErased: ledger.markErased,
+      logger,
+    });
     ingestion.start();
-    return { server, database, embedder, vectorIndex, ingestion, search, close: () => server.close() };
+    return { server, database, embedder, vectorIndex, ingestion, search, erasures, close: () => server.close() };
   } catch (error) {
     await release();
     throw error;

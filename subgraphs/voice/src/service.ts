@@ -5,7 +5,9 @@ import { createOpenAIChatProvider, createOpenAIClient, createSpeechProviders, op
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
+import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
 import type { Logger } from '@voiceassist/logging';
+import { createPubSub } from '@voiceassist/pubsub';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
 import { serviceHttpOptions } from '@voiceassist/graphql-http';
@@ -41,6 +43,8 @@ export interface VoiceService {
   providers: SpeechProviders;
   speech: VoiceSpeech;
   dictation: Dictation;
+  /** Erases people identity deleted (`sync()` runs a pass now). */
+  erasures: ErasureConsumer;
   /** Stops the server and the expiry sweep, and releases the database and Redis. */
   close(): Promise<void>;
 }
@@ -60,9 +64,13 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
   let redis: Redis | undefined;
   const redisAvailability = new RedisAvailability();
   let sweeper: NodeJS.Timeout | undefined;
+  // Only erasure travels on pub/sub here: deletions announced by identity, confirmations back.
+  const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'voice', availability: redisAvailability });
+  let erasures: ErasureConsumer | undefined;
   const release = async () => {
     clearInterval(sweeper);
-    await Promise.allSettled([revocations.close(), redis?.quit()]);
+    await erasures?.close();
+    await Promise.allSettled([revocations.close(), pubsub.close(), redis?.quit()]);
     await database.close();
   };
   try {
@@ -120,7 +128,17 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       bodyLimitBytes: Math.ceil((env.TRANSCRIBE_MAX_BYTES * 4) / 3) + 64 * 1024,
       onClose: release,
     });
-    return { server, database, providers, speech, dictation, close: () => server.close() };
+    // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
+    erasures = startErasureConsumer({
+      subgraph: 'voice',
+      pubsub,
+      ...erasuresFromIdentity(env),
+      erase: erasure.erase,
+      isErased: ledger.isErased,
+      markErased: ledger.markErased,
+      logger,
+    });
+    return { server, database, providers, speech, dictation, erasures, close: () => server.close() };
   } catch (error) {
     await release();
     throw error;
