@@ -132,15 +132,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       onClose: release,
     });
     // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
-    erasures = startErasureConsumer({
-      subgraph: 'conversation',
-      pubsub,
-      ...erasuresFromIdentity(env),
-      erase: erasure.erase,
-      isErased: ledger.isErased,
-      markErased: ledger.markErased,
-      logger,
-    });
+    erasures = startErasureConsumer({ subgraph: 'conversation', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase: erasure.erase });
     logger.info({ model: provider.model, knowledge: knowledgeUrl ?? null, flags: flagsUrl ?? null, tokenLog: redis ? 'redis' : 'in-process' }, 'conversation service configured');
     let closing: Promise<void> | undefined;
     return {

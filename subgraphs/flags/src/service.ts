@@ -128,15 +128,7 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
       onClose: release,
     });
     // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
-    erasures = startErasureConsumer({
-      subgraph: 'flags',
-      pubsub,
-      ...erasuresFromIdentity(env),
-      erase: erasure.erase,
-      isErased: ledger.isErased,
-      markErased: ledger.markErased,
-      logger,
-    });
+    erasures = startErasureConsumer({ subgraph: 'flags', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase: erasure.erase });
     return {
       server,
       database,

@@ -122,15 +122,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       onClose: release,
     });
     // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
-    erasures = startErasureConsumer({
-      subgraph: 'knowledge',
-      pubsub,
-      ...erasuresFromIdentity(env),
-      erase: erasure.erase,
-      isErased: ledger.isErased,
-      markErased: ledger.markErased,
-      logger,
-    });
+    erasures = startErasureConsumer({ subgraph: 'knowledge', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase: erasure.erase });
     ingestion.start();
     return { server, database, embedder, vectorIndex, ingestion, search, erasures, close: () => server.close() };
   } catch (error) {

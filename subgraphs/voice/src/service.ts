@@ -129,15 +129,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       onClose: release,
     });
     // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
-    erasures = startErasureConsumer({
-      subgraph: 'voice',
-      pubsub,
-      ...erasuresFromIdentity(env),
-      erase: erasure.erase,
-      isErased: ledger.isErased,
-      markErased: ledger.markErased,
-      logger,
-    });
+    erasures = startErasureConsumer({ subgraph: 'voice', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase: erasure.erase });
     return { server, database, providers, speech, dictation, erasures, close: () => server.close() };
   } catch (error) {
     await release();
