@@ -59,11 +59,12 @@ const SIGNED_IN_AT: Partial<Record<DeployedName, string>> = {
 
 const textOf = (events: readonly StreamEvent[]) => events.map((e) => e.delta).join('');
 
-/** Indexes 0..n with none missing or repeated, and exactly one `done`, the last. */
-function expectWholeStream(events: readonly StreamEvent[]) {
-  expect(events.map((e) => e.index)).toEqual(events.map((_, i) => i));
-  expect(events.filter((e) => e.done).length).toBe(1);
-  expect(events.at(-1)?.done).toBe(true);
+/** Indexes 0..n with none missing or repeated, and exactly one `done`, the last; `context` (how the stream ended) goes in the failure message. */
+function expectWholeStream(events: readonly StreamEvent[], context: unknown = undefined) {
+  const said = `stream ended ${JSON.stringify(context)}`;
+  expect(events.map((e) => e.index), said).toEqual(events.map((_, i) => i));
+  expect(events.filter((e) => e.done).length, said).toBe(1);
+  expect(events.at(-1)?.done, said).toBe(true);
 }
 
 /** The data of a step that must succeed; otherwise fails naming the step and what the client got. */
@@ -140,18 +141,26 @@ describe.skipIf(!testEnv.DATABASE_URL)('chaos, services as deployed (skipped wit
     return errorOf(response).code;
   }
 
-  function stream(token: string, messageId: string, afterIndex?: number, until?: (events: StreamEvent[]) => boolean) {
+  function stream(token: string, messageId: string, afterIndex?: number) {
     const { client, closeCodes } = graphqlWsClient(graphqlUrl().replace(/^http/, 'ws'), token);
     disposers.push(() => client.dispose());
-    const run = subscribe<{ messageStream: StreamEvent }>(client, STREAM, { id: messageId, after: afterIndex ?? null }, until && ((data) => until(data.map((d) => d.messageStream))));
-    return { run, closeCodes, events: () => run.data.map((d) => d.messageStream) };
+    const run = subscribe<{ messageStream: StreamEvent }>(client, STREAM, { id: messageId, after: afterIndex ?? null });
+    let end: SubscriptionEnd | undefined;
+    void run.ended.then((ended) => (end = ended));
+    return {
+      run,
+      closeCodes,
+      events: () => run.data.map((d) => d.messageStream),
+      /** How it ended and the errors it carried, for failure messages. */
+      outcome: () => ({ end, errors: run.results.flatMap((r) => r.errors ?? []), closeCodes }),
+    };
   }
 
   /** A reply's stream through the router until it ends; fails when it has not ended within `ms`. */
-  async function wholeReply(token: string, messageId: string, afterIndex?: number, ms = 20_000): Promise<{ events: StreamEvent[]; end: SubscriptionEnd }> {
-    const { run, events } = stream(token, messageId, afterIndex);
-    const end = await within(run.ended, ms, () => `message ${messageId} did not end (indexes so far: ${events().map((e) => e.index).join(',')})`);
-    return { events: events(), end };
+  async function wholeReply(token: string, messageId: string, afterIndex?: number, ms = 20_000) {
+    const { run, events, outcome } = stream(token, messageId, afterIndex);
+    await within(run.ended, ms, () => `message ${messageId} did not end (indexes so far: ${events().map((e) => e.index).join(',')})`);
+    return { events: events(), outcome: outcome() };
   }
 
   /** Starts a reply: a new conversation with one question; resolves with its ids. */
@@ -258,9 +267,9 @@ describe.skipIf(!testEnv.DATABASE_URL)('chaos, services as deployed (skipped wit
 
     async function expectReplyStreamedAndStored(account: Account) {
       const { conversationId, messageId } = await ask(account);
-      const { events, end } = await wholeReply(account.accessToken, messageId);
-      expect(end).toEqual({ kind: 'complete' });
-      expectWholeStream(events);
+      const { events, outcome } = await wholeReply(account.accessToken, messageId);
+      expectWholeStream(events, outcome);
+      expect(outcome.end).toEqual({ kind: 'complete' });
       expect(events.at(-1)!.message).toMatchObject({ status: 'COMPLETE', content: textOf(events) });
       expect(await storedReply(account, conversationId)).toMatchObject({ status: 'COMPLETE', content: textOf(events) });
     }
@@ -306,7 +315,7 @@ describe.skipIf(!testEnv.DATABASE_URL)('chaos, services as deployed (skipped wit
     it('a reply in progress when Redis died is finished and stored, and its subscriber gets every token', async () => {
       await within(inFlight.follower.run.ended, 20_000, () => `the reply in progress did not end (indexes: ${inFlight.follower.events().map((e) => e.index).join(',')})`);
       const events = inFlight.follower.events();
-      expectWholeStream(events);
+      expectWholeStream(events, inFlight.follower.outcome());
       expect(events.at(-1)!.message).toMatchObject({ status: 'COMPLETE', content: textOf(events) });
       expect(await storedReply(user, inFlight.conversationId)).toMatchObject({ status: 'COMPLETE', content: textOf(events) });
     }, 30_000);
@@ -385,11 +394,10 @@ describe.skipIf(!testEnv.DATABASE_URL)('chaos, services as deployed (skipped wit
 
     it('cannot open a subscription with it, while a fresh sign-in of the same user can', async () => {
       const refused = stream(revoked.accessToken, messageId);
-      const end = await within(refused.run.ended, 5_000, () => 'the subscription with a revoked token was neither refused nor ended');
+      await within(refused.run.ended, 5_000, () => 'the subscription with a revoked token was neither refused nor ended');
       expect(refused.events()).toEqual([]);
       // Refused at connection (close 4401) or as the subscription's error: either way, UNAUTHENTICATED.
-      const said = `${refused.closeCodes.join(',')} ${JSON.stringify(end.kind === 'error' ? end.error : null)} ${JSON.stringify(refused.run.results)}`;
-      expect(said).toMatch(/4401|UNAUTHENTICATED/);
+      expect(JSON.stringify(refused.outcome())).toMatch(/4401|UNAUTHENTICATED/);
 
       const fresh = must('login', await login(revoked.email)).login.accessToken;
       const { events } = await wholeReply(fresh, messageId);
@@ -424,7 +432,7 @@ describe.skipIf(!testEnv.DATABASE_URL)('chaos, services as deployed (skipped wit
       await expect.poll(() => resumed.events().length, { timeout: 10_000 - (performance.now() - killedAt), message: 'no event after the crash' }).toBeGreaterThan(0);
       await within(resumed.run.ended, 15_000, () => `the continued reply did not end (indexes after the crash: ${resumed.events().map((e) => e.index).join(',')})`);
       const events = [...before, ...resumed.events()];
-      expectWholeStream(events);
+      expectWholeStream(events, resumed.outcome());
       const last = events.at(-1)!;
       expect(last.error).toBeNull();
       expect(last.message).toMatchObject({ status: 'COMPLETE', content: textOf(events) });
@@ -440,8 +448,8 @@ describe.skipIf(!testEnv.DATABASE_URL)('chaos, services as deployed (skipped wit
 
     async function answer(question: string) {
       const { conversationId, messageId } = await ask(user, question, true);
-      const { events } = await wholeReply(user.accessToken, messageId);
-      return { events, last: events.at(-1)!, stored: await storedReply(user, conversationId) };
+      const { events, outcome } = await wholeReply(user.accessToken, messageId);
+      return { events, outcome, last: events.at(-1)!, stored: await storedReply(user, conversationId) };
     }
 
     beforeAll(async () => {
@@ -463,8 +471,8 @@ describe.skipIf(!testEnv.DATABASE_URL)('chaos, services as deployed (skipped wit
     }, 120_000);
 
     it('conversation still answers, without citations, and stores the reply', async () => {
-      const { events, last, stored } = await answer(KAWASAKI);
-      expectWholeStream(events);
+      const { events, outcome, last, stored } = await answer(KAWASAKI);
+      expectWholeStream(events, outcome);
       expect(last.message).toMatchObject({ status: 'COMPLETE', content: textOf(events), citations: [] });
       expect(stored).toMatchObject({ status: 'COMPLETE', content: textOf(events), citations: [] });
     }, 40_000);

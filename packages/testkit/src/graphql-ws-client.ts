@@ -16,8 +16,15 @@ export function graphqlWsClient(url: string, token?: string): { client: Client; 
   return { client, closeCodes };
 }
 
-/** How a subscription ended: completed by the server, or failed (a GraphQL error list, a close event or an Error). */
+/** How a subscription ended: completed by the server, or failed (its GraphQL errors, the socket's close code and reason, or an Error's message). */
 export type SubscriptionEnd = { kind: 'complete' } | { kind: 'error'; error: unknown };
+
+/** What graphql-ws hands the error sink, as plain data a test failure can print (a CloseEvent stringifies to `{}`). */
+function printable(error: unknown): unknown {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object' && 'code' in error && 'reason' in error) return { closeCode: error.code, reason: error.reason };
+  return error;
+}
 
 export interface SubscriptionRun<TData> {
   /** Every result received, errors included, in order. */
@@ -46,7 +53,7 @@ export function subscribe<TData>(client: Client, query: string, variables: Recor
             resolve({ kind: 'complete' });
           }
         },
-        error: (error) => resolve({ kind: 'error', error }),
+        error: (error) => resolve({ kind: 'error', error: printable(error) }),
         complete: () => resolve({ kind: 'complete' }),
       },
     );

@@ -1,11 +1,11 @@
 import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
-import { buildServices, freePort, type BuiltServices, type ServiceProcess } from './built-services.js';
+import { buildServices, type BuiltServices, type ServiceProcess } from './built-services.js';
 import { startFailoverBalancer, type FailoverBalancer } from './failover-balancer.js';
 import { startPrivateRedisServer, type PrivateRedisServer } from './redis-server.js';
 
 // The production topology on one machine, for chaos tests: every service built and run by plain
-// node in its own process on fixed ports (so a restarted one comes back where the others look for
-// it), one PostgreSQL database, a Redis of the test's own, and two conversation replicas behind a
+// node in its own process (a restarted one comes back on its first port, where the others look
+// for it), one PostgreSQL database, a Redis of the test's own, and two conversation replicas behind a
 // balancer that the router and voice reach them through.
 
 /** Each process of the deployment; conversationA is the balancer's primary, conversationB its backup. */
@@ -46,13 +46,10 @@ export interface Deployment {
 const SERVICE_TOKEN = 'chaos-suite-backend-flags-feed-secret-0123456789';
 
 export async function startDeployment(options: DeploymentOptions): Promise<Deployment> {
-  const names = Object.keys(DEPLOYED) as DeployedName[];
-  const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()] as const))) as Record<DeployedName, number>;
-  const balancerPort = await freePort();
-  const urls = Object.fromEntries(names.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<DeployedName, string>;
-  const conversationUrl = `http://127.0.0.1:${balancerPort}`;
-
   const running = new Map<DeployedName, ServiceProcess>();
+  /** Port and environment each process first started with, to start it again alike. */
+  const launched = new Map<DeployedName, Record<string, string>>();
+  const urls = {} as Record<DeployedName, string>;
   let services: BuiltServices | undefined;
   let database: TestDatabase | undefined;
   let redis: PrivateRedisServer | undefined;
@@ -66,35 +63,41 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
 
   try {
     [redis, services, database] = await Promise.all([startPrivateRedisServer(), buildServices(), createTestDatabase(options.databaseUrl)]);
-    balancer = await startFailoverBalancer(balancerPort, [ports.conversationA, ports.conversationB]);
-    const common = { DATABASE_URL: database.url!, REDIS_URL: redis.url, JWKS_URL: `${urls.identity}/.well-known/jwks.json` };
-    const graphql = (url: string) => `${url}/graphql`;
-    const conversationEnv = { KNOWLEDGE_URL: graphql(urls.knowledge), FLAGS_URL: graphql(urls.flags), FLAGS_SERVICE_TOKEN: SERVICE_TOKEN };
-    const env: Record<DeployedName, Record<string, string>> = {
-      identity: {},
-      flags: { IDENTITY_URL: graphql(urls.identity), FLAGS_SERVICE_TOKEN: SERVICE_TOKEN },
-      knowledge: {},
-      voice: { CONVERSATION_URL: graphql(conversationUrl) },
-      conversationA: conversationEnv,
-      conversationB: conversationEnv,
-      router: {
-        IDENTITY_URL: graphql(urls.identity),
-        CONVERSATION_URL: graphql(conversationUrl),
-        KNOWLEDGE_URL: graphql(urls.knowledge),
-        VOICE_URL: graphql(urls.voice),
-        FLAGS_URL: graphql(urls.flags),
-      },
-    };
     const built = services;
-    const start = async (name: DeployedName) => {
-      if (running.has(name)) throw new Error(`${name} is already running`);
+    const common = { DATABASE_URL: database.url!, REDIS_URL: redis.url };
+    const graphql = (name: DeployedName) => `${urls[name]}/graphql`;
+    /** Started on a port the system picks (no race for a port chosen in advance); later starts reuse it. */
+    const launch = async (name: DeployedName, env: Record<string, string>) => {
       const { folder, portVariable } = DEPLOYED[name];
-      running.set(name, await built.start(folder, { ...common, ...env[name], ...options.env?.[name], [portVariable]: String(ports[name]) }, name));
+      const service = await built.start(folder, { ...common, ...env, ...options.env?.[name], [portVariable]: '0' }, name);
+      running.set(name, service);
+      urls[name] = service.url;
+      launched.set(name, { ...common, ...env, ...options.env?.[name], [portVariable]: new URL(service.url).port });
     };
-    // Identity first: the others fetch its JWKS; the router last, in front of the rest.
-    await start('identity');
-    await Promise.all(names.filter((name) => name !== 'identity' && name !== 'router').map(start));
-    await start('router');
+    const start = async (name: DeployedName) => {
+      const env = launched.get(name);
+      if (!env) throw new Error(`${name} was never started`);
+      if (running.has(name)) throw new Error(`${name} is already running`);
+      running.set(name, await built.start(DEPLOYED[name].folder, env, name));
+    };
+
+    // In dependency order: each is started with the URLs of those it calls.
+    await launch('identity', {});
+    const jwks = { JWKS_URL: `${urls.identity}/.well-known/jwks.json` };
+    await Promise.all([launch('flags', { ...jwks, IDENTITY_URL: graphql('identity'), FLAGS_SERVICE_TOKEN: SERVICE_TOKEN }), launch('knowledge', jwks)]);
+    const conversationEnv = { ...jwks, KNOWLEDGE_URL: graphql('knowledge'), FLAGS_URL: graphql('flags'), FLAGS_SERVICE_TOKEN: SERVICE_TOKEN };
+    await Promise.all([launch('conversationA', conversationEnv), launch('conversationB', conversationEnv)]);
+    balancer = await startFailoverBalancer([urls.conversationA, urls.conversationB].map((url) => Number(new URL(url).port)));
+    const conversationUrl = balancer.url;
+    await launch('voice', { ...jwks, CONVERSATION_URL: `${conversationUrl}/graphql` });
+    await launch('router', {
+      ...jwks,
+      IDENTITY_URL: graphql('identity'),
+      CONVERSATION_URL: `${conversationUrl}/graphql`,
+      KNOWLEDGE_URL: graphql('knowledge'),
+      VOICE_URL: graphql('voice'),
+      FLAGS_URL: graphql('flags'),
+    });
 
     return {
       redis,

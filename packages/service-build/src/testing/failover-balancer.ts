@@ -23,7 +23,8 @@ function connectFirst(ports: readonly number[], onConnected: (upstream: Socket) 
   });
 }
 
-export async function startFailoverBalancer(port: number, replicaPorts: readonly number[]): Promise<FailoverBalancer> {
+/** Listens on a free port of loopback, in front of the replicas listening on `replicaPorts` (in order of preference). */
+export async function startFailoverBalancer(replicaPorts: readonly number[]): Promise<FailoverBalancer> {
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     sockets.add(client);
@@ -50,10 +51,10 @@ export async function startFailoverBalancer(port: number, replicaPorts: readonly
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => resolve());
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -21,27 +21,33 @@ export interface PrivateRedisServer {
   stop(): Promise<void>;
 }
 
-/** One RESP command over a fresh connection; the reply's first line (`+OK`, `-ERR …`, `:1`). */
+/** One RESP command over a fresh connection: a simple reply's line (`+OK`, `-ERR …`, `:1`) or a bulk reply's text. */
 function sendCommand(port: number, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
-    let reply = '';
+    let reply = Buffer.alloc(0);
     socket.setTimeout(2_000, () => socket.destroy(new Error(`Redis on ${port} did not answer ${args[0]}`)));
     socket.on('connect', () => socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
+    socket.on('data', (chunk: Buffer) => {
+      reply = Buffer.concat([reply, chunk]);
       const end = reply.indexOf('\r\n');
-      if (end >= 0) {
+      if (end < 0) return;
+      const line = reply.subarray(0, end).toString();
+      if (!line.startsWith('$')) {
         socket.end();
-        resolve(reply.slice(0, end));
+        return resolve(line);
       }
+      const length = Number(line.slice(1));
+      if (reply.length < end + 2 + length) return;
+      socket.end();
+      resolve(reply.subarray(end + 2, end + 2 + length).toString());
     });
     socket.on('error', reject);
   });
 }
 
 export async function startPrivateRedisServer(): Promise<PrivateRedisServer> {
-  const port = await freePort();
+  let port = await freePort();
   let child: ChildProcess | undefined;
 
   async function start() {
@@ -54,11 +60,15 @@ export async function startPrivateRedisServer(): Promise<PrivateRedisServer> {
     for (;;) {
       if (started.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${started.exitCode}`);
       try {
-        if ((await sendCommand(port, ['PING'])) === '+PONG') return;
+        // Ours, not another test's server that holds the port (ours then exits).
+        if ((await sendCommand(port, ['INFO', 'server'])).includes(`process_id:${started.pid}\r\n`)) return;
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${START_TIMEOUT_MS} ms`);
+      if (Date.now() > deadline) {
+        started.kill('SIGKILL');
+        throw new Error(`redis-server on port ${port} did not answer within ${START_TIMEOUT_MS} ms`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -72,7 +82,11 @@ export async function startPrivateRedisServer(): Promise<PrivateRedisServer> {
     await exited;
   }
 
-  await start();
+  // The port was free a moment ago; if something took it meanwhile, try another once.
+  await start().catch(async () => {
+    port = await freePort();
+    await start();
+  });
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
