@@ -88,7 +88,8 @@ export async function buildServices(): Promise<BuiltServices> {
         if (echo) process.stderr.write(`[${label}] ${line}\n`);
         if (!line.startsWith('{')) return; // not a log line
         const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (!entry.msg?.endsWith('listening') || !entry.url) return;
+        // The service's own listener (GraphQL), not another one it may open (metrics).
+        if (!entry.msg?.endsWith('listening') || !entry.url?.endsWith('/graphql')) return;
         clearTimeout(timer);
         child.off('exit', onEarlyExit);
         const service: ServiceProcess = {
