@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
 import { buildServices, type BuiltServices, type ServiceProcess } from './built-services.js';
 import { startFailoverBalancer, type FailoverBalancer } from './failover-balancer.js';
-import { startPrivateRedisServer, type PrivateRedisServer } from './redis-server.js';
+import { startRedisServer as startPrivateRedisServer, type TestRedisServer as PrivateRedisServer } from '@voiceassist/testkit/redis-server';
 
 // The production topology on one machine, for chaos tests: every service built and run by plain
 // node in its own process (a restarted one comes back on its first port, where the others look
