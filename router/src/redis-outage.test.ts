@@ -39,6 +39,8 @@ let subgraph: SubgraphServer;
 let router: Router;
 let routerUrl: string;
 let subgraphUrl: string;
+let routerMetricsUrl: string;
+let subgraphMetricsUrl: string;
 const routerLines: Array<Record<string, unknown>> = [];
 const subgraphLines: Array<Record<string, unknown>> = [];
 
@@ -52,7 +54,8 @@ const json = async (url: string) => {
   const response = await fetch(url);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
-const redisGauge = async (url: string) => /^dependency_up\{[^}]*dependency="redis"[^}]*\} (\d)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1];
+/** Metrics are served on their own listener (its URL ends in /metrics), never the public port. */
+const redisGauge = async (metricsUrl: string) => /^dependency_up\{[^}]*dependency="redis"[^}]*\} (\d)$/m.exec(await (await fetch(metricsUrl)).text())?.[1];
 const transitions = (lines: Array<Record<string, unknown>>) => lines.filter((l) => l.dependency === 'redis').map((l) => l.msg);
 const ping = () => graphqlRequest(`${routerUrl}/graphql`, '{ publicPing }');
 
@@ -68,8 +71,9 @@ beforeAll(async () => {
     verifier: issuer.verifier,
     context: (base) => base,
     readiness: { required: { database: async () => {} }, degradable: { redis: availability } },
+    metricsListener: { port: 0, host: '127.0.0.1' },
   });
-  subgraphUrl = (await subgraph.listen(0, '127.0.0.1')).url;
+  ({ url: subgraphUrl, metricsUrl: subgraphMetricsUrl = '' } = await subgraph.listen(0, '127.0.0.1'));
   const dir = mkdtempSync(join(tmpdir(), 'redis-outage-'));
   const supergraphPath = join(dir, 'supergraph.graphql');
   writeFileSync(supergraphPath, composeSupergraph([{ name: 'widgets', url: `${subgraphUrl}/graphql`, typeDefs: widgetsModule.typeDefs }]));
@@ -80,9 +84,10 @@ beforeAll(async () => {
     JWKS_URL: `${subgraphUrl}/.well-known/jwks.json`,
     REVOCATIONS_URL: `${revocationSource.url}/revocations`,
     RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
+    METRICS_PORT: '0',
   });
   router = createRouterFromEnv(env, capturingLogger('router', routerLines));
-  routerUrl = (await router.listen(0, '127.0.0.1')).url;
+  ({ url: routerUrl, metricsUrl: routerMetricsUrl = '' } = await router.listen(0, '127.0.0.1'));
 });
 
 afterAll(async () => {
@@ -98,7 +103,7 @@ describe('a Redis outage', () => {
     expect((await ping()).body.data).toEqual({ publicPing: 'pong' });
     expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok' } });
     expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router' } });
-    expect(await redisGauge(routerUrl)).toBe('1');
+    expect(await redisGauge(routerMetricsUrl)).toBe('1');
   });
 
   it('keeps answering at once, limits per instance, and says it is degraded; then recovers', async () => {
@@ -125,8 +130,8 @@ describe('a Redis outage', () => {
     expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router', degraded: ['redis'] } });
     expect(await json(`${subgraphUrl}/ready`)).toEqual({ status: 200, body: { status: 'degraded', service: 'widgets', degraded: ['redis'], checks: { database: 'ok' } } });
     expect(await json(`${subgraphUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'widgets', degraded: ['redis'] } });
-    expect(await redisGauge(routerUrl)).toBe('0');
-    expect(await redisGauge(subgraphUrl)).toBe('0');
+    expect(await redisGauge(routerMetricsUrl)).toBe('0');
+    expect(await redisGauge(subgraphMetricsUrl)).toBe('0');
 
     // However many reconnects fail meanwhile, one line each.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -140,7 +145,7 @@ describe('a Redis outage', () => {
     expect(transitions(subgraphLines)).toEqual(['redis unavailable', 'redis available again']);
     expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok' } });
     expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router' } });
-    expect(await redisGauge(routerUrl)).toBe('1');
+    expect(await redisGauge(routerMetricsUrl)).toBe('1');
     // Counting is back in (the restarted, empty) Redis.
     expect((await ping()).body.data).toEqual({ publicPing: 'pong' });
   });
