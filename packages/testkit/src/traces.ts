@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
 
 /** Runs one SQL statement and returns its rows: a DatabaseHandle (`sql.raw`) or a postgres.js client (`unsafe`). */
 export type RawQuery = (statement: string) => Promise<Array<Record<string, unknown>>>;
@@ -10,6 +11,8 @@ export interface Trace {
   needle: string;
   /** The row (or Redis value) as text, for the failure message. */
   text: string;
+  /** A Redis key's time to live in milliseconds (-1: none). */
+  ttlMs?: number;
 }
 
 const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
@@ -72,8 +75,32 @@ export async function findRedisTraces(redis: Redis, pattern: string, needles: re
     cursor = next;
     for (const key of keys) {
       const text = `${key}\n${await redisValueText(redis, key)}`.toLowerCase();
-      for (const needle of needles) if (text.includes(needle.toLowerCase())) traces.push({ where: `redis:${key}`, needle, text: text.slice(0, 300) });
+      const found = needles.filter((needle) => text.includes(needle.toLowerCase()));
+      if (!found.length) continue;
+      const ttlMs = await redis.pttl(key);
+      for (const needle of found) traces.push({ where: `redis:${key}`, needle, text: text.slice(0, 300), ttlMs });
     }
   } while (cursor !== '0');
   return traces;
+}
+
+/** {@link findDatabaseTraces} in the PostgreSQL database at `url` (a deployment's, say). */
+export async function findPostgresTraces(url: string, schemas: readonly string[], needles: readonly string[], except?: readonly string[]): Promise<Trace[]> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await findDatabaseTraces((statement) => client.unsafe(statement), schemas, needles, except);
+  } finally {
+    await client.end();
+  }
+}
+
+/** {@link findRedisTraces} over every key of the Redis at `url`. */
+export async function findRedisTracesAt(url: string, needles: readonly string[]): Promise<Trace[]> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    return await findRedisTraces(redis, '*', needles);
+  } finally {
+    redis.disconnect();
+  }
 }
