@@ -29,6 +29,7 @@ COPY packages/database/package.json packages/database/
 COPY packages/deployment/package.json packages/deployment/
 COPY packages/dev-supergraph/package.json packages/dev-supergraph/
 COPY packages/env/package.json packages/env/
+COPY packages/erasure/package.json packages/erasure/
 COPY packages/errors/package.json packages/errors/
 COPY packages/flags-client/package.json packages/flags-client/
 COPY packages/graphql-http/package.json packages/graphql-http/

@@ -87,6 +87,10 @@ export const commonEnvShape = {
   REVOCATIONS_URL: envVar.url(),
   /** How often each instance re-reads the revoked sessions from identity (pub/sub brings them at once meanwhile). */
   REVOCATIONS_SYNC_INTERVAL_MS: envVar.positiveInt(30_000),
+  /** identity's feed of deleted users each subgraph erases; unset means `/erasures` at JWKS_URL's origin. */
+  ERASURES_URL: envVar.url(),
+  /** How often each subgraph re-reads that feed (pub/sub announces deletions at once meanwhile). */
+  ERASURE_SYNC_INTERVAL_MS: envVar.positiveInt(60_000),
   /**
    * Proxies allowed to name the client in X-Forwarded-For: a hop count or CIDR ranges. Unset,
    * the socket's peer is the client (a subgraph behind the router trusts the router's address).

@@ -38,6 +38,13 @@ export function createChat(deps: { db: Database; store: ConversationStore; usage
     }
   }
 
+  /** After their rows are deleted: replies in progress stop and the messages' token logs go. */
+  async function forgetMessages(gone: ReadonlyArray<Pick<MessageRow, 'id' | 'status'>>): Promise<void> {
+    // Wherever they run, replies in progress stop; finding their message gone, they keep no log.
+    await Promise.all(gone.filter((m) => m.status === 'STREAMING').map((m) => generations.stop(m.id, 'deleted')));
+    await tokenLog.delete(gone.map((m) => m.id));
+  }
+
   return {
     ensureBudget,
 
@@ -116,11 +123,10 @@ export function createChat(deps: { db: Database; store: ConversationStore; usage
 
     /** Deletes the conversation with its messages and token logs, stopping a reply in progress. */
     async deleteConversation(conversation: ConversationRow): Promise<void> {
-      const gone = await store.delete(conversation.id);
-      // Wherever they run, replies in progress stop; finding their message gone, they keep no log.
-      await Promise.all(gone.filter((m) => m.status === 'STREAMING').map((m) => generations.stop(m.id, 'deleted')));
-      await tokenLog.delete(gone.map((m) => m.id));
+      await forgetMessages(await store.delete(conversation.id));
     },
+
+    forgetMessages,
   };
 }
 

@@ -4,6 +4,7 @@ import { unauthenticated } from '@voiceassist/errors';
 import type { RequestContext } from '@voiceassist/subgraph-server';
 import type { Chat } from './chat.js';
 import type { ConversationStore, OwnedMessage } from './conversations.js';
+import type { ErasureEntitySource } from '@voiceassist/subgraph-server/erasure-entities';
 import type { ConversationRow, MessageRow } from './db/schema.js';
 import type { Generations } from './generation.js';
 import type { TokenLog } from './token-log.js';
@@ -15,6 +16,8 @@ export interface ConversationServices {
   usage: Usage;
   generations: Generations;
   tokenLog: TokenLog;
+  /** This subgraph's part of a person's erasure status and data export. */
+  erasure: ErasureEntitySource;
 }
 
 /** Pages of messages are batched per (page size, position) across the conversations of one request. */

@@ -1,4 +1,5 @@
 import { allow, isAuthenticated, isSelfOrAdmin, type IRuleTypeMap } from '@voiceassist/auth';
+import { erasureEntityPermissions } from '@voiceassist/subgraph-server/erasure-entities';
 
 // Federation's own fields are added by createPermissions; everything not listed here is denied.
 // Ownership (NOT_FOUND for anyone but the owner, whatever their role) is checked by the
@@ -35,4 +36,5 @@ export const permissions: IRuleTypeMap = {
   MessageEdge: allow,
   MessageConnection: allow,
   SendMessagePayload: allow,
+  ...erasureEntityPermissions,
 };

@@ -4,6 +4,8 @@ import { parse } from 'graphql';
 import { createChatProvider, type ChatProvider } from '@voiceassist/ai';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
+import { erasureLedger } from '@voiceassist/database/erased-users';
+import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
 import type { Logger } from '@voiceassist/logging';
 import { createFlagsClient, type FlagsClient } from '@voiceassist/flags-client';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
@@ -17,9 +19,11 @@ import {
   type SubgraphServiceDefinition,
 } from '@voiceassist/subgraph-server';
 import { createChat } from './chat.js';
+import { createConversationErasure } from './erasure.js';
 import { conversationContext, type ConversationContext } from './context.js';
 import { createConversationStore } from './conversations.js';
 import { openConversationDatabase } from './db/open.js';
+import { erasedUsers } from './db/schema.js';
 import { conversationEnvSchema, DEFAULT_FLAGS_URL, DEFAULT_KNOWLEDGE_URL, type ConversationEnv } from './env.js';
 import { createGenerations, type Generations } from './generation.js';
 import { createKnowledgeSearch } from './knowledge.js';
@@ -47,6 +51,8 @@ export interface ConversationService {
   generations: Generations;
   tokenLog: TokenLog;
   provider: ChatProvider;
+  /** Erases people identity deleted (`sync()` runs a pass now). */
+  erasures: ErasureConsumer;
   /** The knowledge subgraph searched for passages, if any. */
   knowledgeUrl: string | undefined;
   /** Calls `listener` with every SQL statement this service sends, until the returned function is called (tests count queries). */
@@ -80,7 +86,9 @@ export async function createConversationService({ env, logger, infra, peers, rag
   const pubsub: PubSub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'conversation', availability: redisAvailability });
   let redis: Redis | undefined;
   let flags: FlagsClient | undefined;
+  let erasures: ErasureConsumer | undefined;
   const release = async () => {
+    await erasures?.close();
     await Promise.allSettled([revocations.close(), pubsub.close(), redis?.quit(), flags?.close()]);
     await database.close();
   };
@@ -112,15 +120,19 @@ export async function createConversationService({ env, logger, infra, peers, rag
       takeoverAfterMs: env.CHAT_TAKEOVER_AFTER_MS,
     });
     const chat = createChat({ db, store, usage, generations, tokenLog, historyMessages: env.CHAT_HISTORY_MESSAGES });
+    const erasure = createConversationErasure({ db, chat });
+    const ledger = erasureLedger(db, erasedUsers);
     const server = createSubgraphServer<ConversationContext>({
       module: conversationSubgraph,
       logger,
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
-      context: conversationContext({ store, chat, usage, generations, tokenLog }),
+      context: conversationContext({ store, chat, usage, generations, tokenLog, erasure: { progress: ledger.progress, exportData: erasure.exportData } }),
       readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       ...serviceHttpOptions(env),
       onClose: release,
     });
+    // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
+    erasures = startErasureConsumer({ subgraph: 'conversation', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase: erasure.erase });
     logger.info({ model: provider.model, knowledge: knowledgeUrl ?? null, flags: flagsUrl ?? null, tokenLog: redis ? 'redis' : 'in-process' }, 'conversation service configured');
     let closing: Promise<void> | undefined;
     return {
@@ -129,6 +141,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       generations,
       tokenLog,
       provider,
+      erasures,
       knowledgeUrl,
       observeQueries(listener) {
         queryListeners.add(listener);

@@ -2,7 +2,7 @@ import { and, gte, inArray, sql } from 'drizzle-orm';
 import type { Role } from '@voiceassist/auth';
 import type { Database } from '@voiceassist/database';
 import type { Transaction } from './conversations.js';
-import { tokenUsage } from './db/schema.js';
+import { erasedUsers, tokenUsage } from './db/schema.js';
 import type { ConversationEnv } from './env.js';
 
 export interface UsageSummary {
@@ -59,8 +59,12 @@ export function createUsage(db: Database, budgets: Budgets) {
       return { periodStart: start, periodEnd: end, promptTokens, completionTokens, tokens, budget, remaining: Math.max(0, budget - tokens) };
     },
 
+    /** Not for an erased person: a reply that finishes after their erasure leaves no row naming them. */
     async record(tx: Transaction, entry: { userId: string; messageId: string; promptTokens: number; completionTokens: number; model: string }) {
-      await tx.insert(tokenUsage).values({ ...entry, createdAt: new Date() });
+      await tx.execute(sql`
+        insert into ${tokenUsage} (user_id, message_id, prompt_tokens, completion_tokens, model, created_at)
+        select ${entry.userId}::uuid, ${entry.messageId}::uuid, ${entry.promptTokens}::integer, ${entry.completionTokens}::integer, ${entry.model}::text, ${new Date().toISOString()}::timestamptz
+        where not exists (select 1 from ${erasedUsers} where ${erasedUsers.userId} = ${entry.userId}::uuid)`);
     },
   };
 }

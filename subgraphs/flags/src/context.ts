@@ -1,6 +1,7 @@
 import type { Viewer } from '@voiceassist/auth';
 import { unauthenticated } from '@voiceassist/errors';
 import type { RequestContext } from '@voiceassist/subgraph-server';
+import type { ErasureEntitySource } from '@voiceassist/subgraph-server/erasure-entities';
 import type { ChangeFeed } from './change-feed.js';
 import type { ChangeStreams } from './change-streams.js';
 import type { Caller } from './client-view.js';
@@ -17,6 +18,8 @@ export interface FlagsServices {
   emails: EmailLookup;
   /** Hands a committed change to this replica's subscribers and publishes it to the others. */
   announce(change: FlagChangeRecord): void;
+  /** This subgraph's part of a person's erasure status and data export. */
+  erasure: ErasureEntitySource;
 }
 
 export interface FlagsContext extends RequestContext {

@@ -1,4 +1,5 @@
 import { allow, hasRole, type IRuleTypeMap } from '@voiceassist/auth';
+import { erasureEntityPermissions } from '@voiceassist/subgraph-server/erasure-entities';
 
 const admin = hasRole('ADMIN');
 
@@ -30,4 +31,5 @@ export const permissions: IRuleTypeMap = {
   FlagChange: allow,
   ScheduledFlagChange: allow,
   User: allow,
+  ...erasureEntityPermissions,
 };

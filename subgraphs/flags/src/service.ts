@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
+import { erasureLedger } from '@voiceassist/database/erased-users';
 import { FLAGS_FEED_PATH } from '@voiceassist/flags-client/feed-protocol';
+import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { RedisAvailability } from '@voiceassist/redis';
@@ -14,8 +16,10 @@ import { FLAG_CHANGES_TOPIC, startChangeFeed, type ChangeFeed } from './change-f
 import { createChangeStreams } from './change-streams.js';
 import { flagsContext, type FlagsContext, type FlagsServices } from './context.js';
 import { openFlagsDatabase } from './db/open.js';
+import { erasedUsers } from './db/schema.js';
 import { createEmailLookup } from './emails.js';
 import { flagsEnvSchema, type FlagsEnv } from './env.js';
+import { createFlagsErasure } from './erasure.js';
 import { permissions } from './permissions.js';
 import { resolvers } from './resolvers/index.js';
 import { createSchedules } from './schedules.js';
@@ -39,6 +43,8 @@ export interface FlagsService {
   services: FlagsServices;
   /** The backend flags feed (open connections, closeAll). */
   backendFeed: BackendFeed;
+  /** Erases people identity deleted (`sync()` runs a pass now). */
+  erasures: ErasureConsumer;
   /** Where it runs, so a test can start a second replica on the same database and Redis. */
   infra: ServiceInfra;
   /** Stops the scheduler and the backend feeds, then the server, then releases the database and pub/sub. */
@@ -67,7 +73,9 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
   let feed: ChangeFeed | undefined;
   let scheduler: Scheduler | undefined;
+  let erasures: ErasureConsumer | undefined;
   const release = async () => {
+    await erasures?.close();
     await scheduler?.stop();
     await feed?.close();
     await Promise.allSettled([pubsub.close(), revocations.close()]);
@@ -87,7 +95,17 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
     };
     const streams = createChangeStreams(store, changeFeed, logger);
     const identityUrl = peers?.identity ?? env.IDENTITY_URL ?? new URL('/graphql', env.JWKS_URL).toString();
-    const services: FlagsServices = { store, schedules, streams, feed: changeFeed, emails: createEmailLookup({ identityUrl, logger }), announce };
+    const erasure = createFlagsErasure({ db: database.db, store, announce });
+    const ledger = erasureLedger(database.db, erasedUsers);
+    const services: FlagsServices = {
+      store,
+      schedules,
+      streams,
+      feed: changeFeed,
+      emails: createEmailLookup({ identityUrl, logger }),
+      announce,
+      erasure: { progress: ledger.progress, exportData: erasure.exportData },
+    };
     const backendFeed = createBackendFeed({ streams, logger, serviceToken: env.FLAGS_SERVICE_TOKEN, production });
     scheduler = await startScheduler({
       schedules,
@@ -109,11 +127,14 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
       ...serviceHttpOptions(env),
       onClose: release,
     });
+    // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
+    erasures = startErasureConsumer({ subgraph: 'flags', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase: erasure.erase });
     return {
       server,
       database,
       services,
       backendFeed,
+      erasures,
       infra,
       async close() {
         // Open feeds would hold the HTTP server's drain; the scheduler must not write into a closing database.

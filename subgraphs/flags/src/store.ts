@@ -14,6 +14,8 @@ export interface FlagChangeRecord {
   action: 'CREATED' | 'UPDATED' | 'DELETED';
   actorId: string | null;
   scheduledChangeId: string | null;
+  /** Why the system made the change, when nobody asked for it (`erasure`). */
+  reason: string | null;
   before: FlagDefinition | null;
   after: FlagDefinition | null;
   occurredAt: string;
@@ -52,6 +54,7 @@ function toChange(row: FlagEventRow): FlagChangeRecord {
     action: row.action,
     actorId: row.actorId,
     scheduledChangeId: row.scheduledChangeId,
+    reason: row.reason,
     before: row.before,
     after: row.after,
     occurredAt: row.occurredAt.toISOString(),
@@ -73,6 +76,7 @@ export interface UpdateOptions {
   actorId: string | null;
   expectedVersion?: number | undefined;
   scheduledChangeId?: string | undefined;
+  reason?: string | undefined;
   /** Throws to refuse the write, given the flag as it is inside the write's transaction. */
   authorize?: ((before: FlagDefinition) => void) | undefined;
 }
@@ -98,6 +102,7 @@ export function createFlagStore(db: Database) {
       action: change.action,
       actorId: change.actorId,
       scheduledChangeId: change.scheduledChangeId,
+      reason: change.reason,
       before: change.before,
       after: change.after,
       occurredAt: new Date(change.occurredAt),
@@ -129,6 +134,7 @@ export function createFlagStore(db: Database) {
       action: 'UPDATED',
       actorId: options.actorId,
       scheduledChangeId: options.scheduledChangeId ?? null,
+      reason: options.reason ?? null,
       before,
       after,
       occurredAt: now.toISOString(),
@@ -160,7 +166,7 @@ export function createFlagStore(db: Database) {
         const now = new Date();
         const after: FlagDefinition = { ...fields, version, createdAt: now.toISOString(), updatedAt: now.toISOString() };
         await tx.insert(flags).values({ key: fields.key, ...columnsOf(after), createdAt: now });
-        return record(tx, { version, key: fields.key, action: 'CREATED', actorId, scheduledChangeId: null, before: null, after, occurredAt: now.toISOString() });
+        return record(tx, { version, key: fields.key, action: 'CREATED', actorId, scheduledChangeId: null, reason: null, before: null, after, occurredAt: now.toISOString() });
       });
     },
 
@@ -181,7 +187,7 @@ export function createFlagStore(db: Database) {
           .update(scheduledChanges)
           .set({ status: 'CANCELLED', cancelledAt: now, cancelledBy: actorId, failureReason: 'flag deleted' })
           .where(and(eq(scheduledChanges.flagKey, key), eq(scheduledChanges.status, 'PENDING')));
-        return record(tx, { version, key, action: 'DELETED', actorId, scheduledChangeId: null, before: toDefinition(row), after: null, occurredAt: now.toISOString() });
+        return record(tx, { version, key, action: 'DELETED', actorId, scheduledChangeId: null, reason: null, before: toDefinition(row), after: null, occurredAt: now.toISOString() });
       });
     },
 

@@ -6,10 +6,12 @@ import { createInProcessRevocations, createSessionRevocations, type SessionRevoc
 import { sql, type DatabaseHandle } from '@voiceassist/database';
 import { errorCode } from '@voiceassist/errors';
 import { createLogger } from '@voiceassist/logging';
+import { createInProcessPubSub } from '@voiceassist/pubsub';
 import { createMemoryRateLimiter } from '@voiceassist/rate-limit';
 import { createAccessTokenIssuer } from './access-tokens.js';
 import { createAccounts, type Accounts, type AuthResult } from './accounts.js';
 import { createAuditLog } from './audit-log.js';
+import { createErasures } from './erasures.js';
 import { refreshTokens, revokedSessions as revokedSessionsTable, sessions as sessionsTable, users } from './db/schema.js';
 import { createRefreshSessions, hashRefreshToken, type RefreshSessions } from './refresh-sessions.js';
 import { createRevokedSessions, type RevokedSessions } from './revoked-sessions.js';
@@ -37,15 +39,19 @@ beforeAll(async () => {
   revocations = createInProcessRevocations(randomUUID());
   revokedSessions = createRevokedSessions({ db, keepSeconds: 3600 });
   sessions = createRefreshSessions({ revocations, revokedSessions, refreshTtlSeconds: 3600, revocationKeepSeconds: 3600 });
+  const audit = createAuditLog(db);
+  const throttle = createAuthThrottle(createMemoryRateLimiter(), 1000);
+  const logger = createLogger({ service: 'identity', level: 'silent' });
   accounts = createAccounts({
     db,
-    audit: createAuditLog(db),
+    audit,
     sessions,
     tokens: createAccessTokenIssuer({ keys, issuer: 'i', audience: 'a', ttlSeconds: 900 }),
-    throttle: createAuthThrottle(createMemoryRateLimiter(), 1000),
-    logger: createLogger({ service: 'identity', level: 'silent' }),
+    throttle,
+    logger,
   });
-  admin = createUserAdmin({ db, audit: createAuditLog(db), sessions, keys });
+  const erasures = createErasures({ db, audit, pubsub: createInProcessPubSub(randomUUID()), logger, subgraphs: [] });
+  admin = createUserAdmin({ db, audit, sessions, keys, erasures, throttle });
 });
 afterAll(() => close());
 

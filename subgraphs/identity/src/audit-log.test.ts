@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql, type DatabaseHandle } from '@voiceassist/database';
 import { auditHash, canonicalJson, createAuditLog, GENESIS_HASH, type AuditLog } from './audit-log.js';
+import { ERASED } from './audit-personal-data.js';
+import { users } from './db/schema.js';
 import { openTestDatabase } from './testing/database.js';
 
 let database: DatabaseHandle;
@@ -46,7 +48,8 @@ describe('audit log', () => {
   it('chains each entry to the previous one with SHA-256 and records who, what and where', async () => {
     const first = await append('login', { sessionId: 's1' });
     const second = await append('logout');
-    expect(first).toMatchObject({ id: 1, prevHash: GENESIS_HASH, action: 'login', ip: '203.0.113.7', userAgent: 'vitest', requestId: 'req-1', actorId: origin.actorId });
+    // The actor is no user here: their address is kept as a pseudonym (see the personal data tests).
+    expect(first).toMatchObject({ id: 1, prevHash: GENESIS_HASH, action: 'login', ip: expect.stringMatching(/^pseudonym:/), requestId: 'req-1', actorId: origin.actorId });
     expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(second.prevHash).toBe(first.hash);
     expect(second.id).toBe(2);
@@ -103,5 +106,71 @@ describe('audit log', () => {
     expect((await audit.list({ limit: 10, action: 'login' })).map((e) => e.id)).toEqual([3, 1]);
     expect((await audit.list({ limit: 10, actorId: origin.actorId })).map((e) => e.id)).toEqual([3, 2, 1]);
     expect((await audit.list({ limit: 2, before: 3 })).map((e) => e.id)).toEqual([2, 1]);
+  });
+});
+
+describe('personal data in the audit log', () => {
+  const PERSON_EMAIL = 'ada.lovelace@example.com';
+  const PERSON_IP = '198.51.100.23';
+  const PERSON_AGENT = 'AdaBrowser/1.0';
+
+  async function person() {
+    const [user] = await database.db.insert(users).values({ email: PERSON_EMAIL, passwordHash: 'x', displayName: 'Ada' }).returning();
+    return user!;
+  }
+
+  /** Every audit row as the database holds it, as text: what someone reading the table sees. */
+  const storedText = async () => JSON.stringify(await database.query(sql`select t::text as row from identity.audit_events t`));
+
+  beforeEach(async () => {
+    await database.db.delete(users);
+  });
+
+  it('stores a person’s email, address and user agent encrypted, and shows them decrypted', async () => {
+    const user = await person();
+    const byPerson = { actorId: user.id, ip: PERSON_IP, userAgent: PERSON_AGENT, requestId: 'r-ada' };
+    const stored = await database.db.transaction((tx) => audit.append(tx, byPerson, { action: 'user_delete', targetType: 'user', targetId: user.id, metadata: { email: PERSON_EMAIL, role: 'USER' } }));
+    expect(stored.ip).toMatch(/^enc1:/);
+    expect(stored.metadata.email).toMatch(/^enc1:/);
+    expect(await storedText()).not.toContain(PERSON_EMAIL);
+    expect(await storedText()).not.toContain(PERSON_IP);
+    expect(await storedText()).not.toContain(PERSON_AGENT);
+
+    const [shown] = await audit.list({ limit: 1, actorId: user.id });
+    expect(shown).toMatchObject({ ip: PERSON_IP, userAgent: PERSON_AGENT, metadata: { email: PERSON_EMAIL, role: 'USER' } });
+    expect((await audit.about(user.id, 10)).map((e) => e.id)).toEqual([stored.id]);
+  });
+
+  it('makes them unreadable once the person’s key is shredded, and the chain still verifies', async () => {
+    const user = await person();
+    const before = (await audit.verify()).checked;
+    const byPerson = { actorId: user.id, ip: PERSON_IP, userAgent: PERSON_AGENT, requestId: 'r-ada' };
+    await database.db.transaction((tx) => audit.append(tx, byPerson, { action: 'login', targetType: 'user', targetId: user.id, metadata: { email: PERSON_EMAIL } }));
+    await database.db.transaction(async (tx) => {
+      await audit.shred(tx, user.id);
+      await tx.delete(users);
+    });
+    await database.db.transaction((tx) => audit.append(tx, { actorId: null }, { action: 'user_erasure_complete', targetType: 'user', targetId: user.id }));
+
+    const [shown] = await audit.list({ limit: 1, action: 'login', actorId: user.id });
+    expect(shown).toMatchObject({ ip: null, userAgent: null, metadata: { email: ERASED } });
+    expect(await storedText()).not.toContain(PERSON_EMAIL);
+    expect(await storedText()).not.toContain(PERSON_IP);
+    expect(await audit.verify()).toEqual({ valid: true, checked: before + 2, firstBrokenId: null });
+  });
+
+  it('keeps a pseudonym for an email that belongs to nobody: the same for the same email, never the email', async () => {
+    const failedLogin = (email: string) =>
+      database.db.transaction((tx) => audit.append(tx, { actorId: null, ip: PERSON_IP }, { action: 'login_failed', metadata: { reason: 'unknown_email', email } }));
+    const [a, b, c] = [await failedLogin(PERSON_EMAIL), await failedLogin(PERSON_EMAIL), await failedLogin('someone.else@example.com')];
+    expect(a.metadata.email).toMatch(/^pseudonym:[0-9a-f]{32}$/);
+    expect(b.metadata.email).toBe(a.metadata.email);
+    expect(c.metadata.email).not.toBe(a.metadata.email);
+    expect(a.ip).toMatch(/^pseudonym:/);
+    expect(await storedText()).not.toContain(PERSON_EMAIL);
+    expect(await storedText()).not.toContain(PERSON_IP);
+    // A reader sees the pseudonym (it lines attempts up) and never the email.
+    const shown = await audit.list({ limit: 3, action: 'login_failed' });
+    expect(shown.map((e) => e.metadata.email)).toEqual([c.metadata.email, a.metadata.email, a.metadata.email]);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, gt, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, or, type SQL } from 'drizzle-orm';
 import type { Database } from '@voiceassist/database';
+import { createAuditPersonalData } from './audit-personal-data.js';
 import { auditEvents, type AuditEventRow } from './db/schema.js';
 import { lockFor, type Transaction } from './db/transaction.js';
 
@@ -27,10 +28,19 @@ export interface AuditVerification {
 }
 
 export interface AuditLog {
-  /** Appends inside the caller's transaction, so the entry exists exactly when the change does. */
+  /** Loads the pseudonym key (creating it on first start). */
+  init(): Promise<void>;
+  /**
+   * Appends inside the caller's transaction, so the entry exists exactly when the change does.
+   * Returns the stored row: its personal data encrypted or pseudonymised (audit-personal-data.ts).
+   */
   append(tx: Transaction, origin: AuditOrigin, entry: AuditEntry): Promise<AuditEventRow>;
-  /** Newest first; `before` is an id from an earlier page. */
+  /** Newest first; `before` is an id from an earlier page. Personal data decrypted while its person's key exists. */
   list(options: { limit: number; before?: number; actorId?: string; action?: string }): Promise<AuditEventRow[]>;
+  /** Entries by or about the user, newest first, decrypted (their data export). */
+  about(userId: string, limit: number): Promise<AuditEventRow[]>;
+  /** Makes the user's personal data in every entry unreadable, in the erasure's transaction. */
+  shred(tx: Transaction, userId: string): Promise<void>;
   /** Walks the chain from the first entry and stops at the first one that does not hold. */
   verify(): Promise<AuditVerification>;
 }
@@ -73,8 +83,18 @@ export function auditHash(row: HashedContent): string {
 const VERIFY_PAGE = 500;
 
 export function createAuditLog(db: Database): AuditLog {
+  const personalData = createAuditPersonalData(db);
   return {
+    init: () => personalData.init(),
+
     async append(tx, origin, entry) {
+      const targetUser = entry.targetType === 'user' ? (entry.targetId ?? null) : null;
+      // The request's address is its actor's (or, signed out, the account it was about); the metadata is about the target.
+      const personal = await personalData.protect(
+        tx,
+        { ip: origin.ip ?? null, userAgent: origin.userAgent?.slice(0, 512) ?? null, metadata: entry.metadata ?? {} },
+        { originOwner: origin.actorId ?? targetUser, subjectOwner: targetUser ?? origin.actorId },
+      );
       await lockFor(tx, 'audit-chain');
       const [last] = await tx.select({ id: auditEvents.id, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
       const content: HashedContent = {
@@ -84,10 +104,10 @@ export function createAuditLog(db: Database): AuditLog {
         action: entry.action,
         targetType: entry.targetType ?? null,
         targetId: entry.targetId ?? null,
-        ip: origin.ip ?? null,
-        userAgent: origin.userAgent?.slice(0, 512) ?? null,
+        ip: personal.ip,
+        userAgent: personal.userAgent,
         requestId: origin.requestId ?? null,
-        metadata: entry.metadata ?? {},
+        metadata: personal.metadata,
         prevHash: last?.hash ?? GENESIS_HASH,
       };
       const row = { ...content, hash: auditHash(content) };
@@ -100,8 +120,20 @@ export function createAuditLog(db: Database): AuditLog {
       if (before !== undefined) filters.push(lt(auditEvents.id, before));
       if (actorId) filters.push(eq(auditEvents.actorId, actorId));
       if (action) filters.push(eq(auditEvents.action, action));
-      return db.select().from(auditEvents).where(and(...filters)).orderBy(desc(auditEvents.id)).limit(limit);
+      return personalData.reveal(await db.select().from(auditEvents).where(and(...filters)).orderBy(desc(auditEvents.id)).limit(limit));
     },
+
+    async about(userId, limit) {
+      const rows = await db
+        .select()
+        .from(auditEvents)
+        .where(or(eq(auditEvents.actorId, userId), and(eq(auditEvents.targetType, 'user'), eq(auditEvents.targetId, userId))))
+        .orderBy(desc(auditEvents.id))
+        .limit(limit);
+      return personalData.reveal(rows);
+    },
+
+    shred: (tx, userId) => personalData.shred(tx, userId),
 
     async verify() {
       let checked = 0;

@@ -5,6 +5,7 @@ import type { RequestContext } from '@voiceassist/subgraph-server';
 import type { Accounts } from './accounts.js';
 import type { AuditLog, AuditOrigin } from './audit-log.js';
 import type { UserRow } from './db/schema.js';
+import type { Erasures } from './erasures.js';
 import type { UserAdmin } from './user-admin.js';
 import type { Users } from './users.js';
 
@@ -13,6 +14,9 @@ export interface IdentityServices {
   admin: UserAdmin;
   users: Users;
   audit: AuditLog;
+  erasures: Erasures;
+  /** Identity's part of a person's data export. */
+  exportData(userId: string): Promise<Record<string, unknown>>;
 }
 
 export interface IdentityContext extends RequestContext {

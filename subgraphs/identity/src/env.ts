@@ -13,6 +13,11 @@ export const identityEnvSchema = z.object({
   SEED_SUPERADMIN_PASSWORD: envVar.optionalString(),
   /** Register attempts per minute per address and per email; the base of the login rule (throttle.ts). */
   AUTH_THROTTLE_PER_MINUTE: envVar.positiveInt(10),
+  /** Subgraphs that must confirm an erasure before identity records it complete. */
+  ERASURE_SUBGRAPHS: z
+    .string()
+    .default('conversation,knowledge,voice,flags')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
 })
   // Every verifier refuses tokens living longer, and revocations are kept only that long.
   .refine((env) => env.ACCESS_TOKEN_TTL_SECONDS <= env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS, {

@@ -16,6 +16,11 @@ const isSelfOrAdminOrSigningIn = rule('isSelfOrAdminOrSigningIn', { cache: 'stri
   ctx.signedInNow.has(parent.id) ? true : selfOrAdmin(ctx.viewer, parent.id),
 );
 
+/** A person's export: the person and ADMIN+ (also when another subgraph's entity lookup reaches it). */
+const isSelfOrAdminExport = rule('isSelfOrAdminExport', { cache: 'strict' })((parent: { userId: string }, _args, ctx: IdentityContext) =>
+  selfOrAdmin(ctx.viewer, parent.userId),
+);
+
 // Federation's own fields are added by createPermissions; everything not listed here is denied.
 export const permissions: IRuleTypeMap = {
   Query: {
@@ -24,6 +29,9 @@ export const permissions: IRuleTypeMap = {
     users: hasRole('ADMIN'),
     auditLog: hasRole('ADMIN'),
     verifyAuditLog: hasRole('ADMIN'),
+    erasureStatus: hasRole('ADMIN'),
+    // Self or ADMIN+ is checked against the argument in the resolver, and on the entity's fields.
+    exportMyData: isAuthenticated,
   },
   Mutation: {
     register: allow,
@@ -37,6 +45,7 @@ export const permissions: IRuleTypeMap = {
     updateSettings: isAuthenticated,
     updateUser: hasRole('ADMIN'),
     deleteUser: hasRole('ADMIN'),
+    deleteMe: isAuthenticated,
     rotateSigningKey: hasRole('SUPERADMIN'),
   },
   // Applies inside `_entities` too, so other subgraphs get no more than a direct caller would.
@@ -50,4 +59,8 @@ export const permissions: IRuleTypeMap = {
   AuditEventEdge: allow,
   AuditEventConnection: allow,
   AuditVerification: allow,
+  // Entities: the rules hold for `_entities` lookups from the router as well.
+  ErasureStatus: { '*': hasRole('ADMIN') },
+  ErasureProgress: allow,
+  DataExport: { '*': isSelfOrAdminExport },
 };

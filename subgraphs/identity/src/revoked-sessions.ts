@@ -1,10 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { and, gt, gte, lte } from 'drizzle-orm';
 import type { RevocationSnapshot } from '@voiceassist/auth';
 import type { Database } from '@voiceassist/database';
-import { sendJson } from '@voiceassist/graphql-http';
 import { revokedSessions } from './db/schema.js';
 import type { Transaction } from './db/transaction.js';
+import { sinceRoute } from './since-route.js';
 
 /** Expired rows are deleted at most this often per identity instance, on a read. */
 const PRUNE_EVERY_MS = 60_000;
@@ -57,13 +56,5 @@ export function createRevokedSessions(options: { db: Database; keepSeconds: numb
  * every verifier must hold would be one more thing that stops them learning revocations.
  */
 export function revocationsRoute(store: RevokedSessions) {
-  return async (_req: IncomingMessage, res: ServerResponse, { url }: { url: URL }) => {
-    const raw = url.searchParams.get('since');
-    const since = raw === null ? undefined : Number(raw);
-    if (since !== undefined && !(Number.isSafeInteger(since) && since >= 0)) {
-      sendJson(res, 400, { error: 'since must be a time in milliseconds since the epoch' });
-      return;
-    }
-    sendJson(res, 200, await store.snapshot(since), { 'cache-control': 'no-store' });
-  };
+  return sinceRoute((since) => store.snapshot(since));
 }

@@ -3,17 +3,21 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { createAccessTokenVerifier, createSessionRevocations, REVOCATIONS_PATH, type SessionRevocations } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
+import { ERASURES_PATH } from '@voiceassist/erasure';
 import { sendJson, serviceHttpOptions } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
+import { createPubSub, type PubSub } from '@voiceassist/pubsub';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { createAccessTokenIssuer } from './access-tokens.js';
 import { createAccounts } from './accounts.js';
-import { createAuditLog } from './audit-log.js';
+import { createAuditLog, type AuditLog } from './audit-log.js';
 import { identityContext, type IdentityContext } from './context.js';
+import { exportIdentityData } from './data-export.js';
 import { openIdentityDatabase } from './db/open.js';
 import { identityEnvSchema, type IdentityEnv } from './env.js';
+import { createErasures, erasuresRoute, type Erasures } from './erasures.js';
 import { permissions } from './permissions.js';
 import { createRefreshSessions } from './refresh-sessions.js';
 import { createRevokedSessions, revocationsRoute } from './revoked-sessions.js';
@@ -41,6 +45,8 @@ export interface IdentityService {
   database: DatabaseHandle;
   keys: SigningKeys;
   revocations: SessionRevocations;
+  erasures: Erasures;
+  audit: AuditLog;
   /** Stops the server and releases the database, Redis and the revocation store. */
   close(): Promise<void>;
 }
@@ -66,9 +72,12 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
     sync: { source: (since) => revokedSessions.snapshot(since), intervalMs: env.REVOCATIONS_SYNC_INTERVAL_MS },
   });
   let redis: Redis | undefined;
+  let erasures: Erasures | undefined;
   const redisAvailability = new RedisAvailability();
+  const pubsub: PubSub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'identity-pubsub', availability: redisAvailability });
   const release = async () => {
-    await Promise.allSettled([revocations.close(), redis?.quit()]);
+    await erasures?.close();
+    await Promise.allSettled([revocations.close(), redis?.quit(), pubsub.close()]);
     await database.close();
   };
   try {
@@ -80,6 +89,9 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
     const keys = createSigningKeys({ db, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS, envPrivateKeyPem: env.IDENTITY_SIGNING_KEY });
     await keys.init();
     const audit = createAuditLog(db);
+    await audit.init();
+    erasures = createErasures({ db, audit, pubsub, logger, subgraphs: env.ERASURE_SUBGRAPHS });
+    erasures.listen();
     await revocations.sync();
     const sessions = createRefreshSessions({
       revocations,
@@ -94,7 +106,14 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
       const seeded = await accounts.seedSuperadmin(env.SEED_SUPERADMIN_EMAIL, env.SEED_SUPERADMIN_PASSWORD);
       if (seeded) logger.info({ userId: seeded.id }, 'seeded SUPERADMIN from env');
     }
-    const services = { accounts, admin: createUserAdmin({ db, audit, sessions, keys }), users: createUsers(db), audit };
+    const services = {
+      accounts,
+      admin: createUserAdmin({ db, audit, sessions, keys, erasures, throttle }),
+      users: createUsers(db),
+      audit,
+      erasures,
+      exportData: (userId: string) => exportIdentityData(db, audit, userId),
+    };
     const server = createSubgraphServer<IdentityContext>({
       module: identitySubgraph,
       logger,
@@ -112,11 +131,12 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
       routes: {
         [JWKS_PATH]: async (_req, res) => sendJson(res, 200, await keys.jwks(), { 'cache-control': 'public, max-age=60' }),
         [REVOCATIONS_PATH]: revocationsRoute(revokedSessions),
+        [ERASURES_PATH]: erasuresRoute(erasures),
       },
       ...serviceHttpOptions(env),
       onClose: release,
     });
-    return { server, database, keys, revocations, close: () => server.close() };
+    return { server, database, keys, revocations, erasures, audit, close: () => server.close() };
   } catch (error) {
     await release();
     throw error;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { rateLimited } from '@voiceassist/errors';
 import type { RateLimiter, RateLimitResult } from '@voiceassist/rate-limit';
 
-export type ThrottledAction = 'register' | 'change-password';
+export type ThrottledAction = 'register' | 'change-password' | 'delete-account';
 
 interface LoginKeys {
   ip: string | undefined;

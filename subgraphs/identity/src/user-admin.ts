@@ -1,11 +1,16 @@
 import { eq } from 'drizzle-orm';
 import { hasAtLeast, roleRank, type Role, type Viewer } from '@voiceassist/auth';
 import type { Database } from '@voiceassist/database';
-import { forbidden, notFound } from '@voiceassist/errors';
+import { badUserInput, forbidden, notFound, unauthenticated } from '@voiceassist/errors';
 import type { AuditLog, AuditOrigin } from './audit-log.js';
 import { users, type UserRow } from './db/schema.js';
+import { lockFor, type Transaction } from './db/transaction.js';
+import type { Erasures } from './erasures.js';
+import { PASSWORD_MAX_LENGTH } from './password-policy.js';
+import { verifyPassword } from './passwords.js';
 import type { RefreshSessions } from './refresh-sessions.js';
 import type { SigningKeys } from './signing-keys.js';
+import type { AuthThrottle } from './throttle.js';
 import { isUuid } from '@voiceassist/database';
 import { validateDisplayName } from './validation.js';
 
@@ -18,7 +23,8 @@ export interface AdminUserChange {
 /**
  * Who may do what to whom. ADMIN+ manage accounts; only SUPERADMIN touches ADMIN+ accounts or
  * hands out ADMIN/SUPERADMIN; nobody changes their own role, deactivates or deletes themselves
- * (which also means the last SUPERADMIN cannot vanish through the API).
+ * here (deleteMe, with the password, is the way, and refuses the last SUPERADMIN), so the last
+ * SUPERADMIN cannot vanish through the API.
  */
 export function assertMayChangeUser(actor: { id: string; role: Role }, target: { id: string; role: Role }, change: AdminUserChange | 'delete'): void {
   if (!hasAtLeast(actor.role, 'ADMIN')) throw forbidden('Only an ADMIN can manage users');
@@ -38,11 +44,42 @@ export function assertMayChangeUser(actor: { id: string; role: Role }, target: {
 
 export interface UserAdmin {
   updateUser(actor: Viewer, id: string, change: AdminUserChange, origin: AuditOrigin): Promise<UserRow>;
+  /** Deletes the account and starts its erasure in every subgraph. */
   deleteUser(actor: Viewer, id: string, origin: AuditOrigin): Promise<boolean>;
+  /** The caller deletes their own account, proving it with their password; the same erasure. */
+  deleteMe(viewer: Viewer, password: string, origin: AuditOrigin): Promise<boolean>;
   rotateSigningKey(origin: AuditOrigin): Promise<boolean>;
 }
 
-export function createUserAdmin({ db, audit, sessions, keys }: { db: Database; audit: AuditLog; sessions: RefreshSessions; keys: SigningKeys }): UserAdmin {
+export interface UserAdminOptions {
+  db: Database;
+  audit: AuditLog;
+  sessions: RefreshSessions;
+  keys: SigningKeys;
+  erasures: Erasures;
+  throttle: AuthThrottle;
+}
+
+export function createUserAdmin({ db, audit, sessions, keys, erasures, throttle }: UserAdminOptions): UserAdmin {
+  /**
+   * One transaction: sessions revoked, the audit entry (its email under the person's key), the
+   * erasure outbox row with that key destroyed, and the user gone. Returns the revoked sessions.
+   */
+  async function deleteAccount(tx: Transaction, target: UserRow, actorId: string, origin: AuditOrigin, requestedAt: Date): Promise<string[]> {
+    const revoked = await sessions.revoke(tx, { userId: target.id }, 'deleted');
+    const self = actorId === target.id;
+    await audit.append(tx, origin, { action: 'user_delete', targetType: 'user', targetId: target.id, metadata: { email: target.email, role: target.role, revokedSessions: revoked.length, self } });
+    await erasures.record(tx, target.id, actorId, requestedAt);
+    await tx.delete(users).where(eq(users.id, target.id));
+    return revoked;
+  }
+
+  /** After commit: verifiers refuse the sessions at once, and the subgraphs hear of the erasure. */
+  async function afterDeletion(userId: string, revoked: string[], requestedAt: Date) {
+    await sessions.publishRevoked(revoked);
+    await erasures.announce(userId, requestedAt);
+  }
+
   return {
     async updateUser(actor, id, change, origin) {
       if (!isUuid(id)) throw notFound('User');
@@ -74,16 +111,39 @@ export function createUserAdmin({ db, audit, sessions, keys }: { db: Database; a
 
     async deleteUser(actor, id, origin) {
       if (!isUuid(id)) throw notFound('User');
+      const requestedAt = new Date();
       const revoked = await db.transaction(async (tx) => {
         const [target] = await tx.select().from(users).where(eq(users.id, id)).limit(1).for('update');
         if (!target) throw notFound('User');
         assertMayChangeUser({ id: actor.userId, role: actor.role }, target, 'delete');
-        const revoked = await sessions.revoke(tx, { userId: id }, 'deleted');
-        await tx.delete(users).where(eq(users.id, id));
-        await audit.append(tx, origin, { action: 'user_delete', targetType: 'user', targetId: id, metadata: { email: target.email, role: target.role, revokedSessions: revoked.length } });
-        return revoked;
+        return deleteAccount(tx, target, actor.userId, origin, requestedAt);
       });
-      await sessions.publishRevoked(revoked);
+      await afterDeletion(id, revoked, requestedAt);
+      return true;
+    },
+
+    async deleteMe(viewer, password, origin) {
+      await throttle.attempt('delete-account', { userId: viewer.userId });
+      const [user] = await db.select().from(users).where(eq(users.id, viewer.userId)).limit(1);
+      if (!user) throw unauthenticated();
+      const passwordOk = password.length <= PASSWORD_MAX_LENGTH && (await verifyPassword(user.passwordHash, password));
+      if (!passwordOk) {
+        await db.transaction((tx) => audit.append(tx, origin, { action: 'user_delete_failed', targetType: 'user', targetId: user.id }));
+        throw badUserInput('Password is incorrect', 'password');
+      }
+      const requestedAt = new Date();
+      const revoked = await db.transaction(async (tx) => {
+        const [target] = await tx.select().from(users).where(eq(users.id, viewer.userId)).limit(1).for('update');
+        if (!target) throw unauthenticated();
+        if (target.role === 'SUPERADMIN') {
+          // Two last SUPERADMINs deleting themselves at once: the lock lets one through.
+          await lockFor(tx, 'superadmins');
+          const superadmins = await tx.select({ id: users.id }).from(users).where(eq(users.role, 'SUPERADMIN')).limit(2);
+          if (superadmins.length < 2) throw forbidden('The last SUPERADMIN cannot delete their account');
+        }
+        return deleteAccount(tx, target, viewer.userId, origin, requestedAt);
+      });
+      await afterDeletion(viewer.userId, revoked, requestedAt);
       return true;
     },
 

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { hasAtLeast, type Role, type Viewer } from '@voiceassist/auth';
 import { forbidden, unauthenticated } from '@voiceassist/errors';
 import type { RequestContext } from '@voiceassist/subgraph-server';
+import type { ErasureEntitySource } from '@voiceassist/subgraph-server/erasure-entities';
 import type { ChunkInfo, DocumentInfo } from './db/schema.js';
 import type { DocumentStore } from './documents.js';
 import type { DocumentEvents } from './events.js';
@@ -15,6 +16,8 @@ export interface KnowledgeServices {
   events: DocumentEvents;
   /** The embedding model and size of new vectors; documents embedded otherwise need a reindex. */
   embedding: { model: string; dimension: number };
+  /** This subgraph's part of a person's erasure status and data export. */
+  erasure: ErasureEntitySource;
 }
 
 export interface KnowledgeContext extends RequestContext {

@@ -1,4 +1,5 @@
 import { allow, hasRole, type IRuleTypeMap } from '@voiceassist/auth';
+import { erasureEntityPermissions } from '@voiceassist/subgraph-server/erasure-entities';
 
 // Federation's own fields are added by createPermissions; everything not listed here is denied.
 // Type-level rules apply inside `_entities` too, so other subgraphs get no more than a direct caller.
@@ -23,4 +24,5 @@ export const permissions: IRuleTypeMap = {
   DocumentConnection: allow,
   DocumentEdge: allow,
   PageInfo: allow,
+  ...erasureEntityPermissions,
 };

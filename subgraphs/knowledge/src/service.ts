@@ -4,6 +4,8 @@ import { parse } from 'graphql';
 import { createEmbeddingProvider, type EmbeddingProvider } from '@voiceassist/ai';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
+import { erasureLedger } from '@voiceassist/database/erased-users';
+import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { RedisAvailability } from '@voiceassist/redis';
@@ -11,8 +13,10 @@ import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { knowledgeContext, type KnowledgeContext } from './context.js';
 import { openKnowledgeDatabase } from './db/open.js';
+import { erasedUsers } from './db/schema.js';
 import { createDocumentStore } from './documents.js';
 import { knowledgeEnvSchema, type KnowledgeEnv } from './env.js';
+import { createKnowledgeErasure } from './erasure.js';
 import { createDocumentEvents } from './events.js';
 import { createIngestion, type Ingestion } from './ingestion.js';
 import { permissions } from './permissions.js';
@@ -38,6 +42,8 @@ export interface KnowledgeService {
   vectorIndex: VectorIndex;
   ingestion: Ingestion;
   search: Search;
+  /** Erases people identity deleted (`sync()` runs a pass now). */
+  erasures: ErasureConsumer;
   /** Stops the server, the indexing jobs, and releases the database and pub/sub. */
   close(): Promise<void>;
 }
@@ -62,7 +68,9 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
   let vectorIndex: VectorIndex | undefined;
   let ingestion: Ingestion | undefined;
+  let erasures: ErasureConsumer | undefined;
   const release = async () => {
+    await erasures?.close();
     await ingestion?.close();
     await Promise.allSettled([vectorIndex?.close(), pubsub.close(), revocations.close()]);
     await database.close();
@@ -91,6 +99,8 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       concurrency: env.KNOWLEDGE_INGEST_CONCURRENCY,
     });
     const search = createSearch({ db, embedder, vectorIndex, logger });
+    const erasure = createKnowledgeErasure(db);
+    const ledger = erasureLedger(db, erasedUsers);
     logger.info({ vectorIndex: vectorIndex.kind, embeddingModel: embedder.model, dimension: embedder.dimension }, 'knowledge index ready');
     const server = createSubgraphServer<KnowledgeContext>({
       module: knowledgeSubgraph,
@@ -102,6 +112,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
         search,
         events,
         embedding: { model: embedder.model, dimension: embedder.dimension },
+        erasure: { progress: ledger.progress, exportData: erasure.exportData },
       }),
       // Without Redis, document status events reach this instance's subscribers only.
       readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
@@ -110,8 +121,10 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       bodyLimitBytes: Math.ceil((env.KNOWLEDGE_MAX_DOCUMENT_BYTES * 4) / 3) + 64 * 1024,
       onClose: release,
     });
+    // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
+    erasures = startErasureConsumer({ subgraph: 'knowledge', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase: erasure.erase });
     ingestion.start();
-    return { server, database, embedder, vectorIndex, ingestion, search, close: () => server.close() };
+    return { server, database, embedder, vectorIndex, ingestion, search, erasures, close: () => server.close() };
   } catch (error) {
     await release();
     throw error;

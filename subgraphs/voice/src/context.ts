@@ -2,6 +2,7 @@ import type DataLoader from 'dataloader';
 import type { Viewer } from '@voiceassist/auth';
 import { unauthenticated } from '@voiceassist/errors';
 import type { RequestContext } from '@voiceassist/subgraph-server';
+import type { ErasureEntitySource } from '@voiceassist/subgraph-server/erasure-entities';
 import type { Dictation } from './dictation.js';
 import type { MessageOwnerLookup } from './message-owners.js';
 import type { Preferences, StoredPreferences } from './preferences.js';
@@ -12,6 +13,8 @@ export interface VoiceServices {
   preferences: Preferences;
   dictation: Dictation;
   messageOwners: MessageOwnerLookup;
+  /** This subgraph's part of a person's erasure status and data export. */
+  erasure: ErasureEntitySource;
 }
 
 export interface VoiceContext extends RequestContext {

@@ -1,4 +1,5 @@
 import { allow, hasRole, isAuthenticated, type IRuleTypeMap } from '@voiceassist/auth';
+import { erasureEntityPermissions } from '@voiceassist/subgraph-server/erasure-entities';
 
 // Federation's own fields are added by createPermissions; everything not listed here is denied.
 // Speech engines cost CPU or money: USER and up. Reading one's own settings is for anyone signed in.
@@ -27,4 +28,5 @@ export const permissions: IRuleTypeMap = {
   DictationSession: allow,
   ClinicalNote: allow,
   NoteSection: allow,
+  ...erasureEntityPermissions,
 };

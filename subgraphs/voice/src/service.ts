@@ -4,15 +4,20 @@ import { parse } from 'graphql';
 import { createOpenAIChatProvider, createOpenAIClient, createSpeechProviders, openAIConfigured, type SpeechProviders } from '@voiceassist/ai';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
+import { erasureLedger } from '@voiceassist/database/erased-users';
+import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
 import type { Logger } from '@voiceassist/logging';
+import { createPubSub } from '@voiceassist/pubsub';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
 import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { voiceContext, type VoiceContext } from './context.js';
 import { openVoiceDatabase } from './db/open.js';
+import { erasedUsers } from './db/schema.js';
 import { createDictation, type Dictation } from './dictation.js';
 import { voiceEnvSchema, type VoiceEnv } from './env.js';
+import { createVoiceErasure } from './erasure.js';
 import { createMessageOwnerLookup } from './message-owners.js';
 import { permissions } from './permissions.js';
 import { createPreferences } from './preferences.js';
@@ -38,6 +43,8 @@ export interface VoiceService {
   providers: SpeechProviders;
   speech: VoiceSpeech;
   dictation: Dictation;
+  /** Erases people identity deleted (`sync()` runs a pass now). */
+  erasures: ErasureConsumer;
   /** Stops the server and the expiry sweep, and releases the database and Redis. */
   close(): Promise<void>;
 }
@@ -57,9 +64,13 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
   let redis: Redis | undefined;
   const redisAvailability = new RedisAvailability();
   let sweeper: NodeJS.Timeout | undefined;
+  // Only erasure travels on pub/sub here: deletions announced by identity, confirmations back.
+  const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'voice', availability: redisAvailability });
+  let erasures: ErasureConsumer | undefined;
   const release = async () => {
     clearInterval(sweeper);
-    await Promise.allSettled([revocations.close(), redis?.quit()]);
+    await erasures?.close();
+    await Promise.allSettled([revocations.close(), pubsub.close(), redis?.quit()]);
     await database.close();
   };
   try {
@@ -88,11 +99,14 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       idleTimeoutMs: env.DICTATION_IDLE_TIMEOUT_SECONDS * 1000,
       logger,
     });
+    const erasure = createVoiceErasure({ db, speech });
+    const ledger = erasureLedger(db, erasedUsers);
     const services = {
       speech,
       preferences: createPreferences(db, speech.isVoice),
       dictation,
       messageOwners: createMessageOwnerLookup({ conversationUrl: peers?.conversation ?? env.CONVERSATION_URL ?? 'http://localhost:4002/graphql' }),
+      erasure: { progress: ledger.progress, exportData: erasure.exportData },
     };
     // Idle dictations expire (and their transcripts go) even if nobody looks at them again.
     sweeper = setInterval(
@@ -114,7 +128,9 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       bodyLimitBytes: Math.ceil((env.TRANSCRIBE_MAX_BYTES * 4) / 3) + 64 * 1024,
       onClose: release,
     });
-    return { server, database, providers, speech, dictation, close: () => server.close() };
+    // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
+    erasures = startErasureConsumer({ subgraph: 'voice', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase: erasure.erase });
+    return { server, database, providers, speech, dictation, erasures, close: () => server.close() };
   } catch (error) {
     await release();
     throw error;

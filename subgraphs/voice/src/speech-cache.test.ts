@@ -25,3 +25,29 @@ describe('speech cache (in memory)', () => {
     expect(await off.get('x')).toBeUndefined();
   });
 });
+
+describe('speech cache owners', () => {
+  it('forgets every entry an owner asked for, shared ones too, and nobody else’s', async () => {
+    const cache = createSpeechCache({ maxBytes: 10_000 });
+    await cache.set('mine', entry(100, 1));
+    await cache.own('mine', 'alice');
+    await cache.set('shared', entry(100, 2));
+    await cache.own('shared', 'bob');
+    await cache.own('shared', 'alice');
+    await cache.set('theirs', entry(100, 3));
+    await cache.own('theirs', 'bob');
+    await cache.forgetOwner('alice');
+    expect(await cache.get('mine')).toBeUndefined();
+    expect(await cache.get('shared')).toBeUndefined();
+    expect(await cache.get('theirs')).toBeDefined();
+    await cache.forgetOwner('alice');
+  });
+
+  it('lets entries in memory expire with the cache TTL', async () => {
+    const cache = createSpeechCache({ maxBytes: 10_000, ttlSeconds: 0.05 });
+    await cache.set('soon', entry(100));
+    expect(await cache.get('soon')).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await cache.get('soon')).toBeUndefined();
+  });
+});

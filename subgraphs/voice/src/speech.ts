@@ -47,6 +47,8 @@ export interface VoiceSpeech {
   isVoice(id: string): Promise<boolean>;
   synthesize(request: SynthesizeRequest): Promise<SpeechAudio>;
   transcribe(userId: string, input: AudioInput, field: string): Promise<TranscriptionResult>;
+  /** Erasure: the cached speech of everything `userId` had read aloud, and their rate-limit counter. */
+  forget(userId: string): Promise<void>;
 }
 
 export function checkRate(rate: number, field: string): number {
@@ -83,8 +85,10 @@ export function createVoiceSpeech({
   // Synthesis of one key runs once however many ask at the same moment.
   const inFlight = new Map<string, Promise<SpeechAudio>>();
 
+  const limitKey = (userId: string) => `voice:speech:${userId}`;
+
   async function spend(userId: string) {
-    const result = await limiter.hit(`voice:speech:${userId}`, limits.requestsPerMinute, 60_000);
+    const result = await limiter.hit(limitKey(userId), limits.requestsPerMinute, 60_000);
     if (!result.allowed) throw rateLimited(result.retryAfterMs / 1000);
   }
 
@@ -121,9 +125,16 @@ export function createVoiceSpeech({
       }
       const key = createHash('sha256').update(JSON.stringify([providers.engine, voice, rate, request.format, text])).digest('base64url');
       const cached = await cache.get(key);
-      if (cached) return toSpeechAudio(cached);
+      if (cached) {
+        await cache.own(key, request.userId);
+        return toSpeechAudio(cached);
+      }
       const running = inFlight.get(key);
-      if (running) return running;
+      if (running) {
+        const audio = await running;
+        await cache.own(key, request.userId);
+        return audio;
+      }
       const job = (async () => {
         await spend(request.userId);
         const speech = await tts.synthesize({ text, voice, rate, format: request.format }).catch((error: unknown) => {
@@ -131,6 +142,7 @@ export function createVoiceSpeech({
         });
         const entry = { ...speech, rate };
         await cache.set(key, entry);
+        await cache.own(key, request.userId);
         return toSpeechAudio(entry);
       })();
       inFlight.set(key, job);
@@ -139,6 +151,11 @@ export function createVoiceSpeech({
       } finally {
         inFlight.delete(key);
       }
+    },
+
+    async forget(userId) {
+      await cache.forgetOwner(userId);
+      await limiter.reset(limitKey(userId));
     },
 
     async transcribe(userId, input, field) {

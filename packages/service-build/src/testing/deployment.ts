@@ -30,6 +30,8 @@ export interface DeploymentOptions {
 
 export interface Deployment {
   redis: PrivateRedisServer;
+  /** The deployment's own PostgreSQL database, every service's schema in it. */
+  databaseUrl: string;
   /** Base URL of each process (the same after a restart). */
   urls: Record<DeployedName, string>;
   /** The conversation replicas' balancer, as the router and voice reach them. */
@@ -101,6 +103,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
 
     return {
       redis,
+      databaseUrl: database.url!,
       urls,
       conversationUrl,
       process: (name) => running.get(name),

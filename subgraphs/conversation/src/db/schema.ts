@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { erasedUsersTable } from '@voiceassist/database/erased-users';
 import { boolean, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const conversationSchema = pgSchema('conversation');
@@ -110,3 +111,6 @@ export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type MessageStatus = MessageRow['status'];
 export type ReplyPromptRow = typeof replyPrompts.$inferSelect;
+
+/** People erased here after identity deleted them (see erasure.ts). */
+export const erasedUsers = erasedUsersTable(conversationSchema);

@@ -1,4 +1,5 @@
 import type { GraphQLResolverMap } from '@voiceassist/subgraph-server';
+import { erasureEntityResolvers } from '@voiceassist/subgraph-server/erasure-entities';
 import type { ConversationContext } from '../context.js';
 import { scrubError } from '../scrub.js';
 import { Conversation } from './Conversation.js';
@@ -32,4 +33,12 @@ function scrubAll<T extends Record<string, unknown>>(resolvers: T): T {
   ) as T;
 }
 
-export const resolvers = scrubAll({ Query, Mutation, Subscription, Conversation, Message, User }) as unknown as GraphQLResolverMap<ConversationContext>;
+export const resolvers = scrubAll({
+  Query,
+  Mutation,
+  Subscription,
+  Conversation,
+  Message,
+  User,
+  ...erasureEntityResolvers('conversation', (ctx: ConversationContext) => ctx.services.erasure),
+}) as unknown as GraphQLResolverMap<ConversationContext>;

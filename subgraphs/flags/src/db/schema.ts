@@ -1,3 +1,4 @@
+import { erasedUsersTable } from '@voiceassist/database/erased-users';
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgSchema, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { FlagDefinition, FlagVariant, TargetingRule } from '@voiceassist/flags-client/evaluate';
@@ -44,6 +45,8 @@ export const flagEvents = flagsSchema.table(
     action: changeActionEnum('action').notNull(),
     actorId: text('actor_id'),
     scheduledChangeId: uuid('scheduled_change_id'),
+    /** Why the system made a change nobody asked for: `erasure` when a deleted person was taken out of the flag. */
+    reason: text('reason'),
     before: jsonb('before').$type<FlagDefinition>(),
     after: jsonb('after').$type<FlagDefinition>(),
     occurredAt: timestampColumn('occurred_at').notNull(),
@@ -80,3 +83,6 @@ export const scheduledChanges = flagsSchema.table(
 export type FlagRow = typeof flags.$inferSelect;
 export type FlagEventRow = typeof flagEvents.$inferSelect;
 export type ScheduledChangeRow = typeof scheduledChanges.$inferSelect;
+
+/** People erased here after identity deleted them (see erasure.ts). */
+export const erasedUsers = erasedUsersTable(flagsSchema);

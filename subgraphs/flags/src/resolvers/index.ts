@@ -1,4 +1,5 @@
 import type { GraphQLResolverMap } from '@voiceassist/subgraph-server';
+import { erasureEntityResolvers } from '@voiceassist/subgraph-server/erasure-entities';
 import type { FlagsContext } from '../context.js';
 import { FeatureFlag } from './FeatureFlag.js';
 import { FlagChange } from './FlagChange.js';
@@ -7,4 +8,12 @@ import { Query } from './Query.js';
 import { ScheduledFlagChange } from './ScheduledFlagChange.js';
 import { Subscription } from './Subscription.js';
 
-export const resolvers = { Query, Mutation, Subscription, FeatureFlag, FlagChange, ScheduledFlagChange } as unknown as GraphQLResolverMap<FlagsContext>;
+export const resolvers = {
+  Query,
+  Mutation,
+  Subscription,
+  FeatureFlag,
+  FlagChange,
+  ScheduledFlagChange,
+  ...erasureEntityResolvers('flags', (ctx: FlagsContext) => ctx.flags.erasure),
+} as unknown as GraphQLResolverMap<FlagsContext>;

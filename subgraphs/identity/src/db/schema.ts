@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { JWK } from 'jose';
-import { bigint, boolean, index, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const identity = pgSchema('identity');
 
@@ -108,10 +108,69 @@ export const auditEvents = identity.table(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_events_actor_idx').on(t.actorId, t.id), index('audit_events_action_idx').on(t.action, t.id)],
+  (t) => [
+    index('audit_events_actor_idx').on(t.actorId, t.id),
+    index('audit_events_action_idx').on(t.action, t.id),
+    // A person's export gathers the entries about them as well as those by them.
+    index('audit_events_target_idx').on(t.targetId, t.id),
+  ],
+);
+
+/**
+ * Each person's key for the personal data in audit entries about them (AES-256-GCM). Deleting
+ * the row is the erasure of that data (crypto-shredding): the entries stay and still verify.
+ * The foreign key takes it with the user should anything delete one without the erasure path.
+ */
+export const userKeys = identity.table('user_keys', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** 32 random bytes, base64. */
+  key: text('key').notNull(),
+  createdAt: createdAt(),
+});
+
+/** Keys the service generates once and keeps (e.g. the audit log's pseudonym key). */
+export const serverSecrets = identity.table('server_secrets', {
+  name: text('name').primaryKey(),
+  /** base64. */
+  value: text('value').notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * The erasure outbox: one row per deleted person, written in the deletion's transaction and
+ * served to the subgraphs (GET /erasures) until they have all confirmed. Only the id: no email
+ * or name, so this table identifies nobody.
+ */
+export const userErasures = identity.table(
+  'user_erasures',
+  {
+    userId: uuid('user_id').primaryKey(),
+    requestedAt: timestampColumn('requested_at').notNull(),
+    /** Who deleted the account (the person themself for deleteMe); null for the system. */
+    requestedBy: uuid('requested_by'),
+    /** When every subgraph in ERASURE_SUBGRAPHS had confirmed. */
+    completedAt: timestampColumn('completed_at'),
+  },
+  (t) => [index('user_erasures_requested_at_idx').on(t.requestedAt), index('user_erasures_pending_idx').on(t.userId).where(sql`${t.completedAt} is null`)],
+);
+
+/** Which subgraph has erased whom, as each confirmed on pub/sub. */
+export const userErasureConfirmations = identity.table(
+  'user_erasure_confirmations',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => userErasures.userId, { onDelete: 'cascade' }),
+    subgraph: text('subgraph').notNull(),
+    erasedAt: timestampColumn('erased_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.subgraph] })],
 );
 
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
+export type UserErasureRow = typeof userErasures.$inferSelect;

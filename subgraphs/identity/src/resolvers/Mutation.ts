@@ -38,6 +38,8 @@ export const Mutation = {
 
   deleteUser: (_: unknown, { id }: { id: string }, ctx: IdentityContext) => ctx.identity.admin.deleteUser(viewerOf(ctx), id, originOf(ctx)),
 
+  deleteMe: (_: unknown, { password }: { password: string }, ctx: IdentityContext) => ctx.identity.admin.deleteMe(viewerOf(ctx), password, originOf(ctx)),
+
   rotateSigningKey: (_: unknown, __: unknown, ctx: IdentityContext) => {
     viewerOf(ctx);
     return ctx.identity.admin.rotateSigningKey(originOf(ctx));

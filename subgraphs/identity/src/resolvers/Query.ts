@@ -3,6 +3,7 @@ import { badUserInput } from '@voiceassist/errors';
 import { connectionOf, cursorDate, cursorInteger, cursorString, pageRequest } from '@voiceassist/pagination';
 import { viewerOf, type IdentityContext } from '../context.js';
 import type { AuditEventRow, UserRow } from '../db/schema.js';
+import { dataExportOf, erasureStatusOf } from './Erasure.js';
 import { isUuid } from '@voiceassist/database';
 
 const USER_CURSOR = 'user';
@@ -48,4 +49,11 @@ export const Query = {
   },
 
   verifyAuditLog: (_: unknown, __: unknown, ctx: IdentityContext) => ctx.identity.audit.verify(),
+
+  erasureStatus: (_: unknown, { userId }: { userId: string }, ctx: IdentityContext) => {
+    viewerOf(ctx);
+    return erasureStatusOf(ctx, userId);
+  },
+
+  exportMyData: (_: unknown, { userId }: { userId?: string | null }, ctx: IdentityContext) => dataExportOf(ctx, userId),
 };

@@ -1,3 +1,4 @@
+import { erasedUsersTable } from '@voiceassist/database/erased-users';
 import { getTableColumns, sql } from 'drizzle-orm';
 import { bigint, customType, index, integer, pgSchema, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -119,3 +120,6 @@ export const chunkInfoColumns = (() => {
   const { embedding: _embedding, searchVector: _searchVector, ...columns } = getTableColumns(chunks);
   return columns;
 })();
+
+/** People erased here after identity deleted them (see erasure.ts). */
+export const erasedUsers = erasedUsersTable(knowledge);

@@ -1,4 +1,5 @@
 import type { GraphQLResolverMap } from '@voiceassist/subgraph-server';
+import { erasureEntityResolvers } from '@voiceassist/subgraph-server/erasure-entities';
 import type { KnowledgeContext } from '../context.js';
 import { Citation } from './Citation.js';
 import { Document } from './Document.js';
@@ -6,4 +7,11 @@ import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
 import { Subscription } from './Subscription.js';
 
-export const resolvers = { Query, Mutation, Subscription, Document, Citation } as unknown as GraphQLResolverMap<KnowledgeContext>;
+export const resolvers = {
+  Query,
+  Mutation,
+  Subscription,
+  Document,
+  Citation,
+  ...erasureEntityResolvers('knowledge', (ctx: KnowledgeContext) => ctx.knowledge.erasure),
+} as unknown as GraphQLResolverMap<KnowledgeContext>;

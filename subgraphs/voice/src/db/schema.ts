@@ -1,3 +1,4 @@
+import { erasedUsersTable } from '@voiceassist/database/erased-users';
 import { doublePrecision, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const voice = pgSchema('voice');
@@ -81,3 +82,6 @@ export const clinicalNotes = voice.table(
 export type PreferencesRow = typeof preferences.$inferSelect;
 export type DictationSessionRow = typeof dictationSessions.$inferSelect;
 export type ClinicalNoteRow = typeof clinicalNotes.$inferSelect;
+
+/** People erased here after identity deleted them (see erasure.ts). */
+export const erasedUsers = erasedUsersTable(voice);

@@ -1,4 +1,5 @@
 import type { GraphQLResolverMap } from '@voiceassist/subgraph-server';
+import { erasureEntityResolvers } from '@voiceassist/subgraph-server/erasure-entities';
 import type { VoiceContext } from '../context.js';
 import { ClinicalNote } from './ClinicalNote.js';
 import { DictationSession } from './DictationSession.js';
@@ -7,4 +8,12 @@ import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
 import { VoicePreferences } from './VoicePreferences.js';
 
-export const resolvers = { Query, Mutation, Message, DictationSession, ClinicalNote, VoicePreferences } as unknown as GraphQLResolverMap<VoiceContext>;
+export const resolvers = {
+  Query,
+  Mutation,
+  Message,
+  DictationSession,
+  ClinicalNote,
+  VoicePreferences,
+  ...erasureEntityResolvers('voice', (ctx: VoiceContext) => ctx.voice.erasure),
+} as unknown as GraphQLResolverMap<VoiceContext>;
