@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner as ApolloQueryPlanner } from '@apollo/query-planner';
 import type * as Hive from '@graphql-hive/router-query-planner';
-import type { DocumentNode } from 'graphql';
+import { Kind, print, visit, type DocumentNode, type FieldNode } from 'graphql';
 import type { Logger } from '@voiceassist/logging';
 import { fromApolloPlan, fromHivePlan, type PlanNode } from './plan.js';
 
@@ -57,9 +57,28 @@ export function createEnginePlanner(options: {
   return {
     name: 'hive',
     fallbackReason: undefined,
-    plan(source, _document, operationName) {
-      const node = hive.plan(source, operationName ?? null, noLabels, 0).node;
+    plan(source, document, operationName) {
+      const node = hive.plan(withoutIntrospection(document) ?? source, operationName ?? null, noLabels, 0).node;
       return node && fromHivePlan(node);
     },
   };
+}
+
+const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+
+/**
+ * Hive's planner cannot plan `__schema`/`__type` (the projection answers them from the API
+ * schema): the document without them, each replaced by `__typename` so no selection set goes
+ * empty; undefined when the document has none.
+ */
+function withoutIntrospection(document: DocumentNode): string | undefined {
+  let found = false;
+  const pruned = visit(document, {
+    Field(field) {
+      if (field.name.value !== '__schema' && field.name.value !== '__type') return undefined;
+      found = true;
+      return TYPENAME;
+    },
+  });
+  return found ? print(pruned) : undefined;
 }

@@ -81,7 +81,7 @@ export class Projection {
    */
   apply(input: JsonObject, variables: JsonObject, errors: GraphQLError[]): JsonObject | null {
     const introspection = this.introspectionDocument ? this.introspect(variables) : undefined;
-    const run = new ProjectionRun(this.schema, variables, errors, introspection);
+    const run = new ProjectionRun(this.schema, variables, errors, introspection, errors.length > 0);
     const data: JsonObject = {};
     return run.selectionSet(this.selections, input, data, [], this.rootTypeName) ? data : null;
   }
@@ -210,6 +210,11 @@ class ProjectionRun {
     private readonly variables: JsonObject,
     private readonly errors: GraphQLError[],
     private readonly introspection: JsonObject | undefined,
+    /**
+     * A subgraph reported errors: the nulls they caused are explained by them (a subgraph that
+     * fails a non-null root field nulls every field of its answer, not only the one in its path).
+     */
+    private readonly subgraphsFailed: boolean,
   ) {}
 
   private holds(value: Flag): boolean {
@@ -258,7 +263,7 @@ class ProjectionRun {
     if (type.kind === 'nonNull') {
       const inner = this.complete(type.of, input, existing, path, field);
       if (inner.value !== null) return inner;
-      if (!inner.errored && !this.hasErrorAt(path)) {
+      if (!inner.errored && !this.subgraphsFailed && !this.hasErrorAt(path)) {
         const at = typeof path[path.length - 1] === 'number' ? `list item at ${path.join('.')}` : `field ${field.parentTypeName}.${field.fieldName}`;
         this.errors.push(new GraphQLError(`Cannot return null for non-nullable ${at}.`, { path: [...path], extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }));
       }
@@ -304,11 +309,11 @@ class ProjectionRun {
     return { value: null, errored: true };
   }
 
-  /** A subgraph already reported why this value is missing: at it, below it, or for the whole fetch. */
+  /** An error was already reported at this value or below it. */
   private hasErrorAt(path: Array<string | number>): boolean {
     return this.errors.some((error) => {
       const at = error.path;
-      if (!at) return true;
+      if (!at) return false;
       if (at.length < path.length) return false;
       for (let i = 0; i < path.length; i++) if (at[i] !== path[i]) return false;
       return true;
