@@ -27,7 +27,7 @@ import { Histogram, createMetrics, namedOperationLabel, registerDependencyGauge,
 import { createConsoleSite } from './console-site.js';
 import type { RouterContext } from './context.js';
 import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type EdgeOptions } from './edge/edge.js';
-import { createQueryEngine, type QueryEngine, type QueryPlannerName } from './engine/engine.js';
+import { createQueryEngine, type QueryEngine, type QueryEngineOptions, type QueryPlannerName } from './engine/engine.js';
 import { sandboxLandingPage } from './landing-page.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { subgraphUrlsFromSupergraph } from './supergraph.js';
@@ -81,6 +81,8 @@ export interface RouterOptions {
   deduplicateQueries?: boolean;
   /** Native engine: operations whose plans are kept (least recently used go first). */
   queryPlanCacheSize?: number;
+  /** Where Hive's planner is loaded from (tests stand in for a platform without its native binary). */
+  loadHivePlanner?: QueryEngineOptions['loadHivePlanner'];
   /** A built web console (packages/console/dist), served under /console before the GraphQL routes. */
   consoleDir?: string;
   /** What the router serves without, degraded (its Redis): named by /ready and /health while away. */
@@ -171,6 +173,7 @@ export function createRouter(options: RouterOptions): Router {
       subgraphLatency,
       registry: metrics.registry,
       logger,
+      ...(options.loadHivePlanner ? { loadHivePlanner: options.loadHivePlanner } : {}),
     });
     // Named by /health and /ready while the router plans with Apollo's planner instead.
     if (engine.planner.fallbackReason) degradable['hive-query-planner'] = { up: false, reason: engine.planner.fallbackReason, onChange: () => () => {} };
