@@ -1,4 +1,7 @@
 import { commonEnvShape, envVar, z } from '@voiceassist/env';
+import { QUERY_PLANNERS } from './engine/planner.js';
+
+export const ROUTER_ENGINES = ['apollo', 'native'] as const;
 
 export const SUBGRAPH_NAMES = ['identity', 'conversation', 'knowledge', 'voice', 'flags'] as const;
 
@@ -20,6 +23,14 @@ export const routerEnvSchema = z.object({
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   /** Fits a 25 MB audio file or a 20 MB document as base64 (uploads travel in GraphQL variables). */
   ROUTER_BODY_LIMIT_BYTES: envVar.positiveInt(36_000_000),
+  /** apollo: Apollo Gateway runs queries and mutations; native: the router's own engine (router/src/engine). */
+  ROUTER_ENGINE: z.enum(ROUTER_ENGINES).default('apollo'),
+  /** The native engine's planner: Hive's (native binary; Apollo's when it cannot load) or Apollo's. */
+  ROUTER_QUERY_PLANNER: z.enum(QUERY_PLANNERS).default('hive'),
+  /** Native engine: identical concurrent queries of one caller (same token) share one execution. */
+  ROUTER_DEDUPLICATE_QUERIES: envVar.boolean(true),
+  /** Native engine: operations whose query plans are cached. */
+  ROUTER_QUERY_PLAN_CACHE_SIZE: envVar.positiveInt(1_000),
   /** Timeout for one subgraph fetch; long enough for embedded transcription of long dictations. */
   SUBGRAPH_TIMEOUT_MS: envVar.positiveInt(300_000),
   /** Open subscriptions per user (per IP when anonymous) on one router. */

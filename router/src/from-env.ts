@@ -32,6 +32,10 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
     landingPage: env.ROUTER_SANDBOX ?? !production,
     bodyLimitBytes: env.ROUTER_BODY_LIMIT_BYTES,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    engine: env.ROUTER_ENGINE,
+    queryPlanner: env.ROUTER_QUERY_PLANNER,
+    deduplicateQueries: env.ROUTER_DEDUPLICATE_QUERIES,
+    queryPlanCacheSize: env.ROUTER_QUERY_PLAN_CACHE_SIZE,
     consoleDir: defaultConsoleDir,
     // Without Redis, rate limits count per router instance.
     degradable: redis ? { redis: redisAvailability } : {},

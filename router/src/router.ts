@@ -27,6 +27,7 @@ import { Histogram, createMetrics, namedOperationLabel, registerDependencyGauge,
 import { createConsoleSite } from './console-site.js';
 import type { RouterContext } from './context.js';
 import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type EdgeOptions } from './edge/edge.js';
+import { createQueryEngine, type QueryEngine, type QueryEngineOptions, type QueryPlannerName } from './engine/engine.js';
 import { sandboxLandingPage } from './landing-page.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { subgraphUrlsFromSupergraph } from './supergraph.js';
@@ -35,7 +36,8 @@ import { attachSubscriptionServer, type SubscriptionLimits, type SubscriptionSer
 import { UpstreamPool } from './subscriptions/upstream.js';
 
 export type { RouterContext };
-export { routerEnvSchema, subgraphUrlOverrides, type RouterEnv } from './env.js';
+export { ROUTER_ENGINES, routerEnvSchema, subgraphUrlOverrides, type RouterEnv } from './env.js';
+import type { ROUTER_ENGINES } from './env.js';
 export { defaultSupergraphPath, readSupergraph } from './supergraph.js';
 export { createRouterFromEnv } from './from-env.js';
 export { createTrustedOperations, readTrustedOperations, type TrustedOperationsManifest } from './edge/trusted-operations.js';
@@ -67,6 +69,20 @@ export interface RouterOptions {
   edge?: Partial<EdgeOptions>;
   bodyLimitBytes?: number;
   subgraphTimeoutMs?: number;
+  /**
+   * What runs queries and mutations: Apollo Gateway (`apollo`), or the router's own engine
+   * (`native`: Hive's or Apollo's planner, our executor and projection). Subscriptions are
+   * unaffected: their per-event `rest` still runs through Apollo Gateway's executor.
+   */
+  engine?: RouterEngine;
+  /** The native engine's query planner; Apollo's when Hive's native binary cannot load. */
+  queryPlanner?: QueryPlannerName;
+  /** Native engine: identical concurrent queries of the same caller share one execution. */
+  deduplicateQueries?: boolean;
+  /** Native engine: operations whose plans are kept (least recently used go first). */
+  queryPlanCacheSize?: number;
+  /** Where Hive's planner is loaded from (tests stand in for a platform without its native binary). */
+  loadHivePlanner?: QueryEngineOptions['loadHivePlanner'];
   /** A built web console (packages/console/dist), served under /console before the GraphQL routes. */
   consoleDir?: string;
   /** What the router serves without, degraded (its Redis): named by /ready and /health while away. */
@@ -84,6 +100,8 @@ export interface Router {
   listen(port: number, host?: string): Promise<{ url: string; port: number; metricsUrl?: string }>;
   close(): Promise<void>;
 }
+
+export type RouterEngine = (typeof ROUTER_ENGINES)[number];
 
 const ALLOWED_HEADERS = 'content-type, authorization, x-request-id, apollo-require-preflight, x-apollo-operation-name';
 
@@ -139,13 +157,35 @@ export function createRouter(options: RouterOptions): Router {
   // metadata endpoints first, unless this variable is set; it reads the switch only from the
   // environment. A clinical deployment sends nothing out unless its operator opts in.
   if (!options.apolloTelemetry) setLibrarySwitch('APOLLO_TELEMETRY_DISABLED', 'true');
-  const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
-    buildService: ({ name }) => dataSources[name]!,
-    logger,
-  });
-
   const planner = new SubscriptionPlanner(options.supergraphSdl);
+  const degradable = { ...options.degradable };
+  let engine: QueryEngine | undefined;
+  if (options.engine === 'native') {
+    engine = createQueryEngine({
+      supergraphSdl: options.supergraphSdl,
+      apiSchema: planner.graphqlApiSchema,
+      supergraphSchema: planner.supergraphSchema,
+      subgraphUrls,
+      planner: options.queryPlanner ?? 'hive',
+      deduplicateQueries: options.deduplicateQueries ?? true,
+      planCacheSize: options.queryPlanCacheSize ?? 1_000,
+      subgraphTimeoutMs: options.subgraphTimeoutMs ?? 30_000,
+      subgraphLatency,
+      registry: metrics.registry,
+      logger,
+      ...(options.loadHivePlanner ? { loadHivePlanner: options.loadHivePlanner } : {}),
+    });
+    // Named by /health and /ready while the router plans with Apollo's planner instead.
+    if (engine.planner.fallbackReason) degradable['hive-query-planner'] = { up: false, reason: engine.planner.fallbackReason, onChange: () => () => {} };
+  }
+  const gateway =
+    engine?.gateway ??
+    new ApolloGateway({
+      supergraphSdl: options.supergraphSdl,
+      buildService: ({ name }) => dataSources[name]!,
+      logger,
+    });
+
   const edge = createEdge(edgeOptions, planner.graphqlApiSchema, logger);
 
   const apollo = new ApolloServer<RouterContext>({
@@ -192,7 +232,6 @@ export function createRouter(options: RouterOptions): Router {
     sharedFields: new Set(options.sharedSubscriptionFields ?? []),
   });
 
-  const degradable = options.degradable ?? {};
   registerDependencyGauge(metrics.registry, degradable);
   serveServiceRequests(httpServer, {
     service: 'router',
@@ -291,6 +330,7 @@ export function createRouter(options: RouterOptions): Router {
         await subscriptions.dispose();
         await started.catch(() => {});
         await apollo.stop();
+        engine?.close();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await options.onClose?.();

@@ -89,6 +89,8 @@ export function createTestRouter(
     revocations,
     logger: options.logger ?? testLogger('router'),
     corsOrigins: ['http://allowed.example'],
+    ...(testEnv.TEST_ROUTER_ENGINE ? { engine: testEnv.TEST_ROUTER_ENGINE } : {}),
+    ...(testEnv.TEST_QUERY_PLANNER ? { queryPlanner: testEnv.TEST_QUERY_PLANNER } : {}),
     ...options.router,
     onClose: () => revocations.close(),
   });

@@ -16,6 +16,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf, startSupergraph, testEnv, type TestSupergraph } from '@voiceassist/testkit';
+import { prng } from '@voiceassist/testkit/prng';
 
 // A property test of every argument of the API: generated hostile strings and JSON (lone
 // surrogates, NUL, huge and deep JSON, long strings, wrong types, unicode oddities, SQL-ish text)
@@ -31,17 +32,6 @@ const REQUEST_TIMEOUT_MS = 20_000;
 const SKIPPED_FIELDS = new Set(['logoutEverywhere']);
 const SERVER_FAULTS = new Set(['INTERNAL_SERVER_ERROR', 'DOWNSTREAM_SERVICE_ERROR']);
 
-/** Deterministic (mulberry32), so a failure reproduces from its seed. */
-function prng(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 type Random = ReturnType<typeof prng>;
 

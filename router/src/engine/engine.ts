@@ -1,0 +1,148 @@
+import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
+import { GraphQLError, isAbstractType, type GraphQLSchema } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
+import { ErrorCode } from '@voiceassist/errors';
+import type { Logger } from '@voiceassist/logging';
+import { Counter, type Histogram, type Registry } from '@voiceassist/metrics';
+import type { RouterContext } from '../context.js';
+import { executePlan, type JsonObject, type TypeMatcher } from './executor.js';
+import { PlanCache } from './plan-cache.js';
+import { UnsupportedPlanError, type PlanNode } from './plan.js';
+import { createEnginePlanner, type EnginePlanner, type QueryPlannerName } from './planner.js';
+import { Projection } from './projection.js';
+import { SubgraphClient } from './subgraph-client.js';
+
+export { QUERY_PLANNERS, type QueryPlannerName } from './planner.js';
+
+// Apollo Server's gateway contract, named through @apollo/server (which depends on its package).
+type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
+type GatewaySchemaLoadOrUpdateCallback = Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0];
+type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>['executor']>;
+type GatewayGraphQLRequestContext = Parameters<GatewayExecutor>[0];
+type GatewayExecutionResult = Awaited<ReturnType<GatewayExecutor>>;
+
+export interface QueryEngineOptions {
+  supergraphSdl: string;
+  /** The client-facing schema (validation, projection, introspection). */
+  apiSchema: GraphQLSchema;
+  /** The whole supergraph, for matching entities' types in plans. */
+  supergraphSchema: GraphQLSchema;
+  subgraphUrls: Record<string, string>;
+  planner: QueryPlannerName;
+  /** Identical concurrent queries of one caller share one execution. */
+  deduplicateQueries: boolean;
+  planCacheSize: number;
+  subgraphTimeoutMs: number;
+  subgraphLatency: Histogram<'subgraph' | 'outcome'>;
+  registry: Registry;
+  logger: Logger;
+  /** Where Hive's planner comes from (tests stand in for a platform without its binary). */
+  loadHivePlanner?: Parameters<typeof createEnginePlanner>[0]['loadHive'];
+}
+
+export interface QueryEngine {
+  /** Plugs into Apollo Server in place of Apollo Gateway: Apollo Server still parses and validates. */
+  gateway: GatewayInterface;
+  planner: EnginePlanner;
+  close(): void;
+}
+
+interface PreparedOperation {
+  plan: PlanNode | undefined;
+  projection: Projection;
+}
+
+function typeMatcher(schema: GraphQLSchema): TypeMatcher {
+  const possible = new Map<string, Set<string>>();
+  return (typename, condition) => {
+    if (typename === condition) return true;
+    let names = possible.get(condition);
+    if (!names) {
+      const type = schema.getType(condition);
+      names = new Set(type && isAbstractType(type) ? schema.getPossibleTypes(type).map((t) => t.name) : []);
+      possible.set(condition, names);
+    }
+    return names.has(typename);
+  };
+}
+
+/**
+ * The router's own query engine for queries and mutations: plans with Hive's planner (or
+ * Apollo's), runs the plan against the subgraphs and projects the client's selection.
+ */
+export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
+  const { apiSchema, logger } = options;
+  const planner = createEnginePlanner({ wanted: options.planner, supergraphSdl: options.supergraphSdl, logger, ...(options.loadHivePlanner ? { loadHive: options.loadHivePlanner } : {}) });
+  logger.info({ queryPlanner: planner.name, deduplicateQueries: options.deduplicateQueries }, 'query engine ready');
+  const subgraphs: Record<string, SubgraphClient> = {};
+  for (const [name, url] of Object.entries(options.subgraphUrls)) subgraphs[name] = new SubgraphClient(name, url, options.subgraphLatency, options.subgraphTimeoutMs);
+  const matches = typeMatcher(options.supergraphSchema);
+  const cache = new PlanCache<PreparedOperation | GraphQLError>(options.planCacheSize, options.registry);
+  const inFlight = new Map<string, Promise<GatewayExecutionResult>>();
+  const deduplicated = new Counter({ name: 'router_deduplicated_queries_total', help: 'Queries answered by an identical concurrent query of the same caller', registers: [options.registry] });
+
+  function prepare(requestContext: GatewayGraphQLRequestContext): PreparedOperation | GraphQLError {
+    const operationName = requestContext.operationName ?? undefined;
+    return cache.getOrCreate(`${requestContext.queryHash}\u0000${operationName ?? ''}`, () => {
+      try {
+        return {
+          plan: planner.plan(requestContext.source, requestContext.document, operationName),
+          projection: Projection.compile(apiSchema, requestContext.document, operationName),
+        };
+      } catch (error) {
+        if (error instanceof UnsupportedPlanError) return new GraphQLError(error.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+        throw error;
+      }
+    });
+  }
+
+  async function execute(prepared: PreparedOperation, variables: JsonObject, coercedVariables: JsonObject, context: RouterContext | undefined): Promise<GatewayExecutionResult> {
+    const executed = await executePlan(prepared.plan, { subgraphs, matches, variables, coercedVariables, context });
+    const data = prepared.projection.apply(executed.data, coercedVariables, executed.errors);
+    return executed.errors.length > 0 ? { data, errors: executed.errors } : { data };
+  }
+
+  const callbacks = new Set<GatewaySchemaLoadOrUpdateCallback>();
+  const gateway: GatewayInterface = {
+    onSchemaLoadOrUpdate(callback) {
+      callbacks.add(callback);
+      return () => callbacks.delete(callback);
+    },
+    async load() {
+      for (const callback of callbacks) callback({ apiSchema, coreSupergraphSdl: options.supergraphSdl });
+      return {
+        async executor(requestContext) {
+          const kind = requestContext.operation.operation;
+          if (kind === 'subscription') return { errors: [new GraphQLError('Subscriptions are served over WebSocket (graphql-ws)', { extensions: { code: ErrorCode.BAD_USER_INPUT } })] };
+          const variables = (requestContext.request.variables ?? {}) as JsonObject;
+          const coerced = getVariableValues(apiSchema, requestContext.operation.variableDefinitions ?? [], variables);
+          if (coerced.errors) return { errors: coerced.errors };
+          const prepared = prepare(requestContext);
+          if (prepared instanceof GraphQLError) return { errors: [prepared] };
+          const context = requestContext.context as RouterContext | undefined;
+          if (!options.deduplicateQueries || kind !== 'query') return execute(prepared, variables, coerced.coerced, context);
+          // Shared only by the same caller (its credentials), never across users or roles.
+          const key = `${requestContext.queryHash}\u0000${requestContext.operationName ?? ''}\u0000${context?.authorization ?? ''}\u0000${JSON.stringify(variables)}`;
+          const running = inFlight.get(key);
+          if (running) {
+            deduplicated.inc();
+            return running;
+          }
+          const result = execute(prepared, variables, coerced.coerced, context).finally(() => inFlight.delete(key));
+          inFlight.set(key, result);
+          return result;
+        },
+      };
+    },
+    async stop() {
+      for (const client of Object.values(subgraphs)) client.close();
+    },
+  };
+  return {
+    gateway,
+    planner,
+    close() {
+      for (const client of Object.values(subgraphs)) client.close();
+    },
+  };
+}

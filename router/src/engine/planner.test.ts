@@ -1,0 +1,82 @@
+import { parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '@voiceassist/logging';
+import { Registry } from '@voiceassist/metrics';
+import { readSupergraph } from '../supergraph.js';
+import { PlanCache } from './plan-cache.js';
+import { UnsupportedPlanError, fromHivePlan, type FetchNode, type PlanNode } from './plan.js';
+import { createEnginePlanner } from './planner.js';
+
+const supergraphSdl = readSupergraph();
+const logger = createLogger({ service: 'test', level: 'silent' });
+const QUERY = '{ me { id email usage { remaining } conversations(first: 2) { edges { node { id owner { displayName } } } } } }';
+
+function fetches(node: PlanNode | undefined): FetchNode[] {
+  if (!node) return [];
+  switch (node.kind) {
+    case 'Fetch':
+      return [node];
+    case 'Sequence':
+    case 'Parallel':
+      return node.nodes.flatMap(fetches);
+    case 'Flatten':
+      return fetches(node.node);
+    case 'Condition':
+      return [...fetches(node.ifClause), ...fetches(node.elseClause)];
+    case 'BatchFetch':
+      return [];
+  }
+}
+
+describe('engine planner', () => {
+  it("plans with Hive's native planner by default, in the engine's plan shape", () => {
+    const planner = createEnginePlanner({ wanted: 'hive', supergraphSdl, logger });
+    expect(planner).toMatchObject({ name: 'hive', fallbackReason: undefined });
+    const plan = planner.plan(QUERY, parse(QUERY), undefined);
+    const services = fetches(plan).map((fetch) => fetch.serviceName);
+    expect(services).toEqual(['identity', 'conversation', 'identity']);
+    expect(fetches(plan)[1]!.requires).toEqual([{ kind: 'InlineFragment', typeCondition: 'User', selections: expect.arrayContaining([{ kind: 'Field', name: 'role', alias: undefined, selections: undefined }]) }]);
+  });
+
+  it("falls back to Apollo's planner, saying why, where the native binary does not load", () => {
+    const lines: string[] = [];
+    const recording = createLogger({ service: 'test', level: 'warn', destination: { write: (line: string) => lines.push(line) } });
+    const planner = createEnginePlanner({
+      wanted: 'hive',
+      supergraphSdl,
+      logger: recording,
+      loadHive: () => {
+        throw new Error('Cannot find native binding. npm has a bug related to optional dependencies');
+      },
+    });
+    expect(planner.name).toBe('apollo');
+    expect(planner.fallbackReason).toMatch(/Hive's query planner did not load \(Cannot find native binding.*\); planning with Apollo's/);
+    expect(lines.some((line) => JSON.parse(line).msg === planner.fallbackReason)).toBe(true);
+    expect(fetches(planner.plan(QUERY, parse(QUERY), undefined)).map((fetch) => fetch.serviceName)).toEqual(['identity', 'conversation', 'identity']);
+  });
+
+  it('plans @defer inline with both planners (answered whole, as Apollo Gateway does), and refuses a Defer node clearly', () => {
+    const query = '{ me { id ... @defer { email conversations { edges { cursor } } } } }';
+    for (const wanted of ['hive', 'apollo'] as const) {
+      const plan = createEnginePlanner({ wanted, supergraphSdl, logger }).plan(query, parse(query), undefined);
+      expect(fetches(plan).map((fetch) => fetch.serviceName)).toEqual(['identity', 'conversation']);
+    }
+    expect(() => fromHivePlan({ kind: 'Defer', primary: {}, deferred: [] })).toThrow(new UnsupportedPlanError('@defer is not supported by this router yet'));
+  });
+});
+
+describe('plan cache', () => {
+  it('keeps the most recently used plans up to its capacity and counts hits and misses', async () => {
+    const registry = new Registry();
+    const cache = new PlanCache<string>(2, registry);
+    let built = 0;
+    const get = (key: string) => cache.getOrCreate(key, () => `${key}#${++built}`);
+    expect([get('a'), get('b'), get('a'), get('c')]).toEqual(['a#1', 'b#2', 'a#1', 'c#3']);
+    expect(get('a')).toBe('a#1');
+    expect(get('b')).toBe('b#4');
+    expect(cache.size).toBe(2);
+    const metrics = await registry.getMetricsAsJSON();
+    const lookups = metrics.find((metric) => metric.name === 'router_plan_cache_lookups_total')!.values;
+    expect(Object.fromEntries(lookups.map((value) => [value.labels.result, value.value]))).toEqual({ hit: 2, miss: 4 });
+  });
+});

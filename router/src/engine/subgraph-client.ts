@@ -1,0 +1,106 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Histogram } from '@voiceassist/metrics';
+import type { RouterContext } from '../context.js';
+
+export interface SubgraphError {
+  message: string;
+  path?: ReadonlyArray<string | number>;
+  extensions?: Record<string, unknown>;
+}
+
+export interface SubgraphResponse {
+  data?: Record<string, unknown> | null;
+  errors?: SubgraphError[];
+}
+
+export interface SubgraphRequest {
+  query: string;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+}
+
+const MAX_SOCKETS_PER_SUBGRAPH = 128;
+
+/**
+ * Calls one subgraph over keep-alive HTTP for the engine, as the gateway's data source does
+ * (subgraph-data-source.ts): the caller's identity and tracing headers forwarded, one timeout per
+ * fetch, the latency histogram, and transport failures as coded errors naming the subgraph only.
+ */
+export class SubgraphClient {
+  private readonly url: URL;
+  private readonly agent: HttpAgent;
+  private readonly send: typeof httpRequest;
+
+  constructor(
+    readonly name: string,
+    url: string,
+    private readonly latency: Histogram<'subgraph' | 'outcome'>,
+    private readonly timeoutMs: number,
+  ) {
+    this.url = new URL(url);
+    const https = this.url.protocol === 'https:';
+    this.agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_SUBGRAPH }) : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_SUBGRAPH });
+    this.send = https ? (httpsRequest as typeof httpRequest) : httpRequest;
+  }
+
+  async fetch(request: SubgraphRequest, context: RouterContext | undefined): Promise<SubgraphResponse> {
+    const stop = this.latency.startTimer({ subgraph: this.name });
+    try {
+      const { status, body } = await this.post(JSON.stringify(request), context);
+      const parsed = parseBody(body);
+      if (status < 200 || status >= 300) {
+        stop({ outcome: 'graphql_error' });
+        const first = parsed?.errors?.[0];
+        const code = typeof first?.extensions?.code === 'string' ? first.extensions.code : 'DOWNSTREAM_SERVICE_ERROR';
+        return { errors: [{ message: first?.message ?? `The ${this.name} service answered ${status}`, extensions: { code } }] };
+      }
+      if (!parsed) throw new Error(`The ${this.name} service answered something other than GraphQL JSON`);
+      stop({ outcome: parsed.errors?.length ? 'graphql_error' : 'ok' });
+      return parsed;
+    } catch (error) {
+      stop({ outcome: 'unavailable' });
+      context?.logger?.warn({ subgraph: this.name, err: error }, 'subgraph fetch failed');
+      return { errors: [{ message: `The ${this.name} service is unavailable`, extensions: { code: 'DOWNSTREAM_SERVICE_ERROR' } }] };
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private post(body: string, context: RouterContext | undefined): Promise<{ status: number; body: string }> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+    };
+    if (context?.authorization) headers.authorization = context.authorization;
+    if (context?.requestId) headers['x-request-id'] = context.requestId;
+    if (context?.ip) headers['x-forwarded-for'] = context.ip;
+    if (context?.userAgent) headers['user-agent'] = context.userAgent;
+    return new Promise((resolve, reject) => {
+      const req = this.send(
+        this.url,
+        { method: 'POST', agent: this.agent, headers, signal: AbortSignal.timeout(this.timeoutMs) },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
+
+function parseBody(body: string): SubgraphResponse | undefined {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as SubgraphResponse) : undefined;
+  } catch {
+    return undefined;
+  }
+}
