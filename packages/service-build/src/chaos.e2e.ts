@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv } from '@voiceassist/testkit/env';
-import { dataOf, errorOf, graphqlRequest, type GraphQLResponse } from '@voiceassist/testkit/graphql-client';
+import { errorOf, graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { graphqlWsClient, subscribe, type SubscriptionEnd } from '@voiceassist/testkit/graphql-ws-client';
+import { must, registerAccount, type Account } from './testing/accounts.js';
 import { DEPLOYED, startDeployment, type DeployedName, type Deployment } from './testing/deployment.js';
 
 // Faults a bad night in production brings, against the services as deployed (`pnpm build`
@@ -24,12 +24,6 @@ const GUIDELINE = [
   'Echocardiography looks for coronary artery aneurysms at diagnosis and again after six weeks.',
 ].join(' ');
 const FLAG_KEY = 'chaos.banner';
-
-interface Account {
-  id: string;
-  email: string;
-  accessToken: string;
-}
 
 interface StreamEvent {
   index: number;
@@ -68,14 +62,6 @@ function expectWholeStream(events: readonly StreamEvent[], context: unknown = un
 }
 
 /** The data of a step that must succeed; otherwise fails naming the step and what the client got. */
-function must<T>(step: string, response: GraphQLResponse<T>): T {
-  try {
-    return dataOf(response);
-  } catch (error) {
-    throw new Error(`${step}: HTTP ${response.status}, ${(error as Error).message}`);
-  }
-}
-
 /** Settles with `promise`, or rejects naming `what` after `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -113,17 +99,7 @@ describe.skipIf(!testEnv.DATABASE_URL)('chaos, services as deployed (skipped wit
     return { result, ms: performance.now() - started };
   }
 
-  async function register(label: string): Promise<Account> {
-    const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
-    const { register } = must(
-      'register',
-      await gql<{ register: { accessToken: string; user: { id: string } } }>(
-        `mutation Register($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`,
-        { input: { email, password: PASSWORD, displayName: label } },
-      ),
-    );
-    return { id: register.user.id, email, accessToken: register.accessToken };
-  }
+  const register = (label: string): Promise<Account> => registerAccount(graphqlUrl(), label, PASSWORD);
 
   const login = (email: string) => gql<{ login: { accessToken: string; user: { id: string; email: string } } }>(LOGIN, { email, password: PASSWORD });
 

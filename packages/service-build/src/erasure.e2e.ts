@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv } from '@voiceassist/testkit/env';
-import { dataOf, graphqlRequest, type GraphQLResponse } from '@voiceassist/testkit/graphql-client';
+import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { findPostgresTraces, findRedisTracesAt, type Trace } from '@voiceassist/testkit/traces';
+import { must, registerAccount, type Account } from './testing/accounts.js';
 import { DEPLOYED, startDeployment, type DeployedName, type Deployment } from './testing/deployment.js';
 
 // Deleting a person erases them everywhere, against the services as deployed (`pnpm build`
@@ -23,12 +24,6 @@ const COMPLETE_WITHIN_MS = 30_000;
 /** The longest rate-limit window keyed by a user id (router and identity count per minute). */
 const RATE_WINDOW_MS = 60_000;
 
-interface Account {
-  id: string;
-  email: string;
-  accessToken: string;
-}
-
 /** What a person was given, to find again in their export and nowhere after their erasure. */
 interface Footprint {
   account: Account;
@@ -42,14 +37,6 @@ interface Footprint {
   documentId: string;
   flagKey: string;
   scheduleId: string;
-}
-
-function must<T>(step: string, response: GraphQLResponse<T>): T {
-  try {
-    return dataOf(response);
-  } catch (error) {
-    throw new Error(`${step}: HTTP ${response.status}, ${(error as Error).message}`);
-  }
 }
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -70,17 +57,7 @@ describe.skipIf(!testEnv.DATABASE_URL)('erasure, services as deployed (skipped w
   const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
     graphqlRequest<T>(`${deployment.urls.router}/graphql`, query, variables, { token });
 
-  async function register(label: string): Promise<Account> {
-    const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
-    const { register } = must(
-      'register',
-      await gql<{ register: { accessToken: string; user: { id: string } } }>(
-        `mutation Register($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`,
-        { input: { email, password: PASSWORD, displayName: label } },
-      ),
-    );
-    return { id: register.user.id, email, accessToken: register.accessToken };
-  }
+  const register = (label: string): Promise<Account> => registerAccount(`${deployment.urls.router}/graphql`, label, PASSWORD);
 
   /** An ADMIN (documents are uploaded by admins), signed in again for a token that says so. */
   async function registerAdmin(label: string): Promise<Account> {

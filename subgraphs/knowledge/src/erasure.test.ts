@@ -1,25 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type DatabaseHandle } from '@voiceassist/database';
-import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
 import { findDatabaseTraces } from '@voiceassist/testkit/traces';
-import { openKnowledgeDatabase } from './db/open.js';
+import { openTestDatabase } from './testing/database.js';
 import { chunks, documents } from './db/schema.js';
 import { createKnowledgeErasure } from './erasure.js';
 
 // Documents a person uploaded are the organisation's: after their erasure the documents and their
 // passages stay, searchable as before, and nothing in the knowledge schema names the uploader.
 
-let target: TestDatabase;
+let testDatabase: Awaited<ReturnType<typeof openTestDatabase>>;
 let database: DatabaseHandle;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  database = await openKnowledgeDatabase({ url: target.url });
+  testDatabase = await openTestDatabase();
+  database = testDatabase.database;
 });
 afterAll(async () => {
-  await database?.close();
-  await target?.drop();
+  await testDatabase?.close();
 });
 
 const TEXT = 'Measure blood pressure twice, five minutes apart.';

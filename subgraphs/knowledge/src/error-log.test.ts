@@ -2,23 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { createLogger } from '@voiceassist/logging';
-import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
-import { openKnowledgeDatabase } from './db/open.js';
+import { openTestDatabase } from './testing/database.js';
 import { documents } from './db/schema.js';
 
 // A failed write's DrizzleQueryError carries what it tried to write (here a document's title and
 // text) in its params, its message and its cause. Logged the way ingestion logs failures, none of
 // it may reach the log line: PGlite, or PostgreSQL when DATABASE_URL is set.
-let target: TestDatabase;
+let testDatabase: Awaited<ReturnType<typeof openTestDatabase>>;
 let database: DatabaseHandle;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  database = await openKnowledgeDatabase({ url: target.url });
+  testDatabase = await openTestDatabase();
+  database = testDatabase.database;
 });
 afterAll(async () => {
-  await database?.close();
-  await target?.drop();
+  await testDatabase?.close();
 });
 
 const TITLE = 'Discharge summary of Jane Roe';

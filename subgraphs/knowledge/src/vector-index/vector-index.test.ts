@@ -3,8 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { createLogger } from '@voiceassist/logging';
-import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
-import { openKnowledgeDatabase } from '../db/open.js';
+import { openTestDatabase } from '../testing/database.js';
 import { chunks, documents } from '../db/schema.js';
 import { hashContent } from '../input.js';
 import { createExactVectorIndex } from './exact.js';
@@ -21,16 +20,15 @@ const unit = (values: number[]) => {
   return Float32Array.from(values, (v) => v / norm);
 };
 
-let target: TestDatabase;
+let testDatabase: Awaited<ReturnType<typeof openTestDatabase>>;
 let database: DatabaseHandle;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  database = await openKnowledgeDatabase({ url: target.url });
+  testDatabase = await openTestDatabase();
+  database = testDatabase.database;
 });
 afterAll(async () => {
-  await database?.close();
-  await target?.drop();
+  await testDatabase?.close();
 });
 
 /** Writes a document with one chunk per vector the way ingestion does: stage, then one transaction. */
