@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -39,11 +39,6 @@ export function suiteNames(): string[] {
 
 export function readSuite(name: string): SuiteFixture {
   return JSON.parse(readFileSync(new URL(`${name}.json`, suitesDir), 'utf8')) as SuiteFixture;
-}
-
-/** Whether suites/<name>.ts (its resolvers) exists yet. */
-export function hasSuiteResolvers(name: string): boolean {
-  return existsSync(new URL(`${name}.ts`, suitesDir));
 }
 
 export async function readSuiteResolvers(name: string): Promise<SuiteResolvers> {
