@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { buildService, formatNumber, percentile, pinToCpus, processCpuMs, spawnBenchProcess, startScriptNodeFlags, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
+import { formatNumber, percentile, pinToCpus, processCpuMs, spawnBenchProcess, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
+import { buildRouter, rssMb, startBuiltRouter } from './built-router.js';
 import { runLoad, type LoadResult } from './load.js';
 import { expectedTestQueryResponse, readWorkload, routeSupergraph } from './workload.js';
 
@@ -21,11 +19,6 @@ const ROUNDS = 3;
 const GATEWAY_CPU = '1';
 const LOAD_CPU = '0';
 
-const routerEntry = fileURLToPath(new URL('../index.ts', import.meta.url));
-// Where `pnpm build` writes the router: its bundle finds schema/ and the console relative to it.
-const routerBundle = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
-const routerPackageJson = new URL('../../package.json', import.meta.url);
-
 interface Gateway {
   label: string;
   url: string;
@@ -33,53 +26,26 @@ interface Gateway {
   close(): Promise<void>;
 }
 
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
-
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  const deadline = performance.now() + 60_000;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`router exited with ${child.exitCode} before it was healthy`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error(`${url} was not healthy within 60 s`);
-}
-
-/** Our router as deployed: the bundle `pnpm build` makes, run by plain node with production settings. */
+/** Our router as deployed: the built bundle with production settings, on the workload's supergraph. */
 async function startRouter(engine: string, supergraphSdl: string, port: number): Promise<Gateway> {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
   const supergraphPath = join(dir, 'supergraph.graphql');
   writeFileSync(supergraphPath, supergraphSdl);
-  const child = spawn(process.execPath, [...startScriptNodeFlags(routerPackageJson), routerBundle], {
-    env: {
-      SUPERGRAPH_PATH: supergraphPath,
-      ROUTER_PORT: String(port),
-      HOST: '127.0.0.1',
-      ROUTER_ENGINE: engine,
-      RATE_LIMIT_PER_MINUTE: '0',
-      RATE_LIMIT_GLOBAL_PER_MINUTE: '0',
-      ROUTER_MAX_COST: '100000000',
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const router = await startBuiltRouter(port, {
+    SUPERGRAPH_PATH: supergraphPath,
+    ROUTER_ENGINE: engine,
+    RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_GLOBAL_PER_MINUTE: '0',
+    ROUTER_MAX_COST: '100000000',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'error',
   });
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHealth(`${base}/health`, child);
   return {
     label: `our router (ROUTER_ENGINE=${engine})`,
-    url: `${base}/graphql`,
-    pid: child.pid!,
+    url: router.url,
+    pid: router.pid,
     async close() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await router.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -105,7 +71,7 @@ const benchmark: Benchmark = async ({ quick }) => {
   const expected = expectedTestQueryResponse(records);
   const body = JSON.stringify({ query, operationName: 'TestQuery' });
 
-  await buildService({ entry: routerEntry, outfile: routerBundle });
+  await buildRouter();
   const subgraphs = await spawnBenchProcess(new URL('./bench-subgraphs.ts', import.meta.url));
   const gateways: Gateway[] = [];
   try {

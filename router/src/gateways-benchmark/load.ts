@@ -20,11 +20,13 @@ export interface Target {
   body: string;
   /** The one right answer; compared by bytes first, by value when the bytes differ. */
   expected: unknown;
+  /** Sent with every request (e.g. authorization). */
+  headers?: Record<string, string>;
 }
 
-function post(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+function post(agent: Agent, url: URL, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -62,7 +64,7 @@ export async function runLoad(target: Target, connections: number, seconds: numb
       const sent = performance.now();
       let answer: { status: number; text: string };
       try {
-        answer = await post(agent, url, target.body);
+        answer = await post(agent, url, target.body, target.headers ?? {});
       } catch (error) {
         answer = { status: 0, text: String(error) };
       }
