@@ -33,3 +33,5 @@ export function renderMarkdown(report: BenchmarkReport): string {
 }
 
 export { collectGarbage, pinToCpus, processCpuMs, serveBenchProcess, settledProcessMemory, spawnBenchProcess, startScriptNodeFlags, type BenchProcess } from './processes.js';
+/** Builds a service as `pnpm build` does, for benchmarks that run it as deployed. */
+export { buildService } from '@voiceassist/service-build';
