@@ -38,6 +38,21 @@ describe('engine planner', () => {
     expect(fetches(plan)[1]!.requires).toEqual([{ kind: 'InlineFragment', typeCondition: 'User', selections: expect.arrayContaining([{ kind: 'Field', name: 'role', alias: undefined, selections: undefined }]) }]);
   });
 
+  it('plans operations whose every root field a literal @include(if: false) or @skip(if: true) excludes, with both planners', () => {
+    for (const wanted of ['hive', 'apollo'] as const) {
+      const planner = createEnginePlanner({ wanted, supergraphSdl, logger });
+      for (const query of [
+        '{ conversations(first: 3) @include(if: false) { edges { cursor } } }',
+        '{ me @skip(if: true) { id } ... on Query @include(if: false) { documents(first: 1) { edges { cursor } } } }',
+      ]) {
+        expect(fetches(planner.plan(query, parse(query), undefined)), `${wanted}: ${query}`).toEqual([]);
+      }
+      // Only what never runs is pruned: the rest is still fetched.
+      const mixed = '{ me @skip(if: true) { id } conversations(first: 1) { edges { cursor } } }';
+      expect(fetches(planner.plan(mixed, parse(mixed), undefined)).map((fetch) => fetch.serviceName), wanted).toEqual(['conversation']);
+    }
+  });
+
   it("falls back to Apollo's planner, saying why, where the native binary does not load", () => {
     const lines: string[] = [];
     const recording = createLogger({ service: 'test', level: 'warn', destination: { write: (line: string) => lines.push(line) } });

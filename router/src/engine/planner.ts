@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner as ApolloQueryPlanner } from '@apollo/query-planner';
 import type * as Hive from '@graphql-hive/router-query-planner';
-import { Kind, print, visit, type DocumentNode, type FieldNode } from 'graphql';
+import { Kind, print, visit, type DirectiveNode, type DocumentNode, type FieldNode } from 'graphql';
 import type { Logger } from '@voiceassist/logging';
 import { fromApolloPlan, fromHivePlan, type PlanNode } from './plan.js';
 
@@ -58,7 +58,9 @@ export function createEnginePlanner(options: {
     name: 'hive',
     fallbackReason: undefined,
     plan(source, document, operationName) {
-      const node = hive.plan(withoutIntrospection(document) ?? source, operationName ?? null, noLabels, 0).node;
+      const planned = plannable(document, operationName);
+      if (planned === null) return undefined;
+      const node = hive.plan(planned ?? source, operationName ?? null, noLabels, 0).node;
       return node && fromHivePlan(node);
     },
   };
@@ -66,19 +68,37 @@ export function createEnginePlanner(options: {
 
 const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
 
-/**
- * Hive's planner cannot plan `__schema`/`__type` (the projection answers them from the API
- * schema): the document without them, each replaced by `__typename` so no selection set goes
- * empty; undefined when the document has none.
- */
-function withoutIntrospection(document: DocumentNode): string | undefined {
-  let found = false;
-  const pruned = visit(document, {
-    Field(field) {
-      if (field.name.value !== '__schema' && field.name.value !== '__type') return undefined;
-      found = true;
-      return TYPENAME;
-    },
+/** `@include(if: false)` or `@skip(if: true)` written as literals: the selection never runs. */
+function neverRuns(directives: readonly DirectiveNode[] | undefined): boolean {
+  return (directives ?? []).some((directive) => {
+    const condition = directive.arguments?.find((argument) => argument.name.value === 'if')?.value;
+    if (condition?.kind !== Kind.BOOLEAN) return false;
+    return (directive.name.value === 'include' && !condition.value) || (directive.name.value === 'skip' && condition.value);
   });
-  return found ? print(pruned) : undefined;
+}
+
+/**
+ * What Hive's planner is given: the document without what it cannot plan, each replaced by
+ * `__typename` so no selection set goes empty (the projection still follows the client's
+ * document): `__schema`/`__type` (the projection answers them from the API schema), and
+ * selections a literal `@include(if: false)`/`@skip(if: true)` excludes (Hive's planner fails to
+ * build a plan when they are all a selection set holds). Undefined when nothing was pruned,
+ * null when nothing but `__typename` is left at the root (nothing to fetch).
+ */
+function plannable(document: DocumentNode, operationName: string | undefined): string | null | undefined {
+  let pruned = false;
+  const replace = () => {
+    pruned = true;
+    return TYPENAME;
+  };
+  const result = visit(document, {
+    Field: (field) => (field.name.value === '__schema' || field.name.value === '__type' || neverRuns(field.directives) ? replace() : undefined),
+    InlineFragment: (fragment) => (neverRuns(fragment.directives) ? replace() : undefined),
+    FragmentSpread: (spread) => (neverRuns(spread.directives) ? replace() : undefined),
+  });
+  if (!pruned) return undefined;
+  const operation = result.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName));
+  // Nothing left but `__typename` at the root: nothing to fetch (null).
+  if (operation?.kind === Kind.OPERATION_DEFINITION && operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value === '__typename')) return null;
+  return print(result);
 }
