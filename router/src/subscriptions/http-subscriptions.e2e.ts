@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { createClient as createSseClient, type NetworkError } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
@@ -18,7 +20,7 @@ const TICKS = 'subscription Ticks($count: Int!, $interval: Int!) { ticks(count: 
 
 beforeAll(async () => {
   issuer = await TestIssuer.create();
-  ({ ticker, catalog, router } = await startTickerRouter(issuer, { subscriptionLimits: { maxPerUser: MAX_PER_USER } }));
+  ({ ticker, catalog, router } = await startTickerRouter(issuer, { subscriptionLimits: { maxPerUser: MAX_PER_USER, maxBufferedEvents: 100 } }));
   graphqlUrl = `${(await router.listen(0, '127.0.0.1')).url}/graphql`;
 });
 
@@ -138,6 +140,27 @@ describe('subscriptions over HTTP share the limits of graphql-ws', () => {
     await expect.poll(() => router.subscriptions.stats().subscriptions, { timeout: 1_000 }).toBe(0);
   });
 
+  it.each(['text/event-stream', 'multipart/mixed;subscriptionSpec="1.0"'])('drops a %s client that stops reading instead of buffering without bound', async (accept) => {
+    const request = httpRequest(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept } });
+    // Far more than the subgraph could send in the time the test waits: only the router ends it.
+    request.end(JSON.stringify({ query: 'subscription { ticks(count: 1000000, paddingBytes: 32000) { n padding } }' }));
+    const [response] = (await once(request, 'response')) as [IncomingMessage];
+    expect(response.statusCode).toBe(200);
+    // Stop reading: TCP back-pressure reaches the router.
+    response.socket.pause();
+    await expect.poll(() => tickerStats.active, { timeout: 1_000 }).toBe(1);
+    // The router gives up on the client and stops the upstream stream.
+    await expect.poll(() => tickerStats.active, { timeout: 10_000, interval: 50 }).toBe(0);
+    expect(router.subscriptions.stats().subscriptions).toBe(0);
+    // What was written drains, then the response is cut off (not ended as a finished stream).
+    const closed = new Promise((resolve) => response.once('close', resolve));
+    response.on('error', () => {});
+    response.resume();
+    response.socket.resume();
+    await closed;
+    expect(response.complete).toBe(false);
+  });
+
   it('still refuses a subscription sent as a plain JSON POST (one response cannot carry it)', async () => {
     const response = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query: TICKS, variables: { count: 1, interval: 0 } }) });
     expect(response.status).toBe(400);
@@ -148,5 +171,57 @@ describe('subscriptions over HTTP share the limits of graphql-ws', () => {
     const { events, completed } = await sse('{ tickerPing item(id: "item-3") { name } }', {}).done;
     expect(completed).toBe(true);
     expect(events).toEqual([{ data: { tickerPing: 'pong', item: { name: 'Item #3' } } }]);
+  });
+});
+
+describe('the wire formats, as curl sees them', () => {
+  const post = (accept: string, query = TICKS, variables: Record<string, unknown> = { count: 2, interval: 0 }) =>
+    fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query, variables }) });
+
+  it('answers a POST with Accept: text/event-stream alone as graphql-sse events', async () => {
+    const response = await post('text/event-stream');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await response.text()).toBe(
+      'event: next\ndata: {"data":{"ticks":{"n":0,"item":{"id":"item-0","name":"Item #0"}}}}\n\n' +
+        'event: next\ndata: {"data":{"ticks":{"n":1,"item":{"id":"item-1","name":"Item #1"}}}}\n\n' +
+        'event: complete\ndata:\n\n',
+    );
+  });
+
+  it('answers multipart/mixed with {"payload":{"data":…}} parts and the closing delimiter', async () => {
+    const response = await post('multipart/mixed;subscriptionSpec="1.0", application/json');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('multipart/mixed;boundary="graphql";subscriptionSpec="1.0"');
+    const part = (json: string) => `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}\r\n--graphql`;
+    expect(await response.text()).toBe(
+      '\r\n--graphql' +
+        part('{"payload":{"data":{"ticks":{"n":0,"item":{"id":"item-0","name":"Item #0"}}}}}') +
+        part('{"payload":{"data":{"ticks":{"n":1,"item":{"id":"item-1","name":"Item #1"}}}}}') +
+        '--\r\n',
+    );
+  });
+
+  it('delivers the first event as soon as graphql-ws does, not held back until the next one', async () => {
+    // Ticks come 1.5 s apart (the first after 1.5 s): a transport that held a part back until the
+    // next one would show the first event after 3 s.
+    const slow = { count: 2, interval: 1_500 };
+    const token = await issuer.token();
+    const firstEventMs = async (run: Run) => {
+      const started = performance.now();
+      await expect.poll(() => run.outcome.events.length, { timeout: 5_000, interval: 5 }).toBeGreaterThan(0);
+      run.stop();
+      return performance.now() - started;
+    };
+    const ws = createWsClient({ url: graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const wsRun: Run = { outcome: { events: [], completed: false }, done: Promise.resolve({ events: [], completed: false }), stop: () => {} };
+    wsRun.stop = ws.subscribe({ query: TICKS, variables: slow }, { next: (event) => void wsRun.outcome.events.push({ ...event }), error: () => {}, complete: () => {} });
+    const overWs = await firstEventMs(wsRun);
+    await ws.dispose();
+    for (const subscribe of [sse, apollo]) {
+      const overHttp = await firstEventMs(subscribe(TICKS, slow, token));
+      expect(overHttp).toBeLessThan(2_800);
+      expect(overHttp - overWs).toBeLessThan(500);
+    }
   });
 });
