@@ -4,14 +4,15 @@ import { createClient as createSseClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf, startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
 
-// The in-process supergraph (router, identity, flags): flagChanges over GraphQL over SSE and
-// Apollo multipart, with tokens that identity issued and a revocation identity publishes.
+// The in-process supergraph (router, identity, flags, conversation): flagChanges and
+// messageStream over GraphQL over SSE and Apollo multipart, with tokens that identity issued and
+// a revocation identity publishes.
 let supergraph: TestSupergraph;
 /** The first account of a fresh supergraph is its SUPERADMIN: it writes the flags. */
 let founder: string;
 
 beforeAll(async () => {
-  supergraph = await startSupergraph({ subgraphs: ['flags'] });
+  supergraph = await startSupergraph({ subgraphs: ['flags', 'conversation'], env: { conversation: { CHAT_EMBEDDED_TOKEN_DELAY_MS: '1' } } });
   founder = await signUp();
 });
 afterAll(async () => {
@@ -28,21 +29,23 @@ async function signUp(): Promise<string> {
   return dataOf(registered).register.accessToken;
 }
 
-interface Live {
-  events: Array<{ kind: string; key: string | null }>;
-  ended: { error?: unknown; at?: number } | undefined;
+interface Live<T> {
+  /** The `data` of each result, in order. */
+  events: T[];
+  ended: { error?: unknown } | undefined;
   stop(): void;
 }
 
-function overSse(token: string, keys: string[]): Live {
+type Subscribe = <T>(query: string, variables: Record<string, unknown>, token: string) => Live<T>;
+
+const overSse: Subscribe = <T>(query: string, variables: Record<string, unknown>, token: string) => {
   const client = createSseClient({ url: supergraph.graphqlUrl, headers: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
-  const live: Live = { events: [], ended: undefined, stop: () => {} };
+  const live: Live<T> = { events: [], ended: undefined, stop: () => {} };
   live.stop = client.subscribe(
-    { query: CHANGES, variables: { keys } },
+    { query, variables },
     {
       next: (result) => {
-        const change = (result.data as { flagChanges?: Live['events'][number] } | null | undefined)?.flagChanges;
-        if (change) live.events.push(change);
+        if (result.data) live.events.push(result.data as T);
         if (result.errors) live.ended = { error: result.errors };
       },
       error: (error) => (live.ended ??= { error }),
@@ -50,14 +53,14 @@ function overSse(token: string, keys: string[]): Live {
     },
   );
   return live;
-}
+};
 
-function overMultipart(token: string, keys: string[]): Live {
+const overMultipart: Subscribe = <T>(query: string, variables: Record<string, unknown>, token: string) => {
   const client = new ApolloClient({ link: new HttpLink({ uri: supergraph.graphqlUrl, headers: { authorization: `Bearer ${token}` } }), cache: new InMemoryCache() });
-  const live: Live = { events: [], ended: undefined, stop: () => {} };
-  const subscription = client.subscribe<{ flagChanges: Live['events'][number] }>({ query: gql(CHANGES), variables: { keys } }).subscribe({
+  const live: Live<T> = { events: [], ended: undefined, stop: () => {} };
+  const subscription = client.subscribe<T>({ query: gql(query), variables, fetchPolicy: 'no-cache' }).subscribe({
     next: (result) => {
-      if (result.data?.flagChanges) live.events.push(result.data.flagChanges);
+      if (result.data) live.events.push(result.data as T);
       if (result.error) live.ended = { error: result.error };
     },
     error: (error) => (live.ended ??= { error }),
@@ -65,23 +68,55 @@ function overMultipart(token: string, keys: string[]): Live {
   });
   live.stop = () => subscription.unsubscribe();
   return live;
+};
+
+interface FlagChange {
+  flagChanges: { kind: string; key: string | null };
 }
+interface StreamEvent {
+  messageStream: { index: number; delta: string; done: boolean };
+}
+const STREAM = 'subscription Stream($id: ID!, $after: Int) { messageStream(messageId: $id, afterIndex: $after) { index delta done } }';
 
 describe.each([
   ['GraphQL over SSE', overSse],
   ['Apollo multipart', overMultipart],
-] as const)('flagChanges over %s', (_name, subscribe) => {
-  it('streams the snapshot and each change, and ends when the session is revoked', async () => {
+] as const)('over %s', (_name, subscribe) => {
+  it('streams flagChanges (snapshot, then each change) and ends when the session is revoked', async () => {
     const token = await signUp();
     const key = `http.${randomUUID().slice(0, 8)}`;
-    const live = subscribe(token, [key]);
-    await expect.poll(() => live.events[0]?.kind, { timeout: 15_000 }).toBe('SNAPSHOT');
+    const live = subscribe<FlagChange>(CHANGES, { keys: [key] }, token);
+    await expect.poll(() => live.events[0]?.flagChanges.kind, { timeout: 15_000 }).toBe('SNAPSHOT');
     dataOf(await supergraph.request('mutation C($input: CreateFlagInput!) { createFlag(input: $input) { key } }', { input: { key, enabled: true, visibility: 'AUTHENTICATED' } }, { token: founder }));
-    await expect.poll(() => live.events.map((e) => `${e.kind} ${e.key}`), { timeout: 15_000 }).toContain(`UPDATED ${key}`);
+    await expect.poll(() => live.events.map((e) => `${e.flagChanges.kind} ${e.flagChanges.key}`), { timeout: 15_000 }).toContain(`UPDATED ${key}`);
 
     dataOf(await supergraph.request('mutation { logoutEverywhere }', {}, { token }));
     await expect.poll(() => live.ended, { timeout: 5_000 }).toBeDefined();
     expect(JSON.stringify(live.ended?.error)).toContain('UNAUTHENTICATED');
     live.stop();
+  });
+
+  it("streams a reply's tokens with messageStream, and resumes after an index with afterIndex", async () => {
+    const token = await signUp();
+    const { createConversation } = dataOf(await supergraph.request<{ createConversation: { id: string } }>('mutation { createConversation(title: "HTTP") { id } }', {}, { token }));
+    const { sendMessage } = dataOf(
+      await supergraph.request<{ sendMessage: { assistantMessage: { id: string } } }>(
+        'mutation S($id: ID!) { sendMessage(conversationId: $id, content: "Tell me about subscriptions") { assistantMessage { id } } }',
+        { id: createConversation.id },
+        { token },
+      ),
+    );
+    const id = sendMessage.assistantMessage.id;
+    const whole = subscribe<StreamEvent>(STREAM, { id }, token);
+    await expect.poll(() => whole.ended, { timeout: 20_000 }).toEqual({});
+    const events = whole.events.map((e) => e.messageStream);
+    expect(events.map((e) => e.index)).toEqual([...events.keys()]);
+    expect(events.at(-1)?.done).toBe(true);
+    expect(events.length).toBeGreaterThan(2);
+
+    const after = 1;
+    const resumed = subscribe<StreamEvent>(STREAM, { id, after }, token);
+    await expect.poll(() => resumed.ended, { timeout: 20_000 }).toEqual({});
+    expect(resumed.events.map((e) => e.messageStream)).toEqual(events.slice(after + 1));
   });
 });
