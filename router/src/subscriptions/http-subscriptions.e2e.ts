@@ -202,6 +202,12 @@ describe('the wire formats, as curl sees them', () => {
     );
   });
 
+  it('sends a multipart heartbeat ({}) every 5 s while a subscription is quiet', { timeout: 15_000 }, async () => {
+    const response = await post('multipart/mixed;subscriptionSpec="1.0"', TICKS, { count: 1, interval: 6_500 });
+    const part = (json: string) => `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}\r\n--graphql`;
+    expect(await response.text()).toBe(`\r\n--graphql${part('{}')}${part('{"payload":{"data":{"ticks":{"n":0,"item":{"id":"item-0","name":"Item #0"}}}}}')}--\r\n`);
+  });
+
   it('delivers the first event as soon as graphql-ws does, not held back until the next one', async () => {
     // Ticks come 1.5 s apart (the first after 1.5 s): a transport that held a part back until the
     // next one would show the first event after 3 s.
