@@ -14,7 +14,7 @@ let founder: string;
 beforeAll(async () => {
   supergraph = await startSupergraph({ subgraphs: ['flags', 'conversation'], env: { conversation: { CHAT_EMBEDDED_TOKEN_DELAY_MS: '1' } } });
   founder = await signUp();
-});
+}, 120_000);
 afterAll(async () => {
   await supergraph?.stop();
 });
