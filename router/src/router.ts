@@ -34,6 +34,7 @@ import { subgraphUrlsFromSupergraph } from './supergraph.js';
 import { SubscriptionPlanner } from './subscriptions/planner.js';
 import { attachSubscriptionServer, type SubscriptionLimits, type SubscriptionServer } from './subscriptions/server.js';
 import { UpstreamPool } from './subscriptions/upstream.js';
+import { httpStreamTransport } from './subscriptions/http-transports.js';
 
 export type { RouterContext };
 export { ROUTER_ENGINES, routerEnvSchema, subgraphUrlOverrides, type RouterEnv } from './env.js';
@@ -292,6 +293,12 @@ export function createRouter(options: RouterOptions): Router {
         if (limited) return refuse(rateLimitRefusal(limited));
       }
       const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined;
+      const streamTransport = isGraphQLOperation ? httpStreamTransport(req) : undefined;
+      if (streamTransport) {
+        // Subscriptions (and any operation) over SSE or multipart: graphql-ws's execution path.
+        await subscriptions.serveHttpStream(req, res, streamTransport, { viewer, authorization, ip, userAgent, requestId }, options.bodyLimitBytes ?? 1_000_000);
+        return true;
+      }
       const context: RouterContext = {
         requestId,
         authorization,

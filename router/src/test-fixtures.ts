@@ -7,6 +7,9 @@ import { allow, isAuthenticated, type AccessTokenVerifier } from '@voiceassist/a
 import { createLogger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { createSubgraphServer, type RequestContext, type SubgraphModule, type SubgraphServer } from '@voiceassist/subgraph-server';
+import { composeSupergraph } from '@voiceassist/composition';
+import { createRouter, type Router, type RouterOptions } from './router.js';
+import type { TestIssuer } from './test-issuer.js';
 
 export { TestIssuer } from './test-issuer.js';
 
@@ -114,4 +117,22 @@ export async function startTestSubgraph(module: SubgraphModule<RequestContext>, 
   const server = createSubgraphServer({ module, logger: createLogger({ service: module.name, level: 'silent' }), verifier, context: (base) => base });
   const { url } = await server.listen(0, '127.0.0.1');
   return { server, url };
+}
+
+/** The ticker and catalog subgraphs behind a router that trusts `issuer`'s tokens. */
+export async function startTickerRouter(issuer: TestIssuer, options: Partial<RouterOptions> = {}): Promise<{ ticker: { server: SubgraphServer; url: string }; catalog: { server: SubgraphServer; url: string }; router: Router }> {
+  const ticker = await startTestSubgraph(tickerModule, issuer.verifier);
+  const catalog = await startTestSubgraph(catalogModule, issuer.verifier);
+  const supergraphSdl = composeSupergraph([
+    { name: 'ticker', url: `${ticker.url}/graphql`, typeDefs: tickerModule.typeDefs },
+    { name: 'catalog', url: `${catalog.url}/graphql`, typeDefs: catalogModule.typeDefs },
+  ]);
+  const router = createRouter({
+    supergraphSdl,
+    verifier: issuer.verifier,
+    revocations: issuer.revocations,
+    logger: createLogger({ service: 'router', level: 'silent' }),
+    ...options,
+  });
+  return { ticker, catalog, router };
 }

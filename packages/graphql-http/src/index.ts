@@ -84,7 +84,7 @@ export async function listenHttp(server: Server, port: number, host: string): Pr
  */
 export function subscriptionNeedsStream(): GraphQLError {
   return new GraphQLError(
-    'Subscriptions are not served over plain HTTP: connect to /graphql with graphql-ws (WebSocket subprotocol graphql-transport-ws), send the access token as connectionParams.authorization, and subscribe there',
+    'A subscription needs a stream, not one JSON response: POST it to the router\'s /graphql with Accept: text/event-stream (GraphQL over SSE) or Accept: multipart/mixed;subscriptionSpec="1.0" (Apollo multipart), or connect there with graphql-ws (WebSocket subprotocol graphql-transport-ws, access token as connectionParams.authorization)',
     { extensions: { code: 'BAD_USER_INPUT', field: 'query', reason: 'SUBSCRIPTION_NEEDS_STREAM', http: { status: 400 } } },
   );
 }
@@ -156,6 +156,37 @@ function refuse(req: IncomingMessage, res: ServerResponse, result: Extract<Inspe
     ...result.headers,
   });
   res.end(payload);
+}
+
+/**
+ * The one operation of a request that is answered as a stream (SSE, multipart): from a JSON
+ * POST body or GET parameters; no batches.
+ */
+export async function readStreamedOperation(req: IncomingMessage, url: URL, bodyLimitBytes: number): Promise<{ ok: true; operation: OperationRequest } | Extract<InspectResult, { ok: false }>> {
+  const invalid = (message: string, field: string) => ({ ok: false as const, status: 400, error: { message, extensions: { code: 'BAD_USER_INPUT', field } } });
+  if (req.method === 'GET') {
+    const variables = parseJsonParam(url.searchParams.get('variables'));
+    const extensions = parseJsonParam(url.searchParams.get('extensions'));
+    if (variables === 'invalid') return invalid('variables must be a JSON object', 'variables');
+    if (extensions === 'invalid') return invalid('extensions must be a JSON object', 'extensions');
+    const params = { query: url.searchParams.get('query') ?? undefined, operationName: url.searchParams.get('operationName') ?? undefined, documentId: url.searchParams.get('documentId') ?? undefined, variables, extensions };
+    return { ok: true, operation: operationFromBody(params) };
+  }
+  let raw: string;
+  try {
+    raw = await readBody(req, bodyLimitBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return { ok: false, status: 413, error: { message: error.message, extensions: { code: 'BAD_USER_INPUT', field: 'body', limit: 'bodySize' } } };
+    throw error;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return invalid('Request body is not valid JSON', 'body');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return invalid('The request body must be one operation (a JSON object)', 'body');
+  return { ok: true, operation: operationFromBody(body) };
 }
 
 /** Serves an Apollo Server on plain node:http (no framework), so router and subgraphs share it. */

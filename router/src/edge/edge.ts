@@ -31,7 +31,7 @@ export interface EdgeOptions {
 
 /**
  * How the operation's result travels: one response (plain HTTP POST/GET) or a stream of them
- * (graphql-ws today; multipart or SSE over HTTP may join). Only a stream can carry a subscription.
+ * (graphql-ws, GraphQL over SSE, Apollo multipart). Only a stream can carry a subscription.
  */
 export type ResultTransport = 'single-response' | 'streaming';
 

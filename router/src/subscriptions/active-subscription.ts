@@ -1,39 +1,50 @@
+/** How one transport writes a subscription's results. */
+export interface Framing {
+  /** One result (its JSON text) as the transport writes it. */
+  next(payload: string): string;
+  /** The error result that ends the subscription from the router's side, as the transport writes it. */
+  final(payload: string): string;
+}
+
+/** graphql-ws `next` messages for one operation id; the prefix is made once. */
+export function graphqlWsFraming(id: string): Framing {
+  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const next = (payload: string) => `${prefix}${payload}}`;
+  return { next, final: next };
+}
+
 /**
- * One client subscription. Its results go straight to the client's socket as graphql-ws `next`
- * messages, serialised once per event by its shared stream; graphql-ws sees an async iterator
- * that yields nothing and finishes when the subscription ends, and then sends `complete`. So an
- * event costs a string and a write, not a promise step through graphql-ws's loop and a second
- * serialisation. It can be ended from the router's side (expiry, revocation, upstream loss)
- * with a final error result followed by `complete`.
+ * One client subscription. Its results go straight to the client's connection (a graphql-ws
+ * socket, an SSE or a multipart response), framed and written once per event from the text its
+ * shared stream serialised once; the transport sees an async iterator that yields nothing and
+ * finishes when the subscription ends, and then writes its own completion. So an event costs a
+ * string and a write, not a promise step and a second serialisation. It can be ended from the
+ * router's side (expiry, revocation, upstream loss) with a final error result.
  */
 export class ActiveSubscription implements AsyncIterableIterator<never> {
-  /** `{"id":"…","type":"next","payload":` for this subscription's id, made once. */
-  private readonly prefix: string;
   private waiting: ((result: IteratorResult<never>) => void) | undefined;
   private ended = false;
 
   constructor(
-    id: string,
+    private readonly framing: Framing,
     private readonly hooks: {
-      /** Writes one graphql-ws message to the client. */
+      /** Writes one framed message to the client. */
       send(message: string): void;
       /** Detaches from the shared stream and frees counters; called exactly once. */
       release(): void;
     },
-  ) {
-    this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-  }
+  ) {}
 
   /** Sends one result: its payload as JSON text. */
   push(payload: string): void {
     if (this.ended) return;
-    this.hooks.send(`${this.prefix}${payload}}`);
+    this.hooks.send(this.framing.next(payload));
   }
 
-  /** Ends, optionally after a final result (an error); graphql-ws then sends `complete`. */
+  /** Ends, optionally after a final result (an error); the transport then writes its completion. */
   finish(finalPayload?: string): void {
     if (this.ended) return;
-    if (finalPayload !== undefined) this.push(finalPayload);
+    if (finalPayload !== undefined) this.hooks.send(this.framing.final(finalPayload));
     this.end();
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
 import type { PlanNode, QueryPlan } from '@apollo/query-planner';
 import {
@@ -20,12 +20,13 @@ import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocati
 import { formatError, internalError, rateLimited, unauthenticated } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
 import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
-import { clientIp, requestIdFrom, type TrustProxy } from '@voiceassist/graphql-http';
+import { clientIp, readStreamedOperation, requestIdFrom, sendJson, type OperationRequest, type TrustProxy } from '@voiceassist/graphql-http';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 import type { RouterContext } from '../context.js';
 import type { Edge } from '../edge/edge.js';
 import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';
-import { ActiveSubscription } from './active-subscription.js';
+import { ActiveSubscription, graphqlWsFraming, type Framing } from './active-subscription.js';
+import { HTTP_STREAM_FORMATS, type HttpStreamTransport } from './http-transports.js';
 import { SharedStream, type ResolvedEvent } from './shared-stream.js';
 import type { SubscriptionPlanner } from './planner.js';
 import type { UpstreamPool, UpstreamSink } from './upstream.js';
@@ -70,8 +71,12 @@ export const CLOSE_UNAUTHORIZED = 4401;
 /** Our code for a client that reads too slowly to keep up with its subscriptions. */
 export const CLOSE_SLOW_CONSUMER = 4408;
 
+/** A client's link to the router: a graphql-ws socket, or one SSE or multipart response. */
 interface Connection {
-  socket: WebSocket;
+  /** Writes a message; `written` is called once it has left for the client. */
+  write(message: string, written: () => void): void;
+  /** Drops a client that stopped reading (after the subscriptions have been released). */
+  drop(): void;
   viewer: Viewer | null;
   authorization: string | undefined;
   ip: string | undefined;
@@ -86,6 +91,24 @@ interface Connection {
   /** Set once the credentials stop being valid; every operation is then refused. */
   refusal: string | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
+}
+
+/** Who opened a connection: from graphql-ws's connection_init or an HTTP request's headers. */
+export interface Caller {
+  viewer: Viewer | null;
+  authorization: string | undefined;
+  ip: string | undefined;
+  userAgent: string | undefined;
+  requestId: string;
+}
+
+/** One operation as a client sent it (graphql-ws `subscribe` payload or an HTTP request). */
+type OperationPayload = Pick<OperationRequest, 'query' | 'operationName' | 'variables' | 'extensions' | 'documentId'>;
+
+/** An operation refused before it runs, with the HTTP status a stream transport answers. */
+interface Refusal {
+  status: number;
+  errors: GraphQLError[];
 }
 
 /** What graphql-ws hands back to our hooks for one operation: its context, connection and id. */
@@ -160,7 +183,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   /** Writes a subscription message, closing the connection when too many wait to be written. */
   const sendToConnection = (connection: Connection, message: string) => {
     connection.buffered += 1;
-    connection.socket.send(message, connection.written);
+    connection.write(message, connection.written);
     if (connection.buffered > limits.maxBufferedEvents) closeSlowConsumer(connection);
   };
 
@@ -170,9 +193,39 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     connection.refusal = 'Connection closed: too slow';
     logger.warn({ requestId: connection.requestId, buffered: connection.buffered }, 'closing slow subscription consumer');
     for (const subscription of connection.subscriptions) void subscription.return();
-    connection.socket.close(CLOSE_SLOW_CONSUMER, `Slow consumer: over ${limits.maxBufferedEvents} events waiting`);
-    // A client that stopped reading will not answer the close handshake either.
-    setTimeout(() => connection.socket.terminate(), 1_000).unref();
+    connection.drop();
+  };
+
+  /** A client's connection, its expiry timer set: subscriptions end with UNAUTHENTICATED when the token does. */
+  const openConnection = (
+    caller: Caller,
+    transport: Pick<Connection, 'write' | 'drop'>,
+  ): Connection => {
+    const connection: Connection = {
+      ...transport,
+      ...caller,
+      limitKey: caller.viewer ? `user:${caller.viewer.userId}` : `ip:${caller.ip ?? 'unknown'}`,
+      subscriptions: new Set(),
+      buffered: 0,
+      written: () => {
+        connection.buffered -= 1;
+      },
+      refusal: undefined,
+      expiryTimer: undefined,
+    };
+    if (caller.viewer) {
+      // No silent keep-alive past expiry.
+      const expiresIn = caller.viewer.expiresAt.getTime() - Date.now();
+      connection.expiryTimer = setTimeout(() => endConnection(connection, 'Access token has expired'), Math.min(Math.max(expiresIn, 0), MAX_TIMER_MS));
+      connection.expiryTimer.unref();
+    }
+    connections.add(connection);
+    return connection;
+  };
+
+  const closeConnection = (connection: Connection) => {
+    if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
+    connections.delete(connection);
   };
 
   const stopListening = options.revocations.onRevoked((sessionId) => {
@@ -298,7 +351,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     return document;
   };
 
-  function startSubscription(args: ExecutionArgs & { contextValue: OperationContext }): ActiveSubscription | ExecutionResult {
+  function startSubscription(args: ExecutionArgs & { contextValue: OperationContext }, framing: Framing): ActiveSubscription | ExecutionResult {
     const { connection } = args.contextValue;
     const context = args.contextValue;
     const operationName = args.operationName ?? undefined;
@@ -329,7 +382,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     }
     const shared = stream;
 
-    const subscription: ActiveSubscription = new ActiveSubscription(context.operationId, {
+    const subscription: ActiveSubscription = new ActiveSubscription(framing, {
       send(message) {
         sendToConnection(connection, message);
       },
@@ -381,6 +434,73 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     return subscription;
   }
 
+  /**
+   * The checks every operation passes whatever its transport: edge (limits, trusted operations),
+   * parse and validation, variables, and the subscription caps. Rate limits are counted by the
+   * caller (per graphql-ws message, per HTTP request).
+   */
+  const admit = (
+    connection: Connection,
+    payload: OperationPayload,
+    operationId: string,
+    defaultRequestId: () => string,
+  ): (ExecutionArgs & { contextValue: OperationContext }) | Refusal => {
+    const refuse = (status: number, errors: GraphQLError[]): Refusal => ({ status, errors });
+    if (connection.refusal) return refuse(401, [unauthenticated(connection.refusal)]);
+    const persisted = (payload.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
+    const inspected = options.edge.inspect(
+      {
+        query: payload.query || undefined,
+        operationName: payload.operationName ?? undefined,
+        variables: payload.variables ?? undefined,
+        documentId: payload.documentId ?? (typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined),
+        persistedQuery: payload.documentId === undefined && typeof persisted?.sha256Hash === 'string',
+      },
+      'streaming',
+    );
+    if (!inspected.ok) return refuse(inspected.status, [new GraphQLError(inspected.error.message, { extensions: inspected.error.extensions })]);
+    const query = inspected.query ?? payload.query;
+    if (!query) return refuse(400, [new GraphQLError('The request has no query', { extensions: { code: 'BAD_USER_INPUT', field: 'query' } })]);
+    const document = validDocument(query);
+    if (Array.isArray(document)) return refuse(400, document);
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation) return refuse(400, [new GraphQLError('Unknown operation', { extensions: { code: 'BAD_USER_INPUT', field: 'operationName' } })]);
+    const coerced = getVariableValues(planner.graphqlApiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
+    if (coerced.errors) {
+      return refuse(400, coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', field: 'variables' } })));
+    }
+    if (operation.operation === 'subscription') {
+      if (openTotal >= limits.maxTotal) {
+        return refuse(429, [rateLimited(5, `This router has too many open subscriptions (${limits.maxTotal}); try again shortly`)]);
+      }
+      if ((openPerKey.get(connection.limitKey) ?? 0) >= limits.maxPerUser) {
+        return refuse(429, [rateLimited(5, `Too many open subscriptions (at most ${limits.maxPerUser} per user)`)]);
+      }
+    }
+    const extensionRequestId = (payload.extensions as { requestId?: string } | undefined)?.requestId;
+    const requestId = extensionRequestId ? requestIdFrom(extensionRequestId) : defaultRequestId();
+    return {
+      schema: planner.graphqlApiSchema,
+      document,
+      operationName: payload.operationName ?? null,
+      variableValues: payload.variables ?? {},
+      contextValue: contextFor(connection, requestId, operationId),
+    };
+  };
+
+  /** Queries and mutations run through the ordinary gateway pipeline, with the operation's context. */
+  const executeAdmitted = async (args: ExecutionArgs) => {
+    const { connection: _connection, operationId: _operationId, ...context } = args.contextValue as OperationContext;
+    return options.executeOperation(
+      {
+        query: args.document.loc?.source.body ?? '',
+        variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
+        operationName: args.operationName ?? undefined,
+      },
+      context,
+    );
+  };
+
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: planner.graphqlApiSchema,
@@ -394,32 +514,24 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
           return false;
         }
-        const request = ctx.extra.request;
-        const ip = clientIp(request, options.trustProxy);
-        const connection: Connection = {
-          socket: ctx.extra.socket,
-          viewer,
-          authorization,
-          ip,
-          userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : undefined,
-          limitKey: viewer ? `user:${viewer.userId}` : `ip:${ip ?? 'unknown'}`,
-          requestId: requestIdFrom(request.headers['x-request-id']),
-          subscriptions: new Set(),
-          buffered: 0,
-          written: () => {
-            connection.buffered -= 1;
+        const { request, socket } = ctx.extra;
+        ctx.extra.connection = openConnection(
+          {
+            viewer,
+            authorization,
+            ip: clientIp(request, options.trustProxy),
+            userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : undefined,
+            requestId: requestIdFrom(request.headers['x-request-id']),
           },
-          refusal: undefined,
-          expiryTimer: undefined,
-        };
-        if (viewer) {
-          // No silent keep-alive past expiry: subscriptions end with UNAUTHENTICATED when the token does.
-          const expiresIn = viewer.expiresAt.getTime() - Date.now();
-          connection.expiryTimer = setTimeout(() => endConnection(connection, 'Access token has expired'), Math.min(Math.max(expiresIn, 0), MAX_TIMER_MS));
-          connection.expiryTimer.unref();
-        }
-        ctx.extra.connection = connection;
-        connections.add(connection);
+          {
+            write: (message, written) => socket.send(message, written),
+            drop: () => {
+              socket.close(CLOSE_SLOW_CONSUMER, `Slow consumer: over ${limits.maxBufferedEvents} events waiting`);
+              // A client that stopped reading will not answer the close handshake either.
+              setTimeout(() => socket.terminate(), 1_000).unref();
+            },
+          },
+        );
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -428,76 +540,100 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         if (connection.refusal) return [unauthenticated(connection.refusal)];
         const limited = await options.edge.rateLimit(connection.limitKey);
         if (limited) return [limited];
-        const persisted = (payload.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
-        const inspected = options.edge.inspect(
-          {
-            query: payload.query || undefined,
-            operationName: payload.operationName ?? undefined,
-            variables: payload.variables ?? undefined,
-            documentId: typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined,
-            persistedQuery: typeof persisted?.sha256Hash === 'string',
-          },
-          'streaming',
+        const admitted = admit(
+          connection,
+          { query: payload.query || undefined, operationName: payload.operationName ?? undefined, variables: payload.variables ?? undefined, extensions: payload.extensions ?? undefined },
+          id,
+          randomUUID,
         );
-        if (!inspected.ok) return [new GraphQLError(inspected.error.message, { extensions: inspected.error.extensions })];
-        const query = inspected.query ?? payload.query;
-        const document = validDocument(query);
-        if (Array.isArray(document)) return document;
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError('Unknown operation', { extensions: { code: 'BAD_USER_INPUT', field: 'operationName' } })];
-        const coerced = getVariableValues(planner.graphqlApiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) {
-          return coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', field: 'variables' } }));
-        }
-        if (operation.operation === 'subscription') {
-          if (openTotal >= limits.maxTotal) {
-            return [rateLimited(5, `This router has too many open subscriptions (${limits.maxTotal}); try again shortly`)];
-          }
-          if ((openPerKey.get(connection.limitKey) ?? 0) >= limits.maxPerUser) {
-            return [rateLimited(5, `Too many open subscriptions (at most ${limits.maxPerUser} per user)`)];
-          }
-        }
-        const extensionRequestId = (payload.extensions as { requestId?: string } | undefined)?.requestId;
-        const requestId = extensionRequestId ? requestIdFrom(extensionRequestId) : randomUUID();
-        return {
-          schema: planner.graphqlApiSchema,
-          document,
-          operationName: payload.operationName ?? null,
-          variableValues: payload.variables ?? {},
-          contextValue: contextFor(connection, requestId, id),
-        };
+        return 'errors' in admitted ? admitted.errors : admitted;
       },
       // graphql-ws only iterates the result; ActiveSubscription is an async iterator of results.
-      subscribe: (args) => startSubscription(args as Parameters<typeof startSubscription>[0]) as unknown as AsyncGenerator<ExecutionResult>,
-      execute: async (args) => {
-        const { connection: _connection, operationId: _operationId, ...context } = args.contextValue as OperationContext;
-        return (await options.executeOperation(
-          {
-            query: args.document.loc?.source.body ?? '',
-            variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
-            operationName: args.operationName ?? undefined,
-          },
-          context,
-        )) as ExecutionResult;
-      },
+      subscribe: (args) => startSubscription(args as Parameters<typeof startSubscription>[0], graphqlWsFraming((args.contextValue as OperationContext).operationId)) as unknown as AsyncGenerator<ExecutionResult>,
+      execute: async (args) => (await executeAdmitted(args)) as ExecutionResult,
       onError: (_ctx, _id, _payload, errors) => format(errors),
       // Every result here is already formatted (masked, coded); send it as it is.
       onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
       onClose: (ctx) => {
-        const connection = ctx.extra.connection;
-        if (!connection) return;
-        if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
-        connections.delete(connection);
+        if (ctx.extra.connection) closeConnection(ctx.extra.connection);
       },
     },
     wsServer,
   );
 
+  /** Answers an operation refused before its stream began: a JSON error with its status. */
+  const sendRefusal = (res: ServerResponse, refusal: Refusal) => {
+    const retryAfter = refusal.errors.find((e) => e.extensions.code === 'RATE_LIMITED')?.extensions.retryAfterSeconds;
+    sendJson(res, refusal.status, { errors: format(refusal.errors) }, retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
+  };
+
+  /**
+   * One operation over an SSE or multipart response. The HTTP request was authenticated and
+   * rate-limited like any other; from here it takes graphql-ws's path: the same admission, the
+   * same caps, revocation and expiry, slow-consumer limit and shared upstream streams.
+   */
+  async function serveHttpStream(req: IncomingMessage, res: ServerResponse, transport: HttpStreamTransport, caller: Caller, bodyLimitBytes: number): Promise<void> {
+    const wire = HTTP_STREAM_FORMATS[transport];
+    const read = await readStreamedOperation(req, new URL(req.url ?? '/', 'http://localhost'), bodyLimitBytes);
+    if (!read.ok) return sendJson(res, read.status, { errors: [read.error] });
+    const connection = openConnection(caller, {
+      write: (message, written) => {
+        if (res.writableEnded || res.destroyed) return;
+        res.write(message, written);
+      },
+      drop: () => res.destroy(),
+    });
+    const admitted = admit(connection, read.operation, caller.requestId, () => caller.requestId);
+    if ('errors' in admitted) {
+      closeConnection(connection);
+      return sendRefusal(res, admitted);
+    }
+    const operation = getOperationAST(admitted.document, admitted.operationName)?.operation;
+    if (req.method === 'GET' && operation === 'mutation') {
+      closeConnection(connection);
+      return sendRefusal(res, { status: 405, errors: [new GraphQLError('Mutations are sent with POST', { extensions: { code: 'BAD_USER_INPUT', field: 'method' } })] });
+    }
+    const begin = () => {
+      res.writeHead(200, { 'content-type': wire.contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', 'x-request-id': caller.requestId });
+      // The first event must not wait for the headers, nor for Nagle.
+      res.socket?.setNoDelay(true);
+      res.flushHeaders();
+      if (wire.opening) res.write(wire.opening);
+    };
+    const end = () => {
+      closeConnection(connection);
+      if (!res.writableEnded && !res.destroyed) res.end(wire.closing);
+    };
+    if (operation !== 'subscription') {
+      // A query or mutation: its one result, then the stream's end.
+      const result = await executeAdmitted(admitted);
+      begin();
+      res.write(wire.framing.next(JSON.stringify(result)));
+      return end();
+    }
+    const started = startSubscription(admitted, wire.framing);
+    if (!(started instanceof ActiveSubscription)) {
+      closeConnection(connection);
+      return sendJson(res, 500, { errors: started.errors ? format(started.errors) : [] });
+    }
+    begin();
+    const heartbeat = setInterval(() => sendToConnection(connection, wire.heartbeat), wire.heartbeatMs);
+    heartbeat.unref();
+    // The client went away: the subscription (and its upstream, when no one else shares it) ends.
+    res.once('close', () => void started.return());
+    // Resolves when the subscription ends, whichever side ended it.
+    await started.next();
+    clearInterval(heartbeat);
+    end();
+  }
+
   return {
     wsServer,
+    serveHttpStream,
     stats: () => ({ connections: connections.size, subscriptions: openTotal, upstreamSockets: pool.openSockets }),
     async dispose() {
       stopListening();
+      for (const connection of connections) for (const subscription of connection.subscriptions) void subscription.return();
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
       await cleanup.dispose();
       await pool.close();

@@ -4,11 +4,9 @@ import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeSupergraph } from '@voiceassist/composition';
-import { createLogger } from '@voiceassist/logging';
 import type { SubgraphServer } from '@voiceassist/subgraph-server';
-import { createRouter, type Router } from '../router.js';
-import { TestIssuer, catalogModule, startTestSubgraph, tickerModule, tickerStats } from '../test-fixtures.js';
+import type { Router } from '../router.js';
+import { TestIssuer, startTickerRouter, tickerStats } from '../test-fixtures.js';
 
 let issuer: TestIssuer;
 let ticker: { server: SubgraphServer; url: string };
@@ -23,23 +21,13 @@ const MAX_PER_USER = 5;
 
 beforeAll(async () => {
   issuer = await TestIssuer.create();
-  ticker = await startTestSubgraph(tickerModule, issuer.verifier);
+  ({ ticker, catalog, router } = await startTickerRouter(issuer, {
+    subscriptionLimits: { maxBufferedEvents: MAX_BUFFERED, maxPerUser: MAX_PER_USER },
+    metricsListener: { port: 0, host: '127.0.0.1' },
+  }));
   ticker.server.httpServer.on('connection', (socket) => {
     tickerTcpSockets.add(socket);
     socket.once('close', () => tickerTcpSockets.delete(socket));
-  });
-  catalog = await startTestSubgraph(catalogModule, issuer.verifier);
-  const supergraphSdl = composeSupergraph([
-    { name: 'ticker', url: `${ticker.url}/graphql`, typeDefs: tickerModule.typeDefs },
-    { name: 'catalog', url: `${catalog.url}/graphql`, typeDefs: catalogModule.typeDefs },
-  ]);
-  router = createRouter({
-    supergraphSdl,
-    verifier: issuer.verifier,
-    revocations: issuer.revocations,
-    logger: createLogger({ service: 'router', level: 'silent' }),
-    subscriptionLimits: { maxBufferedEvents: MAX_BUFFERED, maxPerUser: MAX_PER_USER },
-    metricsListener: { port: 0, host: '127.0.0.1' },
   });
   const listening = await router.listen(0, '127.0.0.1');
   metricsUrl = listening.metricsUrl!;
