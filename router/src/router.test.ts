@@ -158,12 +158,17 @@ describe('router', () => {
     expect(res.body.errors?.[0]).toMatchObject({ message: 'The gadgets service is unavailable', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'gadgets' } });
   });
 
-  it('rejects malformed requests with BAD_USER_INPUT', async () => {
+  it("rejects malformed requests with Apollo's codes for documents and BAD_USER_INPUT for the rest", async () => {
     const parseError = await graphqlRequest(graphqlUrl, '{ publicPing ');
     expect(parseError.status).toBe(400);
-    expect(parseError.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(parseError.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     const unknownField = await graphqlRequest(graphqlUrl, '{ nope }');
-    expect(unknownField.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // With plain application/json, GraphQL over HTTP answers document failures 200.
+    const legacy = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query: '{ nope }' }) });
+    expect(legacy.status).toBe(200);
+    expect(((await legacy.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const brokenJson = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":' });
     expect(brokenJson.status).toBe(400);
     expect(((await brokenJson.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
