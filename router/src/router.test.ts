@@ -195,12 +195,23 @@ describe('router', () => {
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('serves Apollo Sandbox as its landing page with the subscription endpoint set', async () => {
+  it("serves Apollo Sandbox as its landing page on the router's /graphql endpoint, to browsers and to curl on /", async () => {
     const page = await fetch(graphqlUrl, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('EmbeddedSandbox');
     expect(html).toContain('initialSubscriptionEndpoint');
+    expect(html).toContain("window.location.origin + '/graphql'");
+    const curl = await fetch(`${routerUrl}/`, { headers: { accept: '*/*' } });
+    expect(curl.status).toBe(200);
+    expect(curl.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    // No console built here: no offline explorer to fall back to, so the page says how to query instead.
+    const curlHtml = await curl.text();
+    expect(curlHtml).toContain('could not load');
+    expect(curlHtml).not.toContain('explorer.html');
+    // GraphQL clients keep GraphQL's answers.
+    expect((await fetch(graphqlUrl, { headers: { accept: 'application/json' } })).status).toBe(400);
+    expect((await fetch(`${routerUrl}/?query=${encodeURIComponent(PING)}`, { headers: { accept: '*/*' } })).headers.get('content-type')).toMatch(/json/);
   });
 
   it('exposes Prometheus metrics per operation and per subgraph on the metrics listener only', async () => {

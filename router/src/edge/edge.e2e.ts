@@ -237,5 +237,7 @@ describe('HTTP details', () => {
     expect(errorOf(res.body)?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const page = await fetch(url, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toContain('EmbeddedSandbox');
+    const root = await fetch(url.replace(/\/graphql$/, '/'), { headers: { accept: '*/*' } });
+    expect(await root.text()).not.toContain('EmbeddedSandbox');
   });
 });
