@@ -20,11 +20,13 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** Same-origin only: scripts and styles from the console, GraphQL and graphql-ws on this router, audio as data/blob URLs. */
+/** Same-origin only: scripts and styles from the console, GraphQL and graphql-ws on this router, audio as data/blob URLs, fonts as data URLs. */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "connect-src 'self'",
   "img-src 'self' data:",
+  // GraphiQL (explorer.html) carries its fonts inline.
+  "font-src 'self' data:",
   "media-src 'self' data: blob:",
   "style-src 'self'",
   "script-src 'self'",

@@ -158,12 +158,17 @@ describe('router', () => {
     expect(res.body.errors?.[0]).toMatchObject({ message: 'The gadgets service is unavailable', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'gadgets' } });
   });
 
-  it('rejects malformed requests with BAD_USER_INPUT', async () => {
+  it("rejects malformed requests with Apollo's codes for documents and BAD_USER_INPUT for the rest", async () => {
     const parseError = await graphqlRequest(graphqlUrl, '{ publicPing ');
     expect(parseError.status).toBe(400);
-    expect(parseError.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(parseError.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     const unknownField = await graphqlRequest(graphqlUrl, '{ nope }');
-    expect(unknownField.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // With plain application/json, GraphQL over HTTP answers document failures 200.
+    const legacy = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query: '{ nope }' }) });
+    expect(legacy.status).toBe(200);
+    expect(((await legacy.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const brokenJson = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":' });
     expect(brokenJson.status).toBe(400);
     expect(((await brokenJson.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
@@ -190,12 +195,23 @@ describe('router', () => {
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('serves Apollo Sandbox as its landing page with the subscription endpoint set', async () => {
+  it("serves Apollo Sandbox as its landing page on the router's /graphql endpoint, to browsers and to curl on /", async () => {
     const page = await fetch(graphqlUrl, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('EmbeddedSandbox');
     expect(html).toContain('initialSubscriptionEndpoint');
+    expect(html).toContain("window.location.origin + '/graphql'");
+    const curl = await fetch(`${routerUrl}/`, { headers: { accept: '*/*' } });
+    expect(curl.status).toBe(200);
+    expect(curl.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    // No console built here: no offline explorer to fall back to, so the page says how to query instead.
+    const curlHtml = await curl.text();
+    expect(curlHtml).toContain('could not load');
+    expect(curlHtml).not.toContain('explorer.html');
+    // GraphQL clients keep GraphQL's answers.
+    expect((await fetch(graphqlUrl, { headers: { accept: 'application/json' } })).status).toBe(400);
+    expect((await fetch(`${routerUrl}/?query=${encodeURIComponent(PING)}`, { headers: { accept: '*/*' } })).headers.get('content-type')).toMatch(/json/);
   });
 
   it('exposes Prometheus metrics per operation and per subgraph on the metrics listener only', async () => {

@@ -28,7 +28,7 @@ import { createConsoleSite } from './console-site.js';
 import type { RouterContext } from './context.js';
 import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type EdgeOptions } from './edge/edge.js';
 import { createQueryEngine, type QueryEngine, type QueryEngineOptions, type QueryPlannerName } from './engine/engine.js';
-import { sandboxLandingPage } from './landing-page.js';
+import { createLandingPage } from './landing-page.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { subgraphUrlsFromSupergraph } from './supergraph.js';
 import { SubscriptionPlanner } from './subscriptions/planner.js';
@@ -148,6 +148,7 @@ export function createRouter(options: RouterOptions): Router {
   });
   const corsOrigins = new Set(options.corsOrigins ?? []);
   const serveConsole = options.consoleDir ? createConsoleSite(options.consoleDir) : undefined;
+  const serveLandingPage = options.landingPage === false ? undefined : createLandingPage(options.consoleDir);
   const httpServer = createServer();
 
   const dataSources: Record<string, SubgraphDataSource> = {};
@@ -200,7 +201,8 @@ export function createRouter(options: RouterOptions): Router {
     formatError: (formatted) => formatError(formatted, { includeStacktrace: options.includeStacktrace ?? false }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      options.landingPage === false ? ApolloServerPluginLandingPageDisabled() : sandboxLandingPage(),
+      // The landing page is the router's own (createLandingPage), served before Apollo sees the request.
+      ApolloServerPluginLandingPageDisabled(),
       metrics.graphqlPlugin<RouterContext>(),
       operationLogPlugin<RouterContext>(),
     ],
@@ -270,6 +272,7 @@ export function createRouter(options: RouterOptions): Router {
       if (serveConsole?.(req, res, path)) return true;
       if (applyCors(req, res, corsOrigins)) return true;
       if (path !== '/graphql' && path !== '/') return false;
+      if (serveLandingPage?.(req, res, url)) return true;
       await started;
       const refuse = (result: Extract<InspectResult, { ok: false }>) => {
         sendJson(res, result.status, { errors: [result.error] }, result.headers ?? {});

@@ -5,11 +5,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Supergraph } from '@apollo/federation-internals';
 import { generate } from '@graphql-codegen/cli';
 import { printSchema } from 'graphql';
-import { buildTrustedOperations, type TrustedOperationsManifest } from './trusted-operations.js';
+import { buildTrustedOperations, type PersistedQueryManifest } from './trusted-operations.js';
 
 // pnpm codegen [--check]: typed documents for schema/operations/*.graphql into
-// packages/client/src/generated/, and the router's trusted-operations manifest built from exactly
-// the document strings those typed documents send. --check writes nothing and fails on drift.
+// packages/client/src/generated/, and the router's trusted-operations manifest (Apollo's persisted
+// query manifest format) built from exactly the document strings those typed documents send.
+// --check writes nothing and fails on drift.
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const supergraphPath = join(root, 'schema/supergraph.graphql');
@@ -71,7 +72,7 @@ async function generateFiles(): Promise<Map<string, string>> {
 }
 
 /** Loads the generated documents module and reads every operation's text, exactly as the client sends it. */
-async function manifestFrom(files: Map<string, string>): Promise<TrustedOperationsManifest> {
+async function manifestFrom(files: Map<string, string>): Promise<PersistedQueryManifest> {
   const documents = files.get('graphql.ts');
   if (!documents) throw new Error('codegen produced no graphql.ts');
   const work = mkdtempSync(join(tmpdir(), 'voiceassist-documents-'));
@@ -85,7 +86,7 @@ async function manifestFrom(files: Map<string, string>): Promise<TrustedOperatio
   }
 }
 
-const serialize = (manifest: TrustedOperationsManifest) => `${JSON.stringify(manifest, null, 2)}\n`;
+const serialize = (manifest: PersistedQueryManifest) => `${JSON.stringify(manifest, null, 2)}\n`;
 
 const check = process.argv.includes('--check');
 try {
@@ -102,7 +103,7 @@ try {
       console.error('Generated client documents or the trusted-operations manifest are stale: run `pnpm codegen` and commit the result.');
       process.exit(1);
     }
-    console.log(`packages/client/src/generated and schema/trusted-operations.json are up to date (${Object.keys(JSON.parse(manifest).operations as object).length} operations).`);
+    console.log(`packages/client/src/generated and schema/trusted-operations.json are up to date (${(JSON.parse(manifest) as PersistedQueryManifest).operations.length} operations).`);
   } else {
     mkdirSync(generatedDir, { recursive: true });
     for (const path of extra) rmSync(path);

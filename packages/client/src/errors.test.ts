@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GraphQLRequestError, fieldErrors, retryAfterSeconds } from './errors.js';
+import { GraphQLRequestError, fieldErrors, isDocumentError, retryAfterSeconds } from './errors.js';
 
 describe('errors', () => {
   const error = new GraphQLRequestError(
@@ -25,5 +25,12 @@ describe('errors', () => {
     expect(error.hasCode('FORBIDDEN')).toBe(false);
     expect(retryAfterSeconds(error)).toBeUndefined();
     expect(retryAfterSeconds(new GraphQLRequestError([{ message: 'Slow down', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 12 } }], 429))).toBe(12);
+  });
+
+  it('tells documents the server cannot run (out of date with the schema) from other errors', () => {
+    expect(isDocumentError(new GraphQLRequestError([{ message: 'Syntax Error: Unexpected <EOF>.', extensions: { code: 'GRAPHQL_PARSE_FAILED' } }], 400))).toBe(true);
+    expect(isDocumentError(new GraphQLRequestError([{ message: 'Cannot query field "gone" on type "Query".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }], 200))).toBe(true);
+    expect(isDocumentError(error)).toBe(false);
+    expect(isDocumentError(new Error('Syntax Error'))).toBe(false);
   });
 });

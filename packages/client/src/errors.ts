@@ -55,6 +55,15 @@ export function fieldErrors(error: unknown): Record<string, FieldError> {
   return result;
 }
 
+/**
+ * The server could not run the operation's document at all: it does not parse
+ * (GRAPHQL_PARSE_FAILED) or does not validate against the schema (GRAPHQL_VALIDATION_FAILED).
+ * For generated documents this means the client was built against another schema: reload it.
+ */
+export function isDocumentError(error: unknown): boolean {
+  return error instanceof GraphQLRequestError && (error.hasCode('GRAPHQL_PARSE_FAILED') || error.hasCode('GRAPHQL_VALIDATION_FAILED'));
+}
+
 /** Seconds to wait from a RATE_LIMITED error, if it is one. */
 export function retryAfterSeconds(error: unknown): number | undefined {
   if (!(error instanceof GraphQLRequestError)) return undefined;

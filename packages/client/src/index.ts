@@ -3,5 +3,5 @@
 export * from './generated/graphql.js';
 export { createGraphQLFetch, type ExecutionResult, type GraphQLFetch, type GraphQLFetchOptions, type ResultOf, type TokenGetter, type VariablesArgument, type VariablesOf } from './fetch.js';
 export { createSubscriptionClient, subscribe, type SubscriptionClient, type SubscriptionClientOptions, type SubscriptionSink } from './ws.js';
-export { GraphQLRequestError, fieldErrors, retryAfterSeconds, type FieldError, type GraphQLErrorShape } from './errors.js';
+export { GraphQLRequestError, fieldErrors, isDocumentError, retryAfterSeconds, type FieldError, type GraphQLErrorShape } from './errors.js';
 export type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';

@@ -1,5 +1,5 @@
 import { useId, type ReactNode } from 'react';
-import { GraphQLRequestError, fieldErrors, retryAfterSeconds, type FieldError } from '@voiceassist/client';
+import { GraphQLRequestError, fieldErrors, isDocumentError, retryAfterSeconds, type FieldError } from '@voiceassist/client';
 
 const REASONS: Record<string, string> = {
   TOO_SHORT: 'Use at least 12 characters.',
@@ -21,6 +21,7 @@ export function describeError(error: unknown): string {
     const retry = retryAfterSeconds(error);
     if (retry !== undefined) return `Too many requests: try again in ${Math.ceil(retry)} seconds.`;
     if (error.code === 'FORBIDDEN') return `Not allowed: ${error.message}`;
+    if (isDocumentError(error)) return `This console does not match the server's API (reload the page): ${error.message}`;
     return error.message;
   }
   return error instanceof Error ? error.message : String(error);

@@ -20,9 +20,13 @@ describe('formatError', () => {
     expect(out).toEqual({ message: 'Internal server error', path: ['me'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   });
 
-  it('reports malformed requests as BAD_USER_INPUT', () => {
-    const out = formatError({ message: 'Syntax Error', extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
-    expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' });
+  it("keeps Apollo's codes for documents that do not parse or validate, and reports other malformed requests as BAD_USER_INPUT", () => {
+    const syntax = formatError({ message: 'Syntax Error: Expected Name, found <EOF>.', extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
+    expect(syntax).toEqual({ message: 'Syntax Error: Expected Name, found <EOF>.', extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+    const unknownField = formatError({ message: 'Cannot query field "nope" on type "Query".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(unknownField.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    const badRequest = formatError({ message: 'GraphQL operations must contain a non-empty `query`', extensions: { code: 'BAD_REQUEST' } });
+    expect(badRequest.extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' });
   });
 
   it('keeps stack traces only when asked (development)', () => {

@@ -16,6 +16,10 @@ export const ErrorCode = {
    * `PersistedQueryNotFound`, HTTP 200, as Apollo clients expect.
    */
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** The document does not parse (Apollo's code, which Apollo clients and tools match on). */
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  /** The document does not validate against the schema (Apollo's code); introspection when it is off too. */
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   /** Added by the router when a subgraph fails or disconnects. */
   DOWNSTREAM_SERVICE_ERROR: 'DOWNSTREAM_SERVICE_ERROR',
 } as const;
@@ -44,10 +48,8 @@ export const providerUnavailable = (message: string) => coded('PROVIDER_UNAVAILA
 export const persistedQueryNotFound = () => coded('PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound', {}, 200);
 export const internalError = () => coded('INTERNAL_SERVER_ERROR', 'Internal server error');
 
-/** Apollo's own codes for malformed requests, reported to clients as BAD_USER_INPUT. */
+/** Apollo's other codes for malformed requests, reported to clients as BAD_USER_INPUT. */
 const REQUEST_SHAPE_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
@@ -59,8 +61,9 @@ export interface FormatErrorOptions {
 }
 
 /**
- * Maps any error to the registry: known codes pass with their extensions, malformed requests
- * become BAD_USER_INPUT, and anything unexpected becomes INTERNAL_SERVER_ERROR with no detail.
+ * Maps any error to the registry: known codes pass with their extensions (a document that does
+ * not parse or validate keeps Apollo's code), other malformed requests become BAD_USER_INPUT,
+ * and anything unexpected becomes INTERNAL_SERVER_ERROR with no detail.
  */
 export function formatError(formatted: GraphQLFormattedError, options: FormatErrorOptions = {}): GraphQLFormattedError {
   const { stacktrace, http: _http, ...extensions } = (formatted.extensions ?? {}) as Extensions & { stacktrace?: unknown; http?: unknown };

@@ -304,7 +304,7 @@ function isLegacyJsonRequestError(contentType: string | undefined, body: string)
   try {
     const parsed = JSON.parse(body) as { data?: unknown; errors?: Array<{ extensions?: { code?: string; reason?: string } }> };
     if (parsed.data !== undefined || !parsed.errors?.length) return false;
-    return parsed.errors.every((e) => DOCUMENT_FAILURES.has(e.extensions?.reason ?? '') || (e.extensions?.code === 'BAD_USER_INPUT' && !e.extensions.reason));
+    return parsed.errors.every((e) => DOCUMENT_FAILURES.has(e.extensions?.code ?? '') || (e.extensions?.code === 'BAD_USER_INPUT' && !e.extensions.reason));
   } catch {
     return false;
   }

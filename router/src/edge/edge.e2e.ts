@@ -234,8 +234,10 @@ describe('HTTP details', () => {
   it('turns introspection and Sandbox off when configured (production)', async () => {
     const { url } = await startRouter({}, { introspection: false, landingPage: false });
     const res = await graphqlRequest(url, '{ __schema { queryType { name } } }');
-    expect(errorOf(res.body)?.code).toBe('BAD_USER_INPUT');
+    expect(errorOf(res.body)?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const page = await fetch(url, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toContain('EmbeddedSandbox');
+    const root = await fetch(url.replace(/\/graphql$/, '/'), { headers: { accept: '*/*' } });
+    expect(await root.text()).not.toContain('EmbeddedSandbox');
   });
 });

@@ -4,7 +4,7 @@ import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
 
 // A few thousand malformed and hostile requests against the real router and identity subgraph:
 // none may produce a 5xx or take the router down, and every one must get a coded error.
-const REGISTRY = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED']);
+const REGISTRY = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED']);
 
 let supergraph: TestSupergraph;
 beforeAll(async () => {

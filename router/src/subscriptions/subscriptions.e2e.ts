@@ -99,6 +99,15 @@ describe('subscriptions through the router', () => {
     await c.dispose();
   });
 
+  it("refuses documents that do not parse or validate with Apollo's codes, and variables that do not coerce with BAD_USER_INPUT", async () => {
+    const c = client(await issuer.token());
+    const codeOf = (outcome: Outcome) => ((outcome.error ?? []) as Array<{ extensions?: { code?: string } }>)[0]?.extensions?.code;
+    expect(codeOf(await run(c, 'subscription { ticks(count: 1').done)).toBe('GRAPHQL_PARSE_FAILED');
+    expect(codeOf(await run(c, 'subscription { nope }').done)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(codeOf(await run(c, TICKS, { count: 'many', interval: 0 }).done)).toBe('BAD_USER_INPUT');
+    await c.dispose();
+  });
+
   it('shapes each event exactly as the client asked: aliases, fragments in the order selected, __typename', async () => {
     const c = client(await issuer.token());
     const asked = await run(c, 'subscription { ticks(count: 2, intervalMs: 0) { __typename number: n } }').done;

@@ -1,0 +1,2 @@
+export { SCENARIOS, type Scenario } from './scenarios.js';
+export { runLoadTest, type LoadTestOptions, type LoadTestSummary } from './run.js';
