@@ -4,7 +4,7 @@ import { testEnv } from '@voiceassist/testkit/env';
 import { errorOf, graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { graphqlWsClient, subscribe, type SubscriptionEnd } from '@voiceassist/testkit/graphql-ws-client';
 import { must, registerAccount, type Account } from './testing/accounts.js';
-import { DEPLOYED, startDeployment, type DeployedName, type Deployment } from './testing/deployment.js';
+import { DEPLOYED, routerSeesEverySubgraph, startDeployment, type DeployedName, type Deployment } from './testing/deployment.js';
 
 // Faults a bad night in production brings, against the services as deployed (`pnpm build`
 // output, each service its own process, PostgreSQL, a Redis of the suite's own, two conversation
@@ -201,7 +201,7 @@ describe.skipIf(!testEnv.DATABASE_URL)('chaos, services as deployed (skipped wit
         conversationB: { CHAT_EMBEDDED_TOKEN_DELAY_MS: String(TOKEN_DELAY_MS) },
       },
     });
-    await waitUntil('the router finds every subgraph ready', async () => (await probe('router', '/ready')).status === 200, 30_000);
+    await waitUntil('the router finds every subgraph ready', () => routerSeesEverySubgraph(deployment.urls.router), 30_000);
     admin = await register('admin'); // the first account: SUPERADMIN
     must('createFlag', await gql(`mutation Create($input: CreateFlagInput!) { createFlag(input: $input) { key } }`, { input: { key: FLAG_KEY, visibility: 'PUBLIC', enabled: false } }, admin.accessToken));
   }, 240_000);

@@ -119,3 +119,14 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     throw error;
   }
 }
+
+/**
+ * Whether a router's /health finds every subgraph serving and the revoked sessions loaded: what a
+ * test waits for before its first call, now that /ready (schema loaded) no longer waits for them.
+ */
+export async function routerSeesEverySubgraph(routerUrl: string): Promise<boolean> {
+  const response = await fetch(`${routerUrl}/health`, { signal: AbortSignal.timeout(5_000) });
+  const { subgraphs = {}, revocations } = (await response.json()) as { subgraphs?: Record<string, string>; revocations?: string };
+  const states = Object.values(subgraphs);
+  return revocations === 'ok' && states.length > 0 && states.every((state) => state === 'ok');
+}
