@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv } from '@voiceassist/testkit/env';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { findPostgresTraces, findRedisTracesAt, type Trace } from '@voiceassist/testkit/traces';
 import { must, registerAccount, type Account } from './testing/accounts.js';
 import { DEPLOYED, routerSeesEverySubgraph, startDeployment, type DeployedName, type Deployment } from './testing/deployment.js';
+import { waitUntil } from './testing/waiting.js';
 
 // Deleting a person erases them everywhere, against the services as deployed (`pnpm build`
 // output, one process each, PostgreSQL, a Redis of the suite's own): a person is given data in
@@ -37,14 +37,6 @@ interface Footprint {
   documentId: string;
   flagKey: string;
   scheduleId: string;
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(200);
-  }
 }
 
 /** A marker word: letters only, so full-text search and speech take it as one word. */
