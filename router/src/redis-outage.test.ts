@@ -101,8 +101,8 @@ afterAll(async () => {
 describe('a Redis outage', () => {
   it('is ready, alive and metered as up while Redis is there', async () => {
     expect((await ping()).body.data).toEqual({ publicPing: 'pong' });
-    expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok' } });
-    expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router' } });
+    expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router' } });
+    expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok' } });
     expect(await redisGauge(routerMetricsUrl)).toBe('1');
   });
 
@@ -123,11 +123,11 @@ describe('a Redis outage', () => {
     expect(answered[PER_MINUTE]!.status).toBe(429);
     expect(answered[PER_MINUTE]!.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
 
-    expect(await json(`${routerUrl}/ready`)).toEqual({
+    expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'degraded', service: 'router', degraded: ['redis'] } });
+    expect(await json(`${routerUrl}/health`)).toEqual({
       status: 200,
-      body: { status: 'degraded', service: 'router', degraded: ['redis'], subgraphs: { widgets: 'degraded (redis)' }, revocations: 'ok' },
+      body: { status: 'ok', service: 'router', degraded: ['redis'], subgraphs: { widgets: 'degraded (redis)' }, revocations: 'ok' },
     });
-    expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router', degraded: ['redis'] } });
     expect(await json(`${subgraphUrl}/ready`)).toEqual({ status: 200, body: { status: 'degraded', service: 'widgets', degraded: ['redis'], checks: { database: 'ok' } } });
     expect(await json(`${subgraphUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'widgets', degraded: ['redis'] } });
     expect(await redisGauge(routerMetricsUrl)).toBe('0');
@@ -143,8 +143,8 @@ describe('a Redis outage', () => {
     await waitUntil(() => transitions(routerLines).length === 2 && transitions(subgraphLines).length === 2);
     expect(transitions(routerLines)).toEqual(['redis unavailable', 'redis available again']);
     expect(transitions(subgraphLines)).toEqual(['redis unavailable', 'redis available again']);
-    expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok' } });
-    expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router' } });
+    expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router' } });
+    expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok' } });
     expect(await redisGauge(routerMetricsUrl)).toBe('1');
     // Counting is back in (the restarted, empty) Redis.
     expect((await ping()).body.data).toEqual({ publicPing: 'pong' });

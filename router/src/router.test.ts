@@ -148,11 +148,16 @@ describe('router', () => {
     expect(raw).not.toContain('stacktrace');
   });
 
-  it('starts with a subgraph down, names it in /ready, and answers its fields with DOWNSTREAM_SERVICE_ERROR', async () => {
-    expect((await fetch(`${routerUrl}/health`)).status).toBe(200);
+  it('starts with a subgraph down: stays ready, names it in /health and subgraph_up, and answers its fields with DOWNSTREAM_SERVICE_ERROR', async () => {
     const ready = await fetch(`${routerUrl}/ready`);
-    expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ status: 'unavailable', subgraphs: { widgets: 'ok', gadgets: 'unreachable' } });
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', service: 'router' });
+    const health = await fetch(`${routerUrl}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', subgraphs: { widgets: 'ok', gadgets: 'unreachable' } });
+    const metrics = await (await fetch(metricsUrl)).text();
+    expect(metrics).toMatch(/^subgraph_up\{subgraph="widgets"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^subgraph_up\{subgraph="gadgets"[^}]*\} 0$/m);
     const res = await graphqlRequest(graphqlUrl, '{ gadget publicPing }');
     expect(res.body.data).toEqual({ gadget: null, publicPing: 'pong' });
     expect(res.body.errors?.[0]).toMatchObject({ message: 'The gadgets service is unavailable', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'gadgets' } });

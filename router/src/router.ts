@@ -23,7 +23,7 @@ import {
   type TrustProxy,
 } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
-import { Histogram, createMetrics, namedOperationLabel, registerDependencyGauge, type ServiceMetrics } from '@voiceassist/metrics';
+import { Gauge, Histogram, createMetrics, namedOperationLabel, registerDependencyGauge, type Registry, type ServiceMetrics } from '@voiceassist/metrics';
 import { createConsoleSite } from './console-site.js';
 import type { RouterContext } from './context.js';
 import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type EdgeOptions } from './edge/edge.js';
@@ -208,6 +208,9 @@ export function createRouter(options: RouterOptions): Router {
     ],
   });
   const started = apollo.start();
+  let schemaLoaded = false;
+  void started.then(() => (schemaLoaded = true), () => {});
+  registerSubgraphGauge(metrics.registry, subgraphUrls);
 
   const subscriptions = attachSubscriptionServer({
     httpServer,
@@ -240,31 +243,16 @@ export function createRouter(options: RouterOptions): Router {
     service: 'router',
     logger,
     degradable,
-    readiness: async () => {
-      const checks: Record<string, string> = {};
-      await Promise.all(
-        Object.entries(subgraphUrls).map(async ([name, url]) => {
-          try {
-            const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2_000) });
-            if (!response.ok) {
-              checks[name] = `unhealthy (${response.status})`;
-              return;
-            }
-            // A subgraph that is degraded still serves; say what it is without.
-            const { degraded } = (await response.json().catch(() => ({}))) as { degraded?: unknown };
-            checks[name] = Array.isArray(degraded) && degraded.length > 0 ? `degraded (${degraded.join(', ')})` : 'ok';
-          } catch {
-            checks[name] = 'unreachable';
-          }
-        }),
-      );
-      const serving = (check: string) => check === 'ok' || check.startsWith('degraded');
-      // Not ready until the revoked sessions are known: every token is refused meanwhile.
-      const revocationsSynced = await options.revocations.checkSynced().then(() => true, () => false);
-      return {
-        ready: revocationsSynced && Object.values(checks).every(serving),
-        details: { subgraphs: checks, revocations: revocationsSynced ? 'ok' : 'syncing' },
-      };
+    // Ready once the schema is loaded and it can serve: a subgraph that is down fails only its own
+    // fields, so a load balancer keeps this router (and every other subgraph's traffic).
+    readiness: async () => ({ ready: schemaLoaded, details: schemaLoaded ? {} : { schema: 'loading' } }),
+    health: async () => {
+      const [subgraphs, revocationsSynced] = await Promise.all([
+        probeSubgraphs(subgraphUrls),
+        // Until the revoked sessions are known every token is refused (UNAUTHENTICATED); anonymous calls serve.
+        options.revocations.checkSynced().then(() => true, () => false),
+      ]);
+      return { subgraphs, revocations: revocationsSynced ? 'ok' : 'syncing' };
     },
     route: async (req, res, { url, requestId }) => {
       const path = url.pathname;
@@ -348,4 +336,35 @@ export function createRouter(options: RouterOptions): Router {
       return closing;
     },
   };
+}
+
+/** Each subgraph's /health as the router sees it: 'ok', 'degraded (…)', 'unhealthy (status)' or 'unreachable'. */
+async function probeSubgraphs(subgraphUrls: Record<string, string>): Promise<Record<string, string>> {
+  const probes = Object.entries(subgraphUrls).map(async ([name, url]): Promise<[string, string]> => {
+    try {
+      const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(2_000) });
+      if (!response.ok) return [name, `unhealthy (${response.status})`];
+      // A subgraph that is degraded still serves; say what it is without.
+      const { degraded } = (await response.json().catch(() => ({}))) as { degraded?: unknown };
+      return [name, Array.isArray(degraded) && degraded.length > 0 ? `degraded (${degraded.join(', ')})` : 'ok'];
+    } catch {
+      return [name, 'unreachable'];
+    }
+  });
+  return Object.fromEntries(await Promise.all(probes));
+}
+
+/** subgraph_up{subgraph}: 1 while its /health answers (degraded included), probed at each scrape. */
+function registerSubgraphGauge(registry: Registry, subgraphUrls: Record<string, string>): void {
+  new Gauge({
+    name: 'subgraph_up',
+    help: "Whether the router reaches a subgraph's /health (1) or not (0), probed at each scrape",
+    labelNames: ['subgraph'],
+    registers: [registry],
+    async collect() {
+      for (const [subgraph, state] of Object.entries(await probeSubgraphs(subgraphUrls))) {
+        this.set({ subgraph }, state === 'ok' || state.startsWith('degraded') ? 1 : 0);
+      }
+    },
+  });
 }

@@ -46,9 +46,10 @@ export interface SessionRevocations {
   onRevoked(listener: RevokedListener): () => void;
   status(): RevocationsStatus;
   /**
-   * For /ready: throws until the first sync. An instance that does not know the revoked sessions
-   * yet refuses every token, so it should get no traffic; once synced it stays ready through
-   * failed syncs (pub/sub still feeds it, and nobody can revoke while identity is away).
+   * For /health detail: throws until the first sync. An instance that does not know the revoked
+   * sessions yet refuses every token (UNAUTHENTICATED) but stays ready: readiness never waits on
+   * identity. Once synced it stays synced through failed syncs (pub/sub still feeds it, and nobody
+   * can revoke while identity is away).
    */
   checkSynced(): Promise<void>;
   /** Resolves once synced, or after `timeoutMs` (then still unsynced). */

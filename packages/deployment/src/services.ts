@@ -12,7 +12,7 @@ export interface DeployedService {
   envSchema: z.ZodObject;
   /** The env variable holding the port the service listens on. */
   portVariable: string;
-  /** Path docker-compose's healthcheck probes. */
+  /** Path docker-compose's healthcheck and Kubernetes' readiness probe: /ready, which never waits on another service. */
   healthPath: string;
 }
 
@@ -24,6 +24,6 @@ export interface DeployedService {
 export const deployedServices: Record<string, DeployedService> = {
   router: { packageName: '@voiceassist/router', envSchema: routerEnvSchema, portVariable: 'ROUTER_PORT', healthPath: '/ready' },
   ...Object.fromEntries(
-    subgraphServices.map((s) => [s.name, { packageName: `@voiceassist/${s.name}`, envSchema: s.envSchema, portVariable: s.portVariable, healthPath: '/health' }]),
+    subgraphServices.map((s) => [s.name, { packageName: `@voiceassist/${s.name}`, envSchema: s.envSchema, portVariable: s.portVariable, healthPath: '/ready' }]),
   ),
 };

@@ -395,6 +395,11 @@ export interface ServiceDependencies {
   required?: Record<string, () => Promise<unknown>>;
   /** Listed as `degraded` by /ready (still 200) and /health while down; each transition is logged once. */
   degradable?: Record<string, DegradableDependency>;
+  /**
+   * Checked by each /health and named in its detail, never making the service unready: a
+   * replica waiting on them still serves (revocation sync: tokens are refused meanwhile).
+   */
+  reported?: Record<string, () => Promise<unknown>>;
 }
 
 export interface ServiceRequestOptions {
@@ -402,6 +407,8 @@ export interface ServiceRequestOptions {
   logger: Logger;
   /** Whether its required dependencies are there. */
   readiness(): Promise<Readiness>;
+  /** Added to the /health body: the state of what it talks to, which never makes it unready. */
+  health?(): Promise<Record<string, unknown>>;
   degradable?: ServiceDependencies['degradable'];
   /** The service's own routes (GraphQL, console…): true when it answered the request. */
   route(req: IncomingMessage, res: ServerResponse, request: { url: URL; requestId: string }): Promise<boolean>;
@@ -410,7 +417,7 @@ export interface ServiceRequestOptions {
 /**
  * Answers every request to a service's HTTP server, router or subgraph alike: a request id
  * (the caller's if it looks like one) on the request and the response, the service's own routes,
- * then /health (alive: always 200, naming degraded dependencies) and /ready (200 ready or degraded,
+ * then /health (alive: always 200, naming degraded dependencies and its health detail) and /ready (200 ready or degraded,
  * 503 when a required dependency is away), 404 for anything else (/metrics included: see serveMetrics),
  * 400 for a target that is not a URL,
  * and a bare 500 for a failure (logged with the request id, never sent).
@@ -444,7 +451,8 @@ export function serveServiceRequests(server: Server, options: ServiceRequestOpti
         if (await options.route(req, res, { url, requestId })) return;
         if (path === '/health' && req.method === 'GET') {
           const down = degraded();
-          sendJson(res, 200, { status: 'ok', service, ...(down.length > 0 ? { degraded: down } : {}) });
+          const detail = (await options.health?.()) ?? {};
+          sendJson(res, 200, { status: 'ok', service, ...(down.length > 0 ? { degraded: down } : {}), ...detail });
         } else if (path === '/ready' && req.method === 'GET') {
           const { ready, details } = await options.readiness();
           const down = degraded();

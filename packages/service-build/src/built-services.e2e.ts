@@ -34,11 +34,10 @@ afterAll(async () => {
   await database?.drop();
 });
 describe('services built for production', () => {
-  it('start with plain node, and the router finds every subgraph ready', async () => {
-    const response = await fetch(`${routerUrl}/ready`);
-    const body = (await response.json()) as { status: string; subgraphs: Record<string, string> };
-    expect(body.subgraphs).toEqual({ identity: 'ok', conversation: 'ok', knowledge: 'ok', voice: 'ok', flags: 'ok' });
-    expect(response.status).toBe(200);
+  it('start with plain node, the router ready and finding every subgraph healthy', async () => {
+    const health = (await (await fetch(`${routerUrl}/health`)).json()) as { subgraphs: Record<string, string>; revocations: string };
+    expect(health).toMatchObject({ subgraphs: { identity: 'ok', conversation: 'ok', knowledge: 'ok', voice: 'ok', flags: 'ok' }, revocations: 'ok' });
+    expect((await fetch(`${routerUrl}/ready`)).status).toBe(200);
   });
 
   it('register a user and answer who they are through the router', async () => {

@@ -4,7 +4,8 @@ import { testEnv } from '@voiceassist/testkit/env';
 import { errorOf, graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { graphqlWsClient, subscribe, type SubscriptionEnd } from '@voiceassist/testkit/graphql-ws-client';
 import { must, registerAccount, type Account } from './testing/accounts.js';
-import { DEPLOYED, startDeployment, type DeployedName, type Deployment } from './testing/deployment.js';
+import { DEPLOYED, routerSeesEverySubgraph, startDeployment, type DeployedName, type Deployment } from './testing/deployment.js';
+import { waitUntil, within } from './testing/waiting.js';
 
 // Faults a bad night in production brings, against the services as deployed (`pnpm build`
 // output, each service its own process, PostgreSQL, a Redis of the suite's own, two conversation
@@ -59,27 +60,6 @@ function expectWholeStream(events: readonly StreamEvent[], context: unknown = un
   expect(events.map((e) => e.index), said).toEqual(events.map((_, i) => i));
   expect(events.filter((e) => e.done).length, said).toBe(1);
   expect(events.at(-1)?.done, said).toBe(true);
-}
-
-/** The data of a step that must succeed; otherwise fails naming the step and what the client got. */
-/** Settles with `promise`, or rejects naming `what` after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what()} within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** For hooks (expect.poll is for tests): polls until `check` is true, or fails naming what was awaited. */
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(200);
-  }
 }
 
 describe.skipIf(!testEnv.DATABASE_URL)('chaos, services as deployed (skipped without DATABASE_URL: runs on PostgreSQL in CI’s second pass)', () => {
@@ -201,7 +181,7 @@ describe.skipIf(!testEnv.DATABASE_URL)('chaos, services as deployed (skipped wit
         conversationB: { CHAT_EMBEDDED_TOKEN_DELAY_MS: String(TOKEN_DELAY_MS) },
       },
     });
-    await waitUntil('the router finds every subgraph ready', async () => (await probe('router', '/ready')).status === 200, 30_000);
+    await waitUntil('the router finds every subgraph ready', () => routerSeesEverySubgraph(deployment.urls.router), 30_000);
     admin = await register('admin'); // the first account: SUPERADMIN
     must('createFlag', await gql(`mutation Create($input: CreateFlagInput!) { createFlag(input: $input) { key } }`, { input: { key: FLAG_KEY, visibility: 'PUBLIC', enabled: false } }, admin.accessToken));
   }, 240_000);

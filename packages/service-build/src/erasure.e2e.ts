@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv } from '@voiceassist/testkit/env';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { findPostgresTraces, findRedisTracesAt, type Trace } from '@voiceassist/testkit/traces';
 import { must, registerAccount, type Account } from './testing/accounts.js';
-import { DEPLOYED, startDeployment, type DeployedName, type Deployment } from './testing/deployment.js';
+import { DEPLOYED, routerSeesEverySubgraph, startDeployment, type DeployedName, type Deployment } from './testing/deployment.js';
+import { waitUntil } from './testing/waiting.js';
 
 // Deleting a person erases them everywhere, against the services as deployed (`pnpm build`
 // output, one process each, PostgreSQL, a Redis of the suite's own): a person is given data in
@@ -37,14 +37,6 @@ interface Footprint {
   documentId: string;
   flagKey: string;
   scheduleId: string;
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(200);
-  }
 }
 
 /** A marker word: letters only, so full-text search and speech take it as one word. */
@@ -175,7 +167,7 @@ describe.skipIf(!testEnv.DATABASE_URL)('erasure, services as deployed (skipped w
         (Object.keys(DEPLOYED) as DeployedName[]).map((name) => [name, name === 'identity' ? { ...everywhere, AUTH_THROTTLE_PER_MINUTE: '10000' } : everywhere]),
       ),
     });
-    await waitUntil('the router finds every subgraph ready', async () => (await fetch(`${deployment.urls.router}/ready`)).status === 200, 30_000);
+    await waitUntil('the router finds every subgraph ready', () => routerSeesEverySubgraph(deployment.urls.router), 30_000);
     admin = await register('admin'); // the first account: SUPERADMIN
   }, 240_000);
 
@@ -239,7 +231,7 @@ describe.skipIf(!testEnv.DATABASE_URL)('erasure, services as deployed (skipped w
     expect(new Set((await traces(footprint)).map((t) => t.where.split(/[.:]/)[0]))).toEqual(new Set(['voice', 'redis']));
 
     await deployment.start('voice');
-    await waitUntil('the router finds voice ready', async () => (await fetch(`${deployment.urls.router}/ready`)).status === 200, 30_000);
+    await waitUntil('the router finds voice ready', () => routerSeesEverySubgraph(deployment.urls.router), 30_000);
     const status = await awaitCompleteErasure(footprint.account.id);
     expect(status.voice).toEqual({ state: 'DONE', at: expect.any(String) });
     expect(await traces(footprint)).toEqual([]);

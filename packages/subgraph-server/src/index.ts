@@ -255,18 +255,12 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
     logger,
     degradable,
     readiness: async () => {
-      const checks: Record<string, string> = {};
-      let ready = true;
-      for (const [name, check] of Object.entries(options.readiness?.required ?? {})) {
-        try {
-          await check();
-          checks[name] = 'ok';
-        } catch {
-          ready = false;
-          checks[name] = 'unavailable';
-        }
-      }
-      return { ready, details: { checks } };
+      const checks = await runChecks(options.readiness?.required ?? {});
+      return { ready: Object.values(checks).every((check) => check === 'ok'), details: { checks } };
+    },
+    health: async () => {
+      const reported = options.readiness?.reported ?? {};
+      return Object.keys(reported).length > 0 ? { checks: await runChecks(reported) } : {};
     },
     route: async (req, res, { url }) => {
       const path = url.pathname;
@@ -365,4 +359,12 @@ export interface SubgraphServiceDefinition<TEnv = unknown, TService extends Subg
   portVariable: string;
   port(env: TEnv): number;
   create(options: CreateServiceOptions<TEnv>): Promise<TService>;
+}
+
+/** Each check's outcome by name: 'ok', or 'unavailable' when it threw. */
+async function runChecks(checks: Record<string, () => Promise<unknown>>): Promise<Record<string, string>> {
+  const outcomes = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => [name, await check().then(() => 'ok', () => 'unavailable')] as const),
+  );
+  return Object.fromEntries(outcomes);
 }

@@ -127,7 +127,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       logger,
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
       context: conversationContext({ store, chat, usage, generations, tokenLog, erasure: { progress: ledger.progress, exportData: erasure.exportData } }),
-      readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
+      readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       ...serviceHttpOptions(env),
       onClose: release,
     });

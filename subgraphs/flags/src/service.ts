@@ -122,7 +122,7 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
       context: flagsContext(services),
       // Without Redis, other replicas learn of changes from the database within their poll interval.
-      readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
+      readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
       routes: { [FLAGS_FEED_PATH]: (req, res) => backendFeed.handle(req, res) },
       ...serviceHttpOptions(env),
       onClose: release,

@@ -528,7 +528,7 @@ describe('tokens over HTTP', () => {
     const { keys } = (await response.json()) as { keys: Array<Record<string, string>> };
     const kid = decodeProtectedHeader(dataOf(await login(superadmin.user.email)).login.accessToken).kid;
     expect(keys.find((k) => k.kid === kid)).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
-    expect(await (await fetch(`${subgraphUrl}/health`)).json()).toEqual({ status: 'ok', service: 'identity' });
+    expect(await (await fetch(`${subgraphUrl}/health`)).json()).toEqual({ status: 'ok', service: 'identity', checks: { revocations: 'ok' } });
     const ready = (await (await fetch(`${subgraphUrl}/ready`)).json()) as { status: string; checks: Record<string, string> };
     expect(ready.status).toBe('ready');
     expect(ready.checks.database).toBe('ok');

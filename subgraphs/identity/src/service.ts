@@ -127,7 +127,7 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
       }),
       context: identityContext(services),
       // Without Redis, auth throttles count per instance.
-      readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
+      readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       routes: {
         [JWKS_PATH]: async (_req, res) => sendJson(res, 200, await keys.jwks(), { 'cache-control': 'public, max-age=60' }),
         [REVOCATIONS_PATH]: revocationsRoute(revokedSessions),

@@ -115,7 +115,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
         erasure: { progress: ledger.progress, exportData: erasure.exportData },
       }),
       // Without Redis, document status events reach this instance's subscribers only.
-      readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
+      readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
       ...serviceHttpOptions(env),
       // A document travels as base64 (4/3 of its size) inside the JSON body.
       bodyLimitBytes: Math.ceil((env.KNOWLEDGE_MAX_DOCUMENT_BYTES * 4) / 3) + 64 * 1024,

@@ -122,7 +122,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       context: voiceContext(services),
       // A missing speech engine fails speech calls (PROVIDER_UNAVAILABLE), not readiness.
       // Without Redis, speech limits count per instance and the speech cache is this instance's memory.
-      readiness: { required: { database: () => database.ping(), revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
+      readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       ...serviceHttpOptions(env),
       // Audio travels as base64 (4/3 of its size) inside the JSON body.
       bodyLimitBytes: Math.ceil((env.TRANSCRIBE_MAX_BYTES * 4) / 3) + 64 * 1024,

@@ -1,7 +1,7 @@
-import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
-import { buildServices, type BuiltServices, type ServiceProcess } from './built-services.js';
+import type { TestRedisServer as PrivateRedisServer } from '@voiceassist/testkit/redis-server';
+import type { ServiceProcess } from './built-services.js';
 import { startFailoverBalancer, type FailoverBalancer } from './failover-balancer.js';
-import { startRedisServer as startPrivateRedisServer, type TestRedisServer as PrivateRedisServer } from '@voiceassist/testkit/redis-server';
+import { startInfrastructure } from './infrastructure.js';
 
 // The production topology on one machine, for chaos tests: every service built and run by plain
 // node in its own process (a restarted one comes back on its first port, where the others look
@@ -52,20 +52,15 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   /** Port and environment each process first started with, to start it again alike. */
   const launched = new Map<DeployedName, Record<string, string>>();
   const urls = {} as Record<DeployedName, string>;
-  let services: BuiltServices | undefined;
-  let database: TestDatabase | undefined;
-  let redis: PrivateRedisServer | undefined;
+  const infrastructure = await startInfrastructure(options.databaseUrl);
   let balancer: FailoverBalancer | undefined;
   async function stop() {
-    await services?.close();
     await balancer?.close();
-    await redis?.stop();
-    await database?.drop();
+    await infrastructure.stop();
   }
 
   try {
-    [redis, services, database] = await Promise.all([startPrivateRedisServer(), buildServices(), createTestDatabase(options.databaseUrl)]);
-    const built = services;
+    const { services: built, database, redis } = infrastructure;
     const common = { DATABASE_URL: database.url!, REDIS_URL: redis.url };
     const graphql = (name: DeployedName) => `${urls[name]}/graphql`;
     /** Started on a port the system picks (no race for a port chosen in advance); later starts reuse it. */
@@ -118,4 +113,15 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     await stop();
     throw error;
   }
+}
+
+/**
+ * Whether a router's /health finds every subgraph serving and the revoked sessions loaded: what a
+ * test waits for before its first call, now that /ready (schema loaded) no longer waits for them.
+ */
+export async function routerSeesEverySubgraph(routerUrl: string): Promise<boolean> {
+  const response = await fetch(`${routerUrl}/health`, { signal: AbortSignal.timeout(5_000) });
+  const { subgraphs = {}, revocations } = (await response.json()) as { subgraphs?: Record<string, string>; revocations?: string };
+  const states = Object.values(subgraphs);
+  return revocations === 'ok' && states.length > 0 && states.every((state) => state === 'ok');
 }
