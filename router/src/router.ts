@@ -17,6 +17,7 @@ import {
   operationLogPlugin,
   sendJson,
   serveServiceRequests,
+  tracingPlugin,
   type DegradableDependency,
   type InspectResult,
   type MetricsListener,
@@ -202,6 +203,7 @@ export function createRouter(options: RouterOptions): Router {
       options.landingPage === false ? ApolloServerPluginLandingPageDisabled() : sandboxLandingPage(),
       metrics.graphqlPlugin<RouterContext>(),
       operationLogPlugin<RouterContext>(),
+      tracingPlugin<RouterContext>('router'),
     ],
   });
   const started = apollo.start();

@@ -23,6 +23,7 @@ import {
   requestIdFrom,
   serveServiceRequests,
   subscriptionNeedsStream,
+  tracingPlugin,
   type ServiceDependencies,
   type ServiceHttpOptions,
 } from '@voiceassist/graphql-http';
@@ -234,6 +235,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       ApolloServerPluginInlineTraceDisabled(),
       metrics.graphqlPlugin<TContext>(),
       operationLogPlugin<TContext>(),
+      tracingPlugin<TContext>(module.name),
       refuseBeforeResolversPlugin<TContext>(),
       {
         async serverWillStart() {
