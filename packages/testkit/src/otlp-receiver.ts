@@ -132,7 +132,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     contentTypes,
     async waitForSpan(predicate, timeoutMs = 10_000) {
       let found: ReceivedSpan | undefined;
-      await waitUntil(() => (found = spans.find(predicate)) !== undefined, timeoutMs);
+      try {
+        await waitUntil(() => (found = spans.find(predicate)) !== undefined, timeoutMs);
+      } catch {
+        const received = spans.map((s) => `${String(s.attributes['service.name'] ?? s.scope)}: ${s.name} (${s.traceId.slice(0, 8)})`);
+        throw new Error(`No such span within ${timeoutMs} ms; received:\n  ${received.join('\n  ')}`);
+      }
       return found!;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
