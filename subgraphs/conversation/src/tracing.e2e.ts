@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv, tracingEnvShape, z } from '@voiceassist/env';
 import { createLogger, type Logger } from '@voiceassist/logging';
-import { startSupergraph } from '@voiceassist/testkit';
+import { startSupergraph, testEnv } from '@voiceassist/testkit';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@voiceassist/testkit/otlp-receiver';
 import { startTracing, type Tracing } from '@voiceassist/tracing';
 import { Harness, textOf, wholeReply, type Account } from './testing/harness.js';
@@ -119,6 +119,10 @@ describe('tracing a sendMessage', () => {
     expect(llm.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
     expect(llm.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
     expect(routed.resource['service.name']).toBe('voiceassist');
+    // The conversation's own statements, by operation and table only.
+    const statement = await inTrace((s) => s.attributes['db.system'] === 'postgresql' && s.attributes['service.name'] === 'conversation');
+    expect(statement.name).toMatch(/^(select|insert|update|delete|with) /);
+    if (testEnv.REDIS_URL) expect(await inTrace((s) => s.attributes['db.system'] === 'redis')).toBeDefined();
 
     // Every span received names its service; none carries the question, the reply or the document.
     const needles = [marker, question, reply, GUIDELINE, 'Kawasaki', 'immunoglobulin'];
