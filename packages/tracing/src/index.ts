@@ -19,6 +19,8 @@ import {
 import type { TracingEnv } from '@voiceassist/env';
 
 export { SpanKind, type Attributes, type Span };
+/** A trace position to continue (an incoming request's, a subscription's). */
+export type TraceContext = Context;
 
 /** The attribute naming the service a span belongs to, when several services share one process. */
 export const SERVICE_NAME_ATTRIBUTE = 'service.name';

@@ -124,6 +124,13 @@ describe('tracing a sendMessage', () => {
     expect(statement.name).toMatch(/^(select|insert|update|delete|with) /);
     if (testEnv.REDIS_URL) expect(await inTrace((s) => s.attributes['db.system'] === 'redis')).toBeDefined();
 
+    // The reply's stream: the router's subscription, each event resolved there and sent by conversation, in one trace.
+    const subscription = await receiver.waitForSpan((s) => s.attributes['service.name'] === 'router' && s.name === 'subscription messageStream');
+    const routerEvent = await receiver.waitForSpan((s) => s.name === 'subscription.event' && s.attributes['service.name'] === 'router' && s.traceId === subscription.traceId);
+    const sentEvent = await receiver.waitForSpan((s) => s.name === 'subscription.event' && s.attributes['service.name'] === 'conversation' && s.traceId === subscription.traceId);
+    expect(routerEvent.parentSpanId).toBe(subscription.spanId);
+    expect(sentEvent.parentSpanId).toBe(subscription.spanId);
+
     // Every span received names its service; none carries the question, the reply or the document.
     const needles = [marker, question, reply, GUIDELINE, 'Kawasaki', 'immunoglobulin'];
     expect(receiver.spans.filter((s) => !s.attributes['service.name']).map((s) => `${s.scope} ${s.name}`)).toEqual([]);
