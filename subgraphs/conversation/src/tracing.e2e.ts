@@ -102,17 +102,18 @@ describe('tracing a sendMessage', () => {
 
     const routed = await receiver.waitForSpan((s) => s.attributes['service.name'] === 'router' && s.name === 'mutation Send');
     const inTrace = (predicate: (s: ReceivedSpan) => boolean) => receiver.waitForSpan((s) => s.traceId === routed.traceId && predicate(s));
-    const subgraphOperation = await inTrace((s) => s.attributes['service.name'] === 'conversation' && s.name.startsWith('mutation Send'));
     const generation = await inTrace((s) => s.name === 'reply.generate');
+    // The reply's work belongs to the request's trace, under the subgraph operation that started it.
+    const subgraphOperation = await inTrace((s) => s.spanId === generation.parentSpanId);
+    const fetchedBy = await inTrace((s) => s.spanId === subgraphOperation.parentSpanId);
     const searchCall = await inTrace((s) => s.name === 'knowledge.search' && s.attributes['service.name'] === 'conversation');
     const searchServed = await inTrace((s) => s.attributes['service.name'] === 'knowledge' && s.name === 'query ConversationKnowledgeSearch');
     const llm = await inTrace((s) => s.name === 'gen_ai.chat');
 
     expect(routed.parentSpanId).toBeUndefined();
-    expect(subgraphOperation.attributes['graphql.operation.type']).toBe('mutation');
+    expect(subgraphOperation.attributes).toMatchObject({ 'service.name': 'conversation', 'graphql.operation.type': 'mutation' });
+    expect(fetchedBy.attributes['service.name']).toBe('router');
     expect(generation.attributes['service.name']).toBe('conversation');
-    // The reply's work belongs to the request's trace, under the subgraph operation that started it.
-    expect(generation.parentSpanId).toBe(subgraphOperation.spanId);
     expect(searchServed.parentSpanId).toBe(searchCall.spanId);
     expect(llm.parentSpanId).toBe(generation.spanId);
     expect(llm.attributes).toMatchObject({ 'service.name': 'conversation', 'gen_ai.request.model': expect.any(String) });
