@@ -44,6 +44,7 @@ COPY packages/service-build/package.json packages/service-build/
 COPY packages/services/package.json packages/services/
 COPY packages/subgraph-server/package.json packages/subgraph-server/
 COPY packages/testkit/package.json packages/testkit/
+COPY packages/tracing/package.json packages/tracing/
 COPY packages/websocket-batching/package.json packages/websocket-batching/
 # Dev dependencies included: the build below needs them (vite, esbuild, tsx).
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \

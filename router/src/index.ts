@@ -1,10 +1,15 @@
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
 import { closeOnSignals } from '@voiceassist/graphql-http';
+import { startTracing } from '@voiceassist/tracing';
 import { createRouterFromEnv, routerEnvSchema } from './router.js';
 
 const env = loadEnv(routerEnvSchema);
+const tracing = startTracing(env, 'router');
 const logger = createLogger({ service: 'router', level: env.LOG_LEVEL });
 const router = createRouterFromEnv(env, logger);
 await router.listen(env.ROUTER_PORT, env.HOST);
-closeOnSignals(router.close, logger);
+closeOnSignals(async () => {
+  await router.close();
+  await tracing.shutdown();
+}, logger);

@@ -17,6 +17,7 @@ import {
   operationLogPlugin,
   sendJson,
   serveServiceRequests,
+  tracingPlugin,
   type DegradableDependency,
   type InspectResult,
   type MetricsListener,
@@ -205,6 +206,7 @@ export function createRouter(options: RouterOptions): Router {
       ApolloServerPluginLandingPageDisabled(),
       metrics.graphqlPlugin<RouterContext>(),
       operationLogPlugin<RouterContext>(),
+      tracingPlugin<RouterContext>('router'),
     ],
   });
   const started = apollo.start();

@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import type { Histogram } from '@voiceassist/metrics';
+import { injectTraceContext } from '@voiceassist/tracing';
 import type { RouterContext } from './context.js';
 
 type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
@@ -33,6 +34,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     if (context.requestId) headers.set('x-request-id', context.requestId);
     if (context.ip) headers.set('x-forwarded-for', context.ip);
     if (context.userAgent) headers.set('user-agent', context.userAgent);
+    // Runs inside Apollo Gateway's `gateway.fetch` span: the subgraph's span becomes its child.
+    const trace: Record<string, string> = {};
+    injectTraceContext(trace);
+    for (const [name, value] of Object.entries(trace)) headers.set(name, value);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayResponse> {

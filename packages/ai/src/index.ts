@@ -6,3 +6,4 @@ export { ProviderError } from './provider-error.js';
 export * from './chat/index.js';
 export * from './embeddings/index.js';
 export * from './speech/index.js';
+export { traceChatProvider, traceEmbeddingProvider, traceSpeechProviders } from './tracing.js';

@@ -8,6 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { tracePgliteQueries, tracePostgresQueries } from './query-spans.js';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -74,6 +75,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     }
     const client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } });
     await client.exec('CREATE EXTENSION IF NOT EXISTS vector');
+    tracePgliteQueries(client);
     const db = drizzlePglite({ client, ...(logger ? { logger } : {}) });
     await migratePglite(db, migrationConfig);
     return {
@@ -106,6 +108,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     await migrator.end();
   }
   const client = postgres(options.url, { max: options.poolSize ?? 10, onnotice: () => {} });
+  tracePostgresQueries(client);
   const db = drizzlePostgres({ client, ...(logger ? { logger } : {}) });
   const [{ installed } = { installed: false }] = await client<{ installed: boolean }[]>`
     select exists(select 1 from pg_extension where extname = 'vector') as installed`;

@@ -4,9 +4,13 @@ import { createRouterFromEnv, routerEnvSchema } from '@voiceassist/router';
 import { subgraphServices } from '@voiceassist/services';
 import { closeOnSignals, parseTrustProxy, type TrustProxy } from '@voiceassist/graphql-http';
 import type { SubgraphService } from '@voiceassist/subgraph-server';
+import { startTracing } from '@voiceassist/tracing';
 
 // `pnpm start`: the whole supergraph in one process on embedded defaults (PGlite under .data/,
 // in-process pub/sub), or on PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set.
+const routerEnv = loadEnv(routerEnvSchema);
+// One process, one tracer provider: each span names its service in a `service.name` attribute.
+const tracing = startTracing(routerEnv, 'voiceassist');
 const started: SubgraphService[] = [];
 const peers: Record<string, string> = {};
 // The router calls the subgraphs on loopback: they trust that hop for the client's address
@@ -36,7 +40,6 @@ for (const [index, definition] of subgraphServices.entries()) {
   peers[definition.name] = `${url}/graphql`;
 }
 
-const routerEnv = loadEnv(routerEnvSchema);
 const routerLogger = createLogger({ service: 'router', level: routerEnv.LOG_LEVEL });
 const router = createRouterFromEnv(routerEnv, routerLogger);
 const { url } = await router.listen(routerEnv.ROUTER_PORT, routerEnv.HOST);
@@ -45,4 +48,5 @@ routerLogger.info({ sandbox: `${url}/graphql` }, 'supergraph ready: open the URL
 closeOnSignals(async () => {
   await router.close();
   for (const service of started.reverse()) await service.close();
+  await tracing.shutdown();
 }, routerLogger);

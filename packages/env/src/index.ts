@@ -70,6 +70,25 @@ export const envVar = {
       .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
 };
 
+/**
+ * OpenTelemetry's standard variables (the OTLP exporter and SDK spec): tracing is off unless an
+ * endpoint is set. Only the HTTP protocols: no gRPC stack is shipped.
+ */
+export const tracingEnvShape = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: envVar.url(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: envVar.url(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+  OTEL_SERVICE_NAME: envVar.optionalString(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .default('parentbased_always_on'),
+  /** The ratio of the `traceidratio` samplers, 0 to 1. */
+  OTEL_TRACES_SAMPLER_ARG: z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(1).optional()),
+  OTEL_SDK_DISABLED: envVar.boolean(false),
+};
+
+export type TracingEnv = z.infer<z.ZodObject<typeof tracingEnvShape>>;
+
 /** Variables every service reads. */
 export const commonEnvShape = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -102,4 +121,5 @@ export const commonEnvShape = {
   METRICS_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).optional()),
   /** Loopback unless set: metrics tell the world about the process. */
   METRICS_HOST: z.string().default('127.0.0.1'),
+  ...tracingEnvShape,
 };

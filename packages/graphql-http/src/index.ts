@@ -8,6 +8,7 @@ import { clientAddress, type TrustProxy } from '@voiceassist/client-address';
 
 export { parseTrustProxy, TRUST_NOTHING, type TrustProxy } from '@voiceassist/client-address';
 import type { Logger } from '@voiceassist/logging';
+import { SpanKind, activeSpan, extractTraceContext, runInContext, serviceTracer, startSpan, type Span } from '@voiceassist/tracing';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 export { checkArgumentValues, DEFAULT_MAX_VARIABLES_DEPTH, isUnstorableText } from './argument-values.js';
@@ -447,26 +448,86 @@ export function serveServiceRequests(server: Server, options: ServiceRequestOpti
         return;
       }
       const path = url.pathname;
-      try {
-        if (await options.route(req, res, { url, requestId })) return;
-        if (path === '/health' && req.method === 'GET') {
-          const down = degraded();
-          const detail = (await options.health?.()) ?? {};
-          sendJson(res, 200, { status: 'ok', service, ...(down.length > 0 ? { degraded: down } : {}), ...detail });
-        } else if (path === '/ready' && req.method === 'GET') {
-          const { ready, details } = await options.readiness();
-          const down = degraded();
-          const status = !ready ? 'unavailable' : down.length > 0 ? 'degraded' : 'ready';
-          sendJson(res, ready ? 200 : 503, { status, service, ...(down.length > 0 ? { degraded: down } : {}), ...details });
-        } else {
-          sendJson(res, 404, { error: 'Not found' });
-        }
-      } catch (error) {
-        logger.error({ err: error, requestId, path }, 'request failed');
-        sendInternalError(res);
-      }
+      const traced = path === '/health' || path === '/ready' ? undefined : startRequestSpan(service, req, path);
+      if (traced) res.once('close', () => endRequestSpan(traced.span, res));
+      await runInContext(traced?.context, () => answer(req, res, url, requestId));
     })();
   });
+
+  async function answer(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) {
+    const path = url.pathname;
+    try {
+      if (await options.route(req, res, { url, requestId })) return;
+      if (path === '/health' && req.method === 'GET') {
+        const down = degraded();
+        const detail = (await options.health?.()) ?? {};
+        sendJson(res, 200, { status: 'ok', service, ...(down.length > 0 ? { degraded: down } : {}), ...detail });
+      } else if (path === '/ready' && req.method === 'GET') {
+        const { ready, details } = await options.readiness();
+        const down = degraded();
+        const status = !ready ? 'unavailable' : down.length > 0 ? 'degraded' : 'ready';
+        sendJson(res, ready ? 200 : 503, { status, service, ...(down.length > 0 ? { degraded: down } : {}), ...details });
+      } else {
+        sendJson(res, 404, { error: 'Not found' });
+      }
+    } catch (error) {
+      logger.error({ err: error, requestId, path }, 'request failed');
+      sendInternalError(res);
+    }
+  }
+}
+
+/** The server span of one request, continuing the caller's trace (its `traceparent`); the path only, never the query string. */
+function startRequestSpan(service: string, req: IncomingMessage, path: string) {
+  const method = req.method ?? 'GET';
+  return startSpan(serviceTracer(service), `${method} ${path}`, {
+    kind: SpanKind.SERVER,
+    parent: extractTraceContext(req.headers),
+    attributes: { 'http.request.method': method, 'url.path': path },
+  });
+}
+
+function endRequestSpan(span: Span, res: ServerResponse) {
+  span.setAttribute('http.response.status_code', res.statusCode);
+  if (res.statusCode >= 500) span.setStatus({ code: 2 });
+  span.end();
+}
+
+/**
+ * Names the request's span after its operation (`mutation sendMessage`: type and name, never the
+ * document or variables) and times parsing and validation in spans of their own.
+ */
+export function tracingPlugin<T extends BaseContext>(service: string): ApolloServerPlugin<T> {
+  const tracer = serviceTracer(service);
+  const phase = (name: string) => {
+    const started = startSpan(tracer, name);
+    return async (error?: unknown) => {
+      if (!started) return;
+      if (error) started.span.setStatus({ code: 2 });
+      started.span.end();
+    };
+  };
+  return {
+    async requestDidStart() {
+      const span = activeSpan();
+      if (!span) return {};
+      return {
+        async parsingDidStart() {
+          return phase('graphql.parse');
+        },
+        async validationDidStart() {
+          const end = phase('graphql.validate');
+          return async (errors?: readonly unknown[]) => end(errors?.length ? errors[0] : undefined);
+        },
+        async didResolveOperation({ operation, operationName }) {
+          const type = operation?.operation ?? 'unknown';
+          span.setAttribute('graphql.operation.type', type);
+          if (operationName) span.setAttribute('graphql.operation.name', operationName);
+          span.updateName(operationName ? `${type} ${operationName}` : type);
+        },
+      };
+    },
+  };
 }
 
 /** What a metrics listener serves: a service's Prometheus registry rendered as text. */

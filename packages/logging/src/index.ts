@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -21,6 +22,17 @@ export interface LoggerConfig {
   destination?: pino.DestinationStream;
 }
 
+/**
+ * The active trace's ids on each line, so a log line leads to its trace. While tracing is off no
+ * context manager is registered: there is never an active span, and lines carry nothing more.
+ */
+function traceIds(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return { traceId, spanId, traceFlags: `0${traceFlags.toString(16)}`.slice(-2) };
+}
+
 export function createLogger({ service, level = 'info', destination }: LoggerConfig): Logger {
   const options: LoggerOptions = {
     level,
@@ -30,6 +42,7 @@ export function createLogger({ service, level = 'info', destination }: LoggerCon
     // Every logged error, under either key, goes through the one serializer.
     serializers: { err: (error: unknown) => loggableError(error), error: (error: unknown) => loggableError(error) },
     formatters: { level: (label) => ({ level: label }) },
+    mixin: traceIds,
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { Redis, type Command } from 'ioredis';
+import { SpanKind, activeSpan, libraryTracer, recordFailure, startSpan } from '@voiceassist/tracing';
 
 export type { Redis };
 
@@ -64,8 +65,31 @@ export function redisConnectionState(redis: Redis): RedisConnectionState {
  * quit() on a lost connection whose offline queue is off would be refused, leaving it to
  * reconnect for ever after its service has closed; it just stops trying instead.
  */
+// Spans of the service sending the command (the parent span names it).
+const tracer = libraryTracer('redis');
+
 class ClosableRedis extends Redis {
   onClosedWhileDown = () => {};
+  /** Subscribers' commands last as long as the connection: no span for them. */
+  traced = true;
+
+  /**
+   * A span per command sent within a traced request: the command's name only, never keys or
+   * values. Commands outside any trace (heartbeats, sweeps) would each start a trace of their own.
+   */
+  override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
+    const started = this.traced && activeSpan() ? startSpan(tracer, `redis ${command.name}`, { kind: SpanKind.CLIENT, attributes: { 'db.system': 'redis', 'db.operation.name': command.name } }) : undefined;
+    if (started) {
+      command.promise.then(
+        () => started.span.end(),
+        (error: unknown) => {
+          recordFailure(started.span, error);
+          started.span.end();
+        },
+      );
+    }
+    return super.sendCommand(command, stream);
+  }
 
   override quit(callback?: Parameters<Redis['quit']>[0]): ReturnType<Redis['quit']> {
     if (connectionStates.get(this) !== 'down') return super.quit(callback);
@@ -97,6 +121,7 @@ export function createRedis({ url, keyPrefix, connectionName, subscriber = false
     disableClientInfo: subscriber,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
+  redis.traced = !subscriber;
   const setState = (state: RedisConnectionState) => {
     connectionStates.set(redis, state);
     if (!subscriber) redis.options.enableOfflineQueue = state !== 'down';

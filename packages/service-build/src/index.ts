@@ -76,6 +76,9 @@ export async function buildService({ entry, outfile }: BuildServiceOptions): Pro
     // The sources are on disk beside the bundle; the map only points at them.
     sourcesContent: false,
     logLevel: 'warning',
+    // Resolve packages as Node does: without this, esbuild adds webpack's `module` export
+    // condition, whose files (@opentelemetry/api's ESM build) use extensionless imports Node refuses.
+    conditions: ['node'],
     plugins: [installedPackagesExternal(outDir), sourceModuleUrls(outDir)],
   });
 }

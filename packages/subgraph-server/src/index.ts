@@ -23,12 +23,14 @@ import {
   requestIdFrom,
   serveServiceRequests,
   subscriptionNeedsStream,
+  tracingPlugin,
   type ServiceDependencies,
   type ServiceHttpOptions,
 } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, registerDependencyGauge, rootFieldLabel, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
+import { extractTraceContext, serviceTracer, startSpan, tracingEnabled } from '@voiceassist/tracing';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 
 export type { GraphQLResolverMap };
@@ -144,6 +146,13 @@ function argumentValuesRefusal(payload: { query: string; operationName?: string 
   return error ? [error] : undefined;
 }
 
+/** A span per subscription event sent, in the trace of the subscription (the router's `traceparent` in its extensions). */
+function markSubscriptionEvent(service: string, extensions: Record<string, unknown> | null | undefined) {
+  // Without one (a client subscribing here directly) each event would start a trace of its own.
+  if (!tracingEnabled() || typeof extensions?.traceparent !== 'string') return;
+  startSpan(serviceTracer(service), 'subscription.event', { parent: extractTraceContext(extensions) })?.span.end();
+}
+
 function withHttpStatus(error: unknown, status: number): unknown {
   if (error instanceof GraphQLError) {
     return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
@@ -213,10 +222,12 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
         ),
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((e) => formatError(e.toJSON(), { includeStacktrace: options.includeStacktrace ?? false })),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors
+      onNext: (_ctx, _id, payload, _args, result) => {
+        markSubscriptionEvent(module.name, payload.extensions);
+        return result.errors
           ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), { includeStacktrace: options.includeStacktrace ?? false })) }
-          : undefined,
+          : undefined;
+      },
     },
     wsServer,
   );
@@ -234,6 +245,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       ApolloServerPluginInlineTraceDisabled(),
       metrics.graphqlPlugin<TContext>(),
       operationLogPlugin<TContext>(),
+      tracingPlugin<TContext>(module.name),
       refuseBeforeResolversPlugin<TContext>(),
       {
         async serverWillStart() {

@@ -4,6 +4,7 @@ import { getVariableValues } from 'graphql/execution/values.js';
 import { ErrorCode } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
 import { Counter, type Histogram, type Registry } from '@voiceassist/metrics';
+import { libraryTracer, withSpan } from '@voiceassist/tracing';
 import type { RouterContext } from '../context.js';
 import { executePlan, type JsonObject, type TypeMatcher } from './executor.js';
 import { PlanCache } from './plan-cache.js';
@@ -79,6 +80,8 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
   const matches = typeMatcher(options.supergraphSchema);
   const cache = new PlanCache<PreparedOperation | GraphQLError>(options.planCacheSize, options.registry);
   const inFlight = new Map<string, Promise<GatewayExecutionResult>>();
+  // Inside the router's request span: these spans take the router's service name.
+  const tracer = libraryTracer('router-engine');
   const deduplicated = new Counter({ name: 'router_deduplicated_queries_total', help: 'Queries answered by an identical concurrent query of the same caller', registers: [options.registry] });
 
   function prepare(requestContext: GatewayGraphQLRequestContext): PreparedOperation | GraphQLError {
@@ -96,7 +99,11 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     });
   }
 
-  async function execute(prepared: PreparedOperation, variables: JsonObject, coercedVariables: JsonObject, context: RouterContext | undefined): Promise<GatewayExecutionResult> {
+  function execute(prepared: PreparedOperation, variables: JsonObject, coercedVariables: JsonObject, context: RouterContext | undefined): Promise<GatewayExecutionResult> {
+    return withSpan(tracer, 'router.execute', {}, () => executeOnce(prepared, variables, coercedVariables, context));
+  }
+
+  async function executeOnce(prepared: PreparedOperation, variables: JsonObject, coercedVariables: JsonObject, context: RouterContext | undefined): Promise<GatewayExecutionResult> {
     const executed = await executePlan(prepared.plan, { subgraphs, matches, variables, coercedVariables, context });
     const data = prepared.projection.apply(executed.data, coercedVariables, executed.errors);
     return executed.errors.length > 0 ? { data, errors: executed.errors } : { data };
@@ -117,7 +124,8 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
           const variables = (requestContext.request.variables ?? {}) as JsonObject;
           const coerced = getVariableValues(apiSchema, requestContext.operation.variableDefinitions ?? [], variables);
           if (coerced.errors) return { errors: coerced.errors };
-          const prepared = prepare(requestContext);
+          // Planning runs only on a plan cache miss; the span says which.
+          const prepared = withSpan(tracer, 'router.plan', {}, () => prepare(requestContext));
           if (prepared instanceof GraphQLError) return { errors: [prepared] };
           const context = requestContext.context as RouterContext | undefined;
           if (!options.deduplicateQueries || kind !== 'query') return execute(prepared, variables, coerced.coerced, context);

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Histogram } from '@voiceassist/metrics';
+import { SpanKind, injectTraceContext, libraryTracer, withSpan } from '@voiceassist/tracing';
 import type { RouterContext } from '../context.js';
 
 export interface SubgraphError {
@@ -21,6 +22,8 @@ export interface SubgraphRequest {
 }
 
 const MAX_SOCKETS_PER_SUBGRAPH = 128;
+// The router's engine runs inside the router's request span: its spans take the router's name.
+const tracer = libraryTracer('router-engine');
 
 /**
  * Calls one subgraph over keep-alive HTTP for the engine, as the gateway's data source does
@@ -44,7 +47,11 @@ export class SubgraphClient {
     this.send = https ? (httpsRequest as typeof httpRequest) : httpRequest;
   }
 
-  async fetch(request: SubgraphRequest, context: RouterContext | undefined): Promise<SubgraphResponse> {
+  fetch(request: SubgraphRequest, context: RouterContext | undefined): Promise<SubgraphResponse> {
+    return withSpan(tracer, 'subgraph.fetch', { kind: SpanKind.CLIENT, attributes: { subgraph: this.name } }, () => this.fetchOnce(request, context));
+  }
+
+  private async fetchOnce(request: SubgraphRequest, context: RouterContext | undefined): Promise<SubgraphResponse> {
     const stop = this.latency.startTimer({ subgraph: this.name });
     try {
       const { status, body } = await this.post(JSON.stringify(request), context);
@@ -79,6 +86,7 @@ export class SubgraphClient {
     if (context?.requestId) headers['x-request-id'] = context.requestId;
     if (context?.ip) headers['x-forwarded-for'] = context.ip;
     if (context?.userAgent) headers['user-agent'] = context.userAgent;
+    injectTraceContext(headers);
     return new Promise((resolve, reject) => {
       const req = this.send(
         this.url,

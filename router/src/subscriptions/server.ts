@@ -21,6 +21,7 @@ import { ErrorCode, formatError, internalError, rateLimited, unauthenticated } f
 import type { Logger } from '@voiceassist/logging';
 import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
 import { clientIp, readStreamedOperation, requestIdFrom, sendJson, type OperationRequest, type TrustProxy } from '@voiceassist/graphql-http';
+import { SpanKind, extractTraceContext, injectTraceContext, runInContext, serviceTracer, startSpan, type TraceContext } from '@voiceassist/tracing';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 import type { RouterContext } from '../context.js';
 import type { Edge } from '../edge/edge.js';
@@ -112,13 +113,29 @@ interface Refusal {
 }
 
 /** What graphql-ws hands back to our hooks for one operation: its context, connection and id. */
-type OperationContext = RouterContext & { connection: Connection; operationId: string };
+/** `traceContext`: the trace the client's subscribe message (or its connection) continues. */
+type OperationContext = RouterContext & { connection: Connection; operationId: string; traceContext?: TraceContext };
+
+const tracer = serviceTracer('router');
 
 type Extra = {
   socket: WebSocket;
   request: IncomingMessage;
   connection?: Connection;
 };
+
+function withTraceContext(context: OperationContext, traceContext: TraceContext): OperationContext {
+  context.traceContext = traceContext;
+  return context;
+}
+
+/** The `traceparent` of a trace context, for a message's extensions; none while tracing is off. */
+function traceHeaders(traceContext: TraceContext | undefined): Record<string, string> | undefined {
+  if (!traceContext) return undefined;
+  const headers: Record<string, string> = {};
+  runInContext(traceContext, () => injectTraceContext(headers));
+  return headers;
+}
 
 /**
  * A payload that is `{"data":…}` and nothing else, judged from its text: no errors or
@@ -404,15 +421,20 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     if (!isNewStream) return subscription;
 
     const { counts: fieldCounts, latency: fieldLatency } = metricsFor(field);
+    // The subscription's span (its start); each event's span is its child, the subgraph's too.
+    const traced = startSpan(tracer, `subscription ${field}`, { kind: SpanKind.SERVER, parent: context.traceContext, attributes: { 'graphql.operation.type': 'subscription', 'graphql.field': field, subgraph } });
     const sink: UpstreamSink = {
       next(event) {
         const receivedAt = performance.now();
         fieldCounts.in += 1;
+        const eventSpan = startSpan(tracer, 'subscription.event', { parent: traced?.context, attributes: { 'graphql.field': field } });
         shared.deliver(
-          () => resolveEvent(event, planned, variables, context),
+          () => runInContext(eventSpan?.context, () => resolveEvent(event, planned, variables, context)),
           () => {
             fieldLatency.observe((performance.now() - receivedAt) / 1000);
             fieldCounts.out += shared.listeners.size;
+            eventSpan?.span.setAttribute('subscription.listeners', shared.listeners.size);
+            eventSpan?.span.end();
           },
         );
       },
@@ -429,8 +451,9 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       },
     };
     shared.attachUpstream(
-      pool.subscribe(subgraph, { authorization: connection.authorization, ip: connection.ip }, { query: planned.primary.operation, variables: upstreamVariables, operationName: planned.primary.operationName, requestId: context.requestId }, sink),
+      pool.subscribe(subgraph, { authorization: connection.authorization, ip: connection.ip }, { query: planned.primary.operation, variables: upstreamVariables, operationName: planned.primary.operationName, requestId: context.requestId, trace: traceHeaders(traced?.context) }, sink),
     );
+    traced?.span.end();
     return subscription;
   }
 
@@ -546,7 +569,10 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           id,
           randomUUID,
         );
-        return 'errors' in admitted ? admitted.errors : admitted;
+        if ('errors' in admitted) return admitted.errors;
+        // Per subscription (the subscribe message's extensions), else the connection's (connectionParams).
+        withTraceContext(admitted.contextValue, extractTraceContext({ ...ctx.connectionParams, ...(payload.extensions as Record<string, unknown> | undefined) }));
+        return admitted;
       },
       // graphql-ws only iterates the result; ActiveSubscription is an async iterator of results.
       subscribe: (args) => startSubscription(args as Parameters<typeof startSubscription>[0], graphqlWsFraming((args.contextValue as OperationContext).operationId)) as unknown as AsyncGenerator<ExecutionResult>,

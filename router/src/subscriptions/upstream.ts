@@ -7,6 +7,8 @@ export interface UpstreamRequest {
   operationName: string | undefined;
   /** Travels with the subscribe message, so the subgraph logs the caller's request id. */
   requestId: string;
+  /** The subscription's `traceparent` (and `tracestate`), so the subgraph's events join its trace. */
+  trace?: Record<string, string>;
 }
 
 /**
@@ -106,7 +108,7 @@ class UpstreamConnection {
           query: request.query,
           variables: request.variables,
           ...(request.operationName ? { operationName: request.operationName } : {}),
-          extensions: { requestId: request.requestId },
+          extensions: { requestId: request.requestId, ...request.trace },
         },
       }),
     );

@@ -12,7 +12,10 @@ import { buildPrompt } from './prompt.js';
 import type { RagSwitch } from './rag-switch.js';
 import { loggableError } from '@voiceassist/logging';
 import type { TokenLog } from './token-log.js';
+import { serviceTracer, withSpan } from '@voiceassist/tracing';
 import type { Usage } from './usage.js';
+
+const tracer = serviceTracer('conversation');
 
 /**
  * Why a generation was stopped before the provider finished; `lost` when another replica holds
@@ -294,7 +297,8 @@ export function createGenerations(options: GenerationsOptions) {
     if (stopping) controller.abort('shutdown' satisfies StopReason);
     const reply: ActiveReply = { controller, done: Promise.resolve(), leased, streamed: () => 0 };
     active.set(target.id, reply);
-    reply.done = run(target, reply, (signal) => prepare(reply, signal), resume)
+    // In the trace of the request that started it (sendMessage): the knowledge search and the LLM call are its children.
+    reply.done = withSpan(tracer, 'reply.generate', { attributes: { resumed: resume !== undefined } }, () => run(target, reply, (signal) => prepare(reply, signal), resume))
       .catch((error: unknown) => logger.error({ error: loggableError(error), messageId: target.id }, 'reply generation crashed'))
       .finally(() => {
         if (active.get(target.id) === reply) active.delete(target.id);

@@ -1,9 +1,11 @@
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
 import { closeOnSignals } from '@voiceassist/graphql-http';
+import { startTracing } from '@voiceassist/tracing';
 import { conversationEnvSchema, createConversationService } from './service.js';
 
 const env = loadEnv(conversationEnvSchema);
+const tracing = startTracing(env, 'conversation');
 const logger = createLogger({ service: 'conversation', level: env.LOG_LEVEL });
 const service = await createConversationService({
   env,
@@ -11,4 +13,7 @@ const service = await createConversationService({
   infra: { databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR, redisUrl: env.REDIS_URL },
 });
 await service.server.listen(env.CONVERSATION_PORT, env.HOST);
-closeOnSignals(service.close, logger);
+closeOnSignals(async () => {
+  await service.close();
+  await tracing.shutdown();
+}, logger);

@@ -1,6 +1,9 @@
 import type { ChatPassage } from '@voiceassist/ai';
 import type { Logger } from '@voiceassist/logging';
 import { loggableError } from '@voiceassist/logging';
+import { SpanKind, injectTraceContext, serviceTracer, withSpan } from '@voiceassist/tracing';
+
+const tracer = serviceTracer('conversation');
 
 /** Contract fields only (API.md), so the call works with any knowledge subgraph that keeps it. */
 const SEARCH = `query ConversationKnowledgeSearch($query: String!, $limit: Int) {
@@ -23,35 +26,46 @@ export interface KnowledgeSearch {
 export function createKnowledgeSearch(options: { url: string | undefined; timeoutMs: number; limit: number; logger: Logger }): KnowledgeSearch {
   const { url, logger } = options;
   return {
-    async search(question, caller, signal) {
-      if (!url || !caller.authorization) return [];
-      const started = performance.now();
-      try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: caller.authorization, 'x-request-id': caller.requestId },
-          body: JSON.stringify({ query: SEARCH, variables: { query: question.slice(0, MAX_QUERY_CHARS), limit: options.limit } }),
-          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs),
-        });
-        const body = (await response.json()) as SearchResponse;
-        const hits = body.data?.search ?? [];
-        if (!body.data?.search && body.errors?.length) {
-          // Codes only: the question itself never reaches the logs.
-          logger.warn({ status: response.status, codes: body.errors.map((e) => e.extensions?.code ?? null) }, 'knowledge search refused; replying without passages');
-        }
-        const passages = hits.flatMap((hit) =>
-          hit?.citation?.id && typeof hit.citation.snippet === 'string'
-            ? [{ id: hit.citation.id, text: hit.citation.snippet, title: hit.citation.document?.title ?? undefined }]
-            : [],
-        );
-        logger.debug({ passages: passages.length, durationMs: Math.round(performance.now() - started) }, 'knowledge search');
+    search(question, caller, signal) {
+      if (!url || !caller.authorization) return Promise.resolve([]);
+      // A span of the reply's trace; knowledge continues it from the `traceparent` sent.
+      return withSpan(tracer, 'knowledge.search', { kind: SpanKind.CLIENT, attributes: { 'search.limit': options.limit } }, async (span) => {
+        const passages = await searchAt(url, question, caller, signal);
+        span.setAttribute('search.passages', passages.length);
         return passages;
-      } catch (error) {
-        // Stopped with its reply (cancelled): nothing went wrong with knowledge.
-        if (signal?.aborted) return [];
-        logger.warn({ error: loggableError(error) }, 'knowledge unavailable; replying without passages');
-        return [];
-      }
+      });
     },
   };
+
+  async function searchAt(url: string, question: string, caller: { authorization: string | undefined; requestId: string }, signal?: AbortSignal): Promise<ChatPassage[]> {
+    const started = performance.now();
+    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: caller.authorization ?? '', 'x-request-id': caller.requestId };
+    injectTraceContext(headers);
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query: SEARCH, variables: { query: question.slice(0, MAX_QUERY_CHARS), limit: options.limit } }),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs),
+      });
+      const body = (await response.json()) as SearchResponse;
+      const hits = body.data?.search ?? [];
+      if (!body.data?.search && body.errors?.length) {
+        // Codes only: the question itself never reaches the logs.
+        logger.warn({ status: response.status, codes: body.errors.map((e) => e.extensions?.code ?? null) }, 'knowledge search refused; replying without passages');
+      }
+      const passages = hits.flatMap((hit) =>
+        hit?.citation?.id && typeof hit.citation.snippet === 'string'
+          ? [{ id: hit.citation.id, text: hit.citation.snippet, title: hit.citation.document?.title ?? undefined }]
+          : [],
+      );
+      logger.debug({ passages: passages.length, durationMs: Math.round(performance.now() - started) }, 'knowledge search');
+      return passages;
+    } catch (error) {
+      // Stopped with its reply (cancelled): nothing went wrong with knowledge.
+      if (signal?.aborted) return [];
+      logger.warn({ error: loggableError(error) }, 'knowledge unavailable; replying without passages');
+      return [];
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
-import { createChatProvider, type ChatProvider } from '@voiceassist/ai';
+import { createChatProvider, traceChatProvider, type ChatProvider } from '@voiceassist/ai';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
@@ -101,7 +101,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
     const knowledgeUrl = peers ? peers.knowledge : (env.KNOWLEDGE_URL ?? DEFAULT_KNOWLEDGE_URL);
     const flagsUrl = peers ? peers.flags : (env.FLAGS_URL ?? DEFAULT_FLAGS_URL);
     if (flagsUrl && !ragSwitch) flags = createFlagsClient({ url: flagsUrl, serviceToken: env.FLAGS_SERVICE_TOKEN, logger });
-    const provider = createChatProvider(env);
+    const provider = traceChatProvider(createChatProvider(env));
     const store = createConversationStore(db);
     const usage = createUsage(db, budgetsFromEnv(env));
     const tokenLog = createTokenLog({ redis, pubsub, namespace: infra.namespace, ttlSeconds: env.TOKEN_LOG_TTL_SECONDS });

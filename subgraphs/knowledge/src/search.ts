@@ -3,6 +3,7 @@ import type { EmbeddingProvider } from '@voiceassist/ai';
 import type { Database } from '@voiceassist/database';
 import { badUserInput, providerUnavailable } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
+import { serviceTracer, withSpan } from '@voiceassist/tracing';
 import { rowsOf } from './db/rows.js';
 import type { ChunkInfo } from './db/schema.js';
 import type { VectorIndex } from './vector-index/index.js';
@@ -48,6 +49,8 @@ export function reciprocalRankFusion(lists: RankedChunk[][], k = RRF_K): RankedC
   for (const list of lists) list.forEach((hit, rank) => scores.set(hit.chunkId, (scores.get(hit.chunkId) ?? 0) + 1 / (k + rank + 1)));
   return [...scores].map(([chunkId, score]) => ({ chunkId, score })).sort((a, b) => b.score - a.score);
 }
+
+const tracer = serviceTracer('knowledge');
 
 export function createSearch(options: { db: Database; embedder: EmbeddingProvider; vectorIndex: VectorIndex; logger: Logger }) {
   const { db, embedder, vectorIndex, logger } = options;
@@ -165,28 +168,37 @@ export function createSearch(options: { db: Database; embedder: EmbeddingProvide
      * KEYWORD and SEMANTIC rank by one method; HYBRID fuses both lists with reciprocal rank
      * fusion (and falls back to keyword results when the embedding provider is down).
      */
-    async search(args: { query: string; limit?: number | null; mode?: SearchMode | null }): Promise<CitationResult[]> {
-      const query = args.query.trim();
-      if (!query) throw badUserInput('Enter something to search for', 'query');
-      if (query.length > MAX_QUERY_LENGTH) throw badUserInput(`query must be at most ${MAX_QUERY_LENGTH} characters`, 'query');
-      const limit = args.limit ?? 5;
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) throw badUserInput(`limit must be between 1 and ${MAX_SEARCH_LIMIT}`, 'limit');
-      const mode = args.mode ?? 'HYBRID';
-      // Vector hits may name chunks deleted a moment ago (Qdrant): ask for a few more than needed.
-      const spare = limit + 5;
-      if (mode === 'KEYWORD') return hydrate(query, await keyword(query, limit));
-      if (mode === 'SEMANTIC') return (await hydrate(query, await semantic(query, spare))).slice(0, limit);
-      const depth = Math.max(limit * 4, 40);
-      const [keywordHits, semanticHits] = await Promise.all([
-        keyword(query, depth),
-        semantic(query, depth).catch((error: unknown) => {
-          logger.warn({ err: error }, 'hybrid search without its semantic half');
-          return [];
-        }),
-      ]);
-      return (await hydrate(query, reciprocalRankFusion([keywordHits, semanticHits]).slice(0, spare))).slice(0, limit);
+    search(args: { query: string; limit?: number | null; mode?: SearchMode | null }): Promise<CitationResult[]> {
+      // Mode and limit only: the query is the user's text.
+      return withSpan(tracer, 'knowledge.search', { attributes: { 'search.mode': args.mode ?? 'HYBRID', 'search.limit': args.limit ?? 5 } }, async (span) => {
+        const results = await searchOnce(args);
+        span.setAttribute('search.results', results.length);
+        return results;
+      });
     },
   };
+
+  async function searchOnce(args: { query: string; limit?: number | null; mode?: SearchMode | null }): Promise<CitationResult[]> {
+    const query = args.query.trim();
+    if (!query) throw badUserInput('Enter something to search for', 'query');
+    if (query.length > MAX_QUERY_LENGTH) throw badUserInput(`query must be at most ${MAX_QUERY_LENGTH} characters`, 'query');
+    const limit = args.limit ?? 5;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) throw badUserInput(`limit must be between 1 and ${MAX_SEARCH_LIMIT}`, 'limit');
+    const mode = args.mode ?? 'HYBRID';
+    // Vector hits may name chunks deleted a moment ago (Qdrant): ask for a few more than needed.
+    const spare = limit + 5;
+    if (mode === 'KEYWORD') return hydrate(query, await keyword(query, limit));
+    if (mode === 'SEMANTIC') return (await hydrate(query, await semantic(query, spare))).slice(0, limit);
+    const depth = Math.max(limit * 4, 40);
+    const [keywordHits, semanticHits] = await Promise.all([
+      keyword(query, depth),
+      semantic(query, depth).catch((error: unknown) => {
+        logger.warn({ err: error }, 'hybrid search without its semantic half');
+        return [];
+      }),
+    ]);
+    return (await hydrate(query, reciprocalRankFusion([keywordHits, semanticHits]).slice(0, spare))).slice(0, limit);
+  }
 }
 
 export type Search = ReturnType<typeof createSearch>;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
-import { createEmbeddingProvider, type EmbeddingProvider } from '@voiceassist/ai';
+import { createEmbeddingProvider, traceEmbeddingProvider, type EmbeddingProvider } from '@voiceassist/ai';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
@@ -61,7 +61,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
   if (env.KNOWLEDGE_CHUNK_OVERLAP_CHARS >= env.KNOWLEDGE_CHUNK_CHARS) {
     throw new Error('KNOWLEDGE_CHUNK_OVERLAP_CHARS must be smaller than KNOWLEDGE_CHUNK_CHARS');
   }
-  const embedder = givenEmbedder ?? createEmbeddingProvider(env);
+  const embedder = traceEmbeddingProvider(givenEmbedder ?? createEmbeddingProvider(env));
   const database = await openKnowledgeDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
   const redisAvailability = new RedisAvailability();
   const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'knowledge', availability: redisAvailability });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
-import { createOpenAIChatProvider, createOpenAIClient, createSpeechProviders, openAIConfigured, type SpeechProviders } from '@voiceassist/ai';
+import { createOpenAIChatProvider, createOpenAIClient, createSpeechProviders, openAIConfigured, traceSpeechProviders, type SpeechProviders } from '@voiceassist/ai';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
@@ -77,7 +77,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
     if (infra.redisUrl) {
       redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'voice', availability: redisAvailability });
     }
-    const providers = createSpeechProviders(env);
+    const providers = traceSpeechProviders(createSpeechProviders(env));
     const connection = { baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, timeoutMs: env.OPENAI_TIMEOUT_MS };
     const chat = openAIConfigured(connection) ? createOpenAIChatProvider({ client: createOpenAIClient(connection), model: env.OPENAI_CHAT_MODEL }) : undefined;
     const speech = createVoiceSpeech({
