@@ -8,6 +8,7 @@ import { composeSupergraph } from '@voiceassist/composition';
 import { createLogger } from '@voiceassist/logging';
 import type { SubgraphServer } from '@voiceassist/subgraph-server';
 import { createRouter, type Router } from '../router.js';
+import { testRouterEngine } from '@voiceassist/testkit/env';
 import { TestIssuer, catalogModule, startTestSubgraph, tickerModule, tickerStats } from '../test-fixtures.js';
 
 let issuer: TestIssuer;
@@ -40,6 +41,7 @@ beforeAll(async () => {
     logger: createLogger({ service: 'router', level: 'silent' }),
     subscriptionLimits: { maxBufferedEvents: MAX_BUFFERED, maxPerUser: MAX_PER_USER },
     metricsListener: { port: 0, host: '127.0.0.1' },
+    ...testRouterEngine,
   });
   const listening = await router.listen(0, '127.0.0.1');
   metricsUrl = listening.metricsUrl!;
