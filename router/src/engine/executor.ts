@@ -34,8 +34,7 @@ export interface ExecutedPlan {
  * Runs a plan: fetches in sequence or parallel as planned, entity fetches with their
  * representations deduplicated, each answer merged in place into one result tree.
  */
-export async function executePlan(plan: PlanNode | undefined, execution: PlanExecution): Promise<ExecutedPlan> {
-  const data: JsonObject = {};
+export async function executePlan(plan: PlanNode | undefined, execution: PlanExecution, data: JsonObject = {}): Promise<ExecutedPlan> {
   const errors: GraphQLError[] = [];
   if (plan) await new PlanRun(execution, data, errors, repeatedFetches(plan)).run(plan, [{ value: data, path: [] }]);
   return { data, errors };
@@ -283,7 +282,7 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function cloneJson<T>(value: T): T {
+export function cloneJson<T>(value: T): T {
   if (Array.isArray(value)) return value.map(cloneJson) as T;
   if (!isObject(value)) return value;
   const copy: JsonObject = {};
