@@ -9,6 +9,7 @@ import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createLogger } from '@voiceassist/logging';
 import { createMemoryRateLimiter } from '@voiceassist/rate-limit';
 import { createSubgraphServer, type RequestContext, type SubgraphServer } from '@voiceassist/subgraph-server';
+import { testRouterEngine } from '@voiceassist/testkit/env';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { routerEnvSchema } from './env.js';
 import { createRouter, type Router, type RouterOptions } from './router.js';
@@ -59,7 +60,7 @@ async function start(env: { router?: Record<string, string>; subgraph?: Record<s
   const { url: subgraphUrl, metricsUrl: subgraphMetricsUrl } = await subgraph.listen(0, '127.0.0.1');
   const routerEnv = loadEnv(routerEnvSchema, env.router ?? {});
   const supergraphSdl = composeSupergraph([{ name: 'caller', url: `${subgraphUrl}/graphql`, typeDefs: callerModule.typeDefs }]);
-  const created = createRouter({ supergraphSdl, verifier: issuer.verifier, revocations: issuer.revocations, logger, ...serviceHttpOptions(routerEnv), ...router });
+  const created = createRouter({ supergraphSdl, verifier: issuer.verifier, revocations: issuer.revocations, logger, ...serviceHttpOptions(routerEnv), ...testRouterEngine, ...router });
   started.push(created);
   const { url: routerUrl, metricsUrl: routerMetricsUrl } = await created.listen(0, '127.0.0.1');
   return { routerUrl: `${routerUrl}/graphql`, subgraphUrl: `${subgraphUrl}/graphql`, routerMetricsUrl, subgraphMetricsUrl };

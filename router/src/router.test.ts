@@ -5,6 +5,7 @@ import { isAuthenticated, allow } from '@voiceassist/auth';
 import { composeSupergraph } from '@voiceassist/composition';
 import { createLogger } from '@voiceassist/logging';
 import { createSubgraphServer, type RequestContext, type SubgraphServer } from '@voiceassist/subgraph-server';
+import { testRouterEngine } from '@voiceassist/testkit/env';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { createTrustedOperations, sha256Hex } from './edge/trusted-operations.js';
 import { createRouter, type Router } from './router.js';
@@ -72,6 +73,7 @@ beforeAll(async () => {
     corsOrigins: ['http://allowed.example'],
     edge: { trustedOperations: createTrustedOperations('off', { operations: { [sha256Hex(PING)]: PING } }) },
     metricsListener: { port: 0, host: '127.0.0.1' },
+    ...testRouterEngine,
   });
   const listening = await router.listen(0, '127.0.0.1');
   routerUrl = listening.url;

@@ -73,8 +73,8 @@ export interface RouterOptions {
   subgraphTimeoutMs?: number;
   /**
    * What runs queries and mutations: Apollo Gateway (`apollo`), or the router's own engine
-   * (`native`: Hive's or Apollo's planner, our executor and projection). Subscriptions are
-   * unaffected: their per-event `rest` still runs through Apollo Gateway's executor.
+   * (`native`: Hive's or Apollo's planner, our executor and projection; it also runs each
+   * subscription event's `rest`, planned by Apollo's planner).
    */
   engine?: RouterEngine;
   /** The native engine's query planner; Apollo's when Hive's native binary cannot load. */
@@ -221,6 +221,7 @@ export function createRouter(options: RouterOptions): Router {
     edge,
     pool: new UpstreamPool(subgraphUrls),
     dataSources,
+    ...(engine ? { resolveEvent: engine.resolveEvent } : {}),
     async executeOperation(request, context) {
       await started;
       const response = await apollo.executeOperation(

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError, parse } from 'graphql';
 import { allow, isAuthenticated, type AccessTokenVerifier } from '@voiceassist/auth';
+import { testRouterEngine } from '@voiceassist/testkit/env';
 import { createLogger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { createSubgraphServer, type RequestContext, type SubgraphModule, type SubgraphServer } from '@voiceassist/subgraph-server';
@@ -132,6 +133,7 @@ export async function startTickerRouter(issuer: TestIssuer, options: Partial<Rou
     verifier: issuer.verifier,
     revocations: issuer.revocations,
     logger: createLogger({ service: 'router', level: 'silent' }),
+    ...testRouterEngine,
     ...options,
   });
   return { ticker, catalog, router };

@@ -18,3 +18,12 @@ export const testEnv = loadEnv(
     TEST_QUERY_PLANNER: z.enum(['hive', 'apollo']).optional(),
   }),
 );
+
+/**
+ * The engine and planner of every router a test starts, the router's own defaults when unset:
+ * the test kit's routers use it, and so do tests that call createRouter themselves.
+ */
+export const testRouterEngine: { engine?: 'apollo' | 'native'; queryPlanner?: 'hive' | 'apollo' } = {
+  ...(testEnv.TEST_ROUTER_ENGINE ? { engine: testEnv.TEST_ROUTER_ENGINE } : {}),
+  ...(testEnv.TEST_QUERY_PLANNER ? { queryPlanner: testEnv.TEST_QUERY_PLANNER } : {}),
+};

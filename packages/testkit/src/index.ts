@@ -9,10 +9,10 @@ import { createRouter, type Router } from '@voiceassist/router';
 import { subgraphServices } from '@voiceassist/services';
 import type { SubgraphService } from '@voiceassist/subgraph-server';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import { testEnv } from './env.js';
+import { testEnv, testRouterEngine } from './env.js';
 import { dataOf, errorOf, graphqlRequest, type GraphQLResponse, type RequestOptions } from './graphql-client.js';
 
-export { createTestDatabase, dataOf, errorOf, graphqlRequest, testEnv, type GraphQLResponse, type RequestOptions, type TestDatabase };
+export { createTestDatabase, dataOf, errorOf, graphqlRequest, testEnv, testRouterEngine, type GraphQLResponse, type RequestOptions, type TestDatabase };
 
 export interface StartSupergraphOptions {
   /** Which subgraphs to start (identity is always started); all of them by default. */
@@ -89,8 +89,7 @@ export function createTestRouter(
     revocations,
     logger: options.logger ?? testLogger('router'),
     corsOrigins: ['http://allowed.example'],
-    ...(testEnv.TEST_ROUTER_ENGINE ? { engine: testEnv.TEST_ROUTER_ENGINE } : {}),
-    ...(testEnv.TEST_QUERY_PLANNER ? { queryPlanner: testEnv.TEST_QUERY_PLANNER } : {}),
+    ...testRouterEngine,
     ...options.router,
     onClose: () => revocations.close(),
   });

@@ -9,7 +9,7 @@ import { createLogger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, type Redis } from '@voiceassist/redis';
 import type { SubgraphServer } from '@voiceassist/subgraph-server';
-import { testEnv } from '@voiceassist/testkit/env';
+import { testEnv, testRouterEngine } from '@voiceassist/testkit/env';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { createRouter, type Router } from '../router.js';
 import { TestIssuer, catalogModule, startTestSubgraph, tickerModule } from '../test-fixtures.js';
@@ -51,6 +51,7 @@ async function startRouter(edge: Partial<EdgeOptions> = {}, extra: Partial<Param
     revocations: issuer.revocations,
     logger: createLogger({ service: 'router', level: 'silent' }),
     edge: { limits: LIMITS, ...edge },
+    ...testRouterEngine,
     ...extra,
   });
   routers.push(router);

@@ -1,14 +1,15 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
-import { GraphQLError, isAbstractType, type GraphQLSchema } from 'graphql';
+import type { PlanNode as ApolloPlanNode } from '@apollo/query-planner';
+import { GraphQLError, getOperationAST, isAbstractType, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { ErrorCode } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
 import { Counter, type Histogram, type Registry } from '@voiceassist/metrics';
 import { libraryTracer, withSpan } from '@voiceassist/tracing';
 import type { RouterContext } from '../context.js';
-import { executePlan, type JsonObject, type TypeMatcher } from './executor.js';
+import { cloneJson, executePlan, type JsonObject, type TypeMatcher } from './executor.js';
 import { PlanCache } from './plan-cache.js';
-import { UnsupportedPlanError, type PlanNode } from './plan.js';
+import { UnsupportedPlanError, fromApolloPlan, type PlanNode } from './plan.js';
 import { createEnginePlanner, type EnginePlanner, type QueryPlannerName } from './planner.js';
 import { Projection } from './projection.js';
 import { SubgraphClient } from './subgraph-client.js';
@@ -41,10 +42,25 @@ export interface QueryEngineOptions {
   loadHivePlanner?: Parameters<typeof createEnginePlanner>[0]['loadHive'];
 }
 
+/** One event of a subscription whose plan fetches more (its `rest`) from other subgraphs. */
+export interface SubscriptionEvent {
+  /** Apollo's plan for the rest of the event (subscriptions are planned with Apollo's planner). */
+  rest: ApolloPlanNode;
+  document: DocumentNode;
+  operationName: string | undefined;
+  /** What the owning subgraph pushed, and its errors (already naming that subgraph). */
+  data: JsonObject | null;
+  errors: GraphQLError[];
+  variables: JsonObject;
+  context: RouterContext;
+}
+
 export interface QueryEngine {
   /** Plugs into Apollo Server in place of Apollo Gateway: Apollo Server still parses and validates. */
   gateway: GatewayInterface;
   planner: EnginePlanner;
+  /** Runs a subscription event's `rest` and writes the client's selection, as for a query. */
+  resolveEvent(event: SubscriptionEvent): Promise<GatewayExecutionResult>;
   close(): void;
 }
 
@@ -109,6 +125,29 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     return executed.errors.length > 0 ? { data, errors: executed.errors } : { data };
   }
 
+  // Subscription plans are cached by the subscription planner: their `rest` node identifies the operation.
+  const eventOperations = new WeakMap<ApolloPlanNode, PreparedOperation | GraphQLError>();
+  async function resolveEvent(event: SubscriptionEvent): Promise<GatewayExecutionResult> {
+    let prepared = eventOperations.get(event.rest);
+    if (!prepared) {
+      try {
+        prepared = { plan: fromApolloPlan(event.rest), projection: Projection.compile(apiSchema, event.document, event.operationName) };
+      } catch (error) {
+        if (!(error instanceof UnsupportedPlanError)) throw error;
+        prepared = new GraphQLError(error.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+      }
+      eventOperations.set(event.rest, prepared);
+    }
+    if (prepared instanceof GraphQLError) return { errors: [prepared] };
+    const coerced = getVariableValues(apiSchema, getOperationAST(event.document, event.operationName)?.variableDefinitions ?? [], event.variables);
+    if (coerced.errors) return { errors: coerced.errors };
+    // A shared stream hands one event to every subscriber: each run merges into its own copy.
+    const executed = await executePlan(prepared.plan, { subgraphs, matches, variables: event.variables, coercedVariables: coerced.coerced, context: event.context }, cloneJson(event.data ?? {}));
+    const errors = [...event.errors, ...executed.errors];
+    const data = prepared.projection.apply(executed.data, coerced.coerced, errors);
+    return errors.length > 0 ? { data, errors } : { data };
+  }
+
   const callbacks = new Set<GatewaySchemaLoadOrUpdateCallback>();
   const gateway: GatewayInterface = {
     onSchemaLoadOrUpdate(callback) {
@@ -149,6 +188,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
   return {
     gateway,
     planner,
+    resolveEvent,
     close() {
       for (const client of Object.values(subgraphs)) client.close();
     },

@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, OperationTypeNode } from 'graphql';
 import { ErrorCode } from '@voiceassist/errors';
 import type { RouterContext } from '../context.js';
 import type { BatchFetchNode, FetchNode, FlattenSegment, PlanNode, RequiresSelection, Rewrite } from './plan.js';
@@ -34,11 +34,53 @@ export interface ExecutedPlan {
  * Runs a plan: fetches in sequence or parallel as planned, entity fetches with their
  * representations deduplicated, each answer merged in place into one result tree.
  */
-export async function executePlan(plan: PlanNode | undefined, execution: PlanExecution): Promise<ExecutedPlan> {
-  const data: JsonObject = {};
+export async function executePlan(plan: PlanNode | undefined, execution: PlanExecution, data: JsonObject = {}): Promise<ExecutedPlan> {
   const errors: GraphQLError[] = [];
-  if (plan) await new PlanRun(execution, data, errors).run(plan, [{ value: data, path: [] }]);
+  if (plan) await new PlanRun(execution, data, errors, repeatedFetches(plan)).run(plan, [{ value: data, path: [] }]);
   return { data, errors };
+}
+
+const repeatedFetchesOf = new WeakMap<PlanNode, Set<string>>();
+
+/**
+ * The query fetches a plan holds more than once (same subgraph, same operation): only these can
+ * meet an identical request in one run, so only their answers are kept for sharing.
+ */
+function repeatedFetches(plan: PlanNode): Set<string> {
+  let repeated = repeatedFetchesOf.get(plan);
+  if (repeated) return repeated;
+  repeated = new Set();
+  const seen = new Set<string>();
+  const visit = (node: PlanNode | undefined): void => {
+    if (!node) return;
+    switch (node.kind) {
+      case 'Sequence':
+      case 'Parallel':
+        node.nodes.forEach(visit);
+        return;
+      case 'Condition':
+        visit(node.ifClause);
+        visit(node.elseClause);
+        return;
+      case 'Flatten':
+        visit(node.node);
+        return;
+      case 'Fetch':
+      case 'BatchFetch': {
+        if (node.operationKind !== OperationTypeNode.QUERY) return;
+        const key = fetchKey(node);
+        if (seen.has(key)) repeated!.add(key);
+        seen.add(key);
+      }
+    }
+  };
+  visit(plan);
+  repeatedFetchesOf.set(plan, repeated);
+  return repeated;
+}
+
+function fetchKey(node: FetchNode | BatchFetchNode): string {
+  return `${node.serviceName}\u0000${node.operation}`;
 }
 
 interface Located {
@@ -47,10 +89,14 @@ interface Located {
 }
 
 class PlanRun {
+  /** Answers of repeated fetches by request: an identical request in this run is sent once. */
+  private readonly answered = new Map<string, Promise<SubgraphResponse>>();
+
   constructor(
     private readonly execution: PlanExecution,
     private readonly root: JsonObject,
     private readonly errors: GraphQLError[],
+    private readonly repeated: Set<string>,
   ) {}
 
   async run(node: PlanNode, targets: Located[], flattenPath: FlattenSegment[] = []): Promise<void> {
@@ -93,7 +139,17 @@ class PlanRun {
   private send(node: FetchNode | BatchFetchNode, variables: JsonObject): Promise<SubgraphResponse> {
     const subgraph = this.execution.subgraphs[node.serviceName];
     if (!subgraph) return Promise.resolve({ errors: [{ message: `The ${node.serviceName} service is unknown`, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
-    return subgraph.fetch({ query: node.operation, operationName: node.operationName, variables }, this.execution.context);
+    const request = () => subgraph.fetch({ query: node.operation, operationName: node.operationName, variables }, this.execution.context);
+    const fetch = fetchKey(node);
+    if (!this.repeated.has(fetch)) return request();
+    const key = `${fetch}\u0000${JSON.stringify(variables)}`;
+    let answer = this.answered.get(key);
+    if (!answer) {
+      answer = request();
+      this.answered.set(key, answer);
+    }
+    // Each use merges (and rewrites) its answer in place: every use gets its own copy.
+    return answer.then(cloneJson);
   }
 
   private async fetchRoot(node: FetchNode, targets: Located[], flattenPath: FlattenSegment[]): Promise<void> {
@@ -226,7 +282,7 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function cloneJson<T>(value: T): T {
+export function cloneJson<T>(value: T): T {
   if (Array.isArray(value)) return value.map(cloneJson) as T;
   if (!isObject(value)) return value;
   const copy: JsonObject = {};

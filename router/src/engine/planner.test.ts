@@ -5,7 +5,7 @@ import { Registry } from '@voiceassist/metrics';
 import { readSupergraph } from '../supergraph.js';
 import { PlanCache } from './plan-cache.js';
 import { UnsupportedPlanError, fromHivePlan, type FetchNode, type PlanNode } from './plan.js';
-import { createEnginePlanner } from './planner.js';
+import { createEnginePlanner, loadHivePlanner } from './planner.js';
 
 const supergraphSdl = readSupergraph();
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -68,6 +68,17 @@ describe('engine planner', () => {
     expect(planner.fallbackReason).toMatch(/Hive's query planner did not load \(Cannot find native binding.*\); planning with Apollo's/);
     expect(lines.some((line) => JSON.parse(line).msg === planner.fallbackReason)).toBe(true);
     expect(fetches(planner.plan(QUERY, parse(QUERY), undefined)).map((fetch) => fetch.serviceName)).toEqual(['identity', 'conversation', 'identity']);
+  });
+
+  it("plans with Apollo's planner an operation Hive's planner fails on, instead of failing the request", () => {
+    // Found by the differential test (seed 20792): Hive's planner cannot build this one's fetch graph.
+    const query = `query Generated($f0: Boolean!, $f1: Boolean!, $f2: Boolean!, $f3: Boolean!, $f4: Boolean!, $f5: Boolean!, $f6: Boolean!, $f7: Boolean!, $f8: Boolean!, $f9: Boolean!, $f10: Boolean!, $f11: Boolean!, $f12: Boolean!, $f13: Boolean!, $f14: Boolean!, $f15: Boolean!, $f16: Boolean!, $f17: Boolean!) { flagHistory(key: "diff.one", first: 3) { before occurredAt @include(if: $f0) actor { settings @skip(if: $f1) usage { periodEnd periodEnd budget promptTokens __typename ... on UsageSummary { completionTokens __typename } } } actor @include(if: $f2) { __typename settings email id } } ... on Query @skip(if: $f3) { featureFlag(key: "diff.one") { ... on FeatureFlag { __typename visibility rules { ... on TargetingRule { ... on TargetingRule @skip(if: $f7) { ... on TargetingRule { values @skip(if: $f8) } values attribute } attribute } attribute a1: enabled } key @skip(if: $f6) } variants { value } variants @skip(if: $f5) { weight value @include(if: false) } variants { a0: value @skip(if: $f4) } } a2: users(first: 3) @include(if: true) { pageInfo @include(if: $f11) { endCursor a3: endCursor endCursor @skip(if: $f9) endCursor @skip(if: $f10) } pageInfo { endCursor hasNextPage hasNextPage hasNextPage } } user(id: "68ca7ea6-3b4c-4205-b8f9-0e05d27c4aca") { conversations(first: 3) { pageInfo @skip(if: $f13) { hasNextPage @include(if: $f12) endCursor endCursor endCursor } pageInfo { hasNextPage } ... on ConversationConnection { __typename } } usage { remaining a4: tokens __typename } a5: conversations(first: 3) { pageInfo { endCursor hasNextPage a8: hasNextPage @include(if: false) endCursor __typename } a7: edges { cursor cursor cursor } edges { __typename cursor cursor @include(if: $f14) a6: cursor } } ... on User { a13: active @skip(if: $f17) a11: usage { tokens ... on UsageSummary { __typename remaining @skip(if: $f16) a12: periodStart completionTokens } } a9: usage { a10: tokens remaining ... on UsageSummary { periodStart completionTokens @include(if: $f15) promptTokens @include(if: true) } } id } } __typename } }`;
+    const lines: string[] = [];
+    const recording = createLogger({ service: 'test', level: 'warn', destination: { write: (line: string) => lines.push(line) } });
+    expect(() => new (loadHivePlanner().QueryPlanner)(supergraphSdl).plan(query, null, new Set(), 0)).toThrow(/Failed to plan query/);
+    const plan = createEnginePlanner({ wanted: 'hive', supergraphSdl, logger: recording }).plan(query, parse(query), undefined);
+    expect(new Set(fetches(plan).map((fetch) => fetch.serviceName))).toEqual(new Set(['flags', 'identity', 'conversation']));
+    expect(lines.map((line) => JSON.parse(line).msg)).toEqual(["Hive's query planner could not plan an operation; planning it with Apollo's"]);
   });
 
   it('plans @defer inline with both planners (answered whole, as Apollo Gateway does), and refuses a Defer node clearly', () => {

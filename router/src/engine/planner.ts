@@ -54,13 +54,23 @@ export function createEnginePlanner(options: {
     return { name: 'apollo', fallbackReason, plan: apolloPlanner(supergraphSdl) };
   }
   const noLabels = new Set<string>();
+  let apollo: EnginePlanner['plan'] | undefined;
   return {
     name: 'hive',
     fallbackReason: undefined,
     plan(source, document, operationName) {
       const planned = plannable(document, operationName);
       if (planned === null) return undefined;
-      const node = hive.plan(planned ?? source, operationName ?? null, noLabels, 0).node;
+      let node: Hive.PlanNode | undefined;
+      try {
+        node = hive.plan(planned ?? source, operationName ?? null, noLabels, 0).node;
+      } catch (error) {
+        // Hive's planner fails on a few valid operations (e.g. some `@skip` on entity fields) that
+        // Apollo's plans: those get Apollo's plan (cached like any other) instead of a failed request.
+        logger.warn({ err: error, operationName }, "Hive's query planner could not plan an operation; planning it with Apollo's");
+        apollo ??= apolloPlanner(supergraphSdl);
+        return apollo(source, document, operationName);
+      }
       return node && fromHivePlan(node);
     },
   };

@@ -13,6 +13,9 @@ export interface PlannedSubscription {
   operationContext: OperationContext;
   /** The client's operation as the planner sees it, for shaping results. */
   operation: Operation;
+  /** The client's document and operation name (the native engine compiles its projection from them). */
+  document: DocumentNode;
+  operationName: string | undefined;
   /** The root subscription field, for metrics. */
   field: string;
   /**
@@ -64,6 +67,8 @@ export class SubscriptionPlanner {
       primary: node.primary,
       rest: node.rest,
       operation,
+      document,
+      operationName,
       operationContext: buildOperationContext({ schema: this.graphqlApiSchema, operationDocument: document, ...(operationName ? { operationName } : {}) }),
       field: firstField?.kind === 'Field' ? firstField.name.value : 'unknown',
       passThrough,

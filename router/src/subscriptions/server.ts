@@ -25,6 +25,7 @@ import { SpanKind, extractTraceContext, injectTraceContext, runInContext, servic
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 import type { RouterContext } from '../context.js';
 import type { Edge } from '../edge/edge.js';
+import type { QueryEngine } from '../engine/engine.js';
 import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';
 import { ActiveSubscription, graphqlWsFraming, type Framing } from './active-subscription.js';
 import { HTTP_STREAM_FORMATS, type HttpStreamTransport } from './http-transports.js';
@@ -49,6 +50,8 @@ export interface SubscriptionServerOptions {
   edge: Edge;
   pool: UpstreamPool;
   dataSources: Record<string, GraphQLDataSource>;
+  /** The router's own engine resolves each event's `rest` (ROUTER_ENGINE=native); Apollo Gateway's executor otherwise. */
+  resolveEvent?: QueryEngine['resolveEvent'];
   /** Runs queries and mutations sent over the socket through the ordinary gateway pipeline. */
   executeOperation(request: { query: string; variables: Record<string, unknown> | undefined; operationName: string | undefined }, context: RouterContext): Promise<FormattedExecutionResult>;
   verifier: AccessTokenVerifier;
@@ -312,6 +315,21 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     variables: Record<string, unknown>,
     context: RouterContext,
   ): Promise<FormattedExecutionResult> {
+    if (options.resolveEvent) {
+      const eventErrorsAsGraphQL = eventErrors(event, planned.primary.serviceName).map(
+        (e) => new GraphQLError(e.message, { ...(e.path ? { path: e.path } : {}), ...(e.extensions ? { extensions: e.extensions } : {}) }),
+      );
+      const data = (event.data ?? null) as Record<string, unknown> | null;
+      let result: Awaited<ReturnType<typeof options.resolveEvent>>;
+      try {
+        result = await options.resolveEvent({ rest, document: planned.document, operationName: planned.operationName, data, errors: eventErrorsAsGraphQL, variables, context });
+      } catch (error) {
+        context.logger.error({ err: error }, 'subscription event could not be resolved');
+        return { errors: format([internalError()]) };
+      }
+      const errors = result.errors?.map((error) => (error instanceof GraphQLError ? error.toJSON() : (error as GraphQLFormattedError)));
+      return { data: (result.data ?? null) as FormattedExecutionResult['data'], ...(errors?.length ? { errors: format(errors) } : {}) };
+    }
     const primary = { ...planned.primary, serviceName: EVENT_SERVICE };
     const queryPlan: QueryPlan = { kind: 'QueryPlan', node: { kind: 'Sequence', nodes: [primary, rest] } };
     const serviceMap: Record<string, GraphQLDataSource> = {

@@ -5,7 +5,7 @@ import { composeSupergraph } from '@voiceassist/composition';
 import { createLogger } from '@voiceassist/logging';
 import { createRouter, type Router } from '@voiceassist/router';
 import { subgraphServices } from '@voiceassist/services';
-import { startSupergraph } from '@voiceassist/testkit';
+import { startSupergraph, testRouterEngine } from '@voiceassist/testkit';
 import { errorOf } from '@voiceassist/testkit/graphql-client';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '@voiceassist/testkit/openai-server';
 import { fakeChatStats } from '@voiceassist/testkit/openai-server/chat';
@@ -132,6 +132,7 @@ describe('OpenAI-compatible provider', () => {
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: `${h.supergraph.identity.url}/.well-known/jwks.json` }, issuer: 'voiceassist-identity', audience: 'voiceassist', revocations }),
       revocations,
       logger: createLogger({ service: 'router-2', level: 'silent' }),
+      ...testRouterEngine,
     });
     const { url } = await second.listen(0, '127.0.0.1');
     try {

@@ -56,6 +56,12 @@ function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** The router's engine and planner as the test kit's routers run them (TEST_ROUTER_ENGINE / TEST_QUERY_PLANNER). */
+const routerEngineEnv: Record<string, string> = {
+  ...(testEnv.TEST_ROUTER_ENGINE ? { ROUTER_ENGINE: testEnv.TEST_ROUTER_ENGINE } : {}),
+  ...(testEnv.TEST_QUERY_PLANNER ? { ROUTER_QUERY_PLANNER: testEnv.TEST_QUERY_PLANNER } : {}),
+};
+
 /** Builds every service into a temporary folder. Service log lines are echoed when TEST_LOG_LEVEL is not silent. */
 export async function buildServices(): Promise<BuiltServices> {
   const outDir = mkdtempSync(join(tmpdir(), 'voiceassist-built-'));
@@ -67,7 +73,7 @@ export async function buildServices(): Promise<BuiltServices> {
   function start(folder: string, env: Record<string, string>, label = folder): Promise<ServiceProcess> {
     const child = spawn(process.execPath, [join(outDir, folder, 'index.js')], {
       cwd: join(repositoryRoot, folder),
-      env: { PATH: testEnv.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: join(outDir, 'data', label), ...env },
+      env: { PATH: testEnv.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: join(outDir, 'data', label), ...routerEngineEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const tail: string[] = [];
