@@ -12,7 +12,10 @@ import { expectedTestQueryResponse, readWorkload, routeSupergraph } from './work
 // pinned to CPU 1; the subgraphs and this load generator share CPU 0. Rounds alternate
 // between the gateways so drift on the machine affects both alike.
 
-/** GATEWAY_BENCH_ENGINES=apollo,native measures the router on each ROUTER_ENGINE named. */
+/**
+ * GATEWAY_BENCH_ENGINES=apollo,native,native-nodedup measures the router on each ROUTER_ENGINE
+ * named (`native-nodedup`: the native engine with ROUTER_DEDUPLICATE_QUERIES=false).
+ */
 const ENGINES = (process.env.GATEWAY_BENCH_ENGINES ?? 'apollo').split(',').map((engine) => engine.trim()).filter(Boolean);
 const CONNECTIONS = 50;
 const ROUNDS = 3;
@@ -27,13 +30,16 @@ interface Gateway {
 }
 
 /** Our router as deployed: the built bundle with production settings, on the workload's supergraph. */
-async function startRouter(engine: string, supergraphSdl: string, port: number): Promise<Gateway> {
+async function startRouter(variant: string, supergraphSdl: string, port: number): Promise<Gateway> {
+  const noDedup = variant.endsWith('-nodedup');
+  const engine = noDedup ? variant.slice(0, -'-nodedup'.length) : variant;
   const dir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
   const supergraphPath = join(dir, 'supergraph.graphql');
   writeFileSync(supergraphPath, supergraphSdl);
   const router = await startBuiltRouter(port, {
     SUPERGRAPH_PATH: supergraphPath,
     ROUTER_ENGINE: engine,
+    ...(noDedup ? { ROUTER_DEDUPLICATE_QUERIES: 'false' } : {}),
     RATE_LIMIT_PER_MINUTE: '0',
     RATE_LIMIT_GLOBAL_PER_MINUTE: '0',
     ROUTER_MAX_COST: '100000000',
@@ -41,7 +47,7 @@ async function startRouter(engine: string, supergraphSdl: string, port: number):
     LOG_LEVEL: 'error',
   });
   return {
-    label: `our router (ROUTER_ENGINE=${engine})`,
+    label: `our router (ROUTER_ENGINE=${engine}${noDedup ? ', ROUTER_DEDUPLICATE_QUERIES=false' : ''})`,
     url: router.url,
     pid: router.pid,
     async close() {
