@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv, tracingEnvShape, z } from '@voiceassist/env';
 import { createLogger, type Logger } from '@voiceassist/logging';
 import { startSupergraph, testEnv } from '@voiceassist/testkit';
+import { waitUntil } from '@voiceassist/testkit/wait';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@voiceassist/testkit/otlp-receiver';
 import { startTracing, type Tracing } from '@voiceassist/tracing';
 import { Harness, textOf, wholeReply, type Account } from './testing/harness.js';
@@ -81,7 +82,10 @@ describe('tracing a sendMessage', () => {
     tracing = startTracing(loadEnv(z.object(tracingEnvShape), { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), 'voiceassist');
     expect(tracing.enabled).toBe(false);
     const { messageId } = await ask(`How is Kawasaki disease treated? ${randomUUID()}`);
-    const finished = lines.find((line) => line.msg === 'reply finished' && line.messageId === messageId);
+    // The generator logs the end after the client has the whole reply: wait for the line.
+    const isFinished = (line: Record<string, unknown>) => line.msg === 'reply finished' && line.messageId === messageId;
+    await waitUntil(() => lines.some(isFinished));
+    const finished = lines.find(isFinished);
     expect(finished).toBeDefined();
     expect(lines.filter((line) => 'traceId' in line)).toEqual([]);
     await sleep(200);
@@ -139,7 +143,10 @@ describe('tracing a sendMessage', () => {
     expect(leaks).toEqual([]);
 
     // Log lines of the traced request name its trace.
-    const finished = lines.find((line) => line.msg === 'reply finished' && line.messageId === messageId);
+    // The generator logs the end after the client has the whole reply: wait for the line.
+    const isFinished = (line: Record<string, unknown>) => line.msg === 'reply finished' && line.messageId === messageId;
+    await waitUntil(() => lines.some(isFinished));
+    const finished = lines.find(isFinished);
     expect(finished?.traceId).toBe(routed.traceId);
   }, 60_000);
 });
