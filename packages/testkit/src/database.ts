@@ -1,19 +1,29 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { testEnv } from './env.js';
 
 export interface TestDatabase {
   /** A fresh, empty PostgreSQL database, or undefined for an in-memory PGlite. */
   url: string | undefined;
+  /** PGlite's folder when the test asked for one that outlives its service (see `reopenable`). */
+  dataDir?: string | undefined;
   drop(): Promise<void>;
 }
 
 /**
  * With DATABASE_URL set (CI), each test supergraph gets its own database on that server, so
- * suites run in parallel without seeing each other's rows; otherwise PGlite in memory.
+ * suites run in parallel without seeing each other's rows; otherwise PGlite in memory, or in a
+ * temporary folder with `reopenable` (a second service, or a restart, opens the same data).
  */
-export async function createTestDatabase(baseUrl: string | undefined = testEnv.DATABASE_URL): Promise<TestDatabase> {
-  if (!baseUrl) return { url: undefined, drop: async () => {} };
+export async function createTestDatabase(baseUrl: string | undefined = testEnv.DATABASE_URL, options: { reopenable?: boolean } = {}): Promise<TestDatabase> {
+  if (!baseUrl) {
+    if (!options.reopenable) return { url: undefined, drop: async () => {} };
+    const dataDir = mkdtempSync(join(tmpdir(), 'voiceassist-pglite-'));
+    return { url: undefined, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
   const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);

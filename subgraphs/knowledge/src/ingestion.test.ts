@@ -172,14 +172,10 @@ describe('with an OpenAI-compatible embedding server', () => {
 describe('embedding model changes', () => {
   it('leaves documents of the old model out of semantic search until they are reindexed', async () => {
     fake.behaviour = {};
-    const first = await start();
+    // On PGlite the database lives in a folder, so the service restarts on it with another model.
+    const first = await start({ reopenable: true });
     const document = await first.service.ingestion.ingest({ title: 'Model A', mimeType: 'text/plain', text: 'Tranexamic acid reduces bleeding after trauma.' }, null);
     await first.service.ingestion.idle();
-    if (!first.database.url) {
-      // PGlite lives in memory: the same database cannot be reopened with another model here;
-      // the vector index tests cover model isolation for every backend.
-      return;
-    }
     await first.stop();
     const second = await start({ database: first.database, env: openaiEnv() });
     const semantic = () => second.service.search.search({ query: 'tranexamic acid trauma bleeding', mode: 'SEMANTIC' });
@@ -206,13 +202,13 @@ describe('recovery', () => {
     expect(await statusOf(knowledge, document.id)).toMatchObject({ status: 'READY', chunkCount: 1 });
   });
 
-  it.skipIf(!process.env.DATABASE_URL)('a second instance picks up what a stopped instance handed back', async () => {
+  it('a second instance picks up what a stopped instance handed back', async () => {
     fake.behaviour = { embeddingsDelayMs: 400 };
-    const first = await start({ env: { ...openaiEnv(), KNOWLEDGE_CHUNK_CHARS: '200', KNOWLEDGE_CHUNK_OVERLAP_CHARS: '0' } });
+    const first = await start({ reopenable: true, env: { ...openaiEnv(), KNOWLEDGE_CHUNK_CHARS: '200', KNOWLEDGE_CHUNK_OVERLAP_CHARS: '0' } });
     const document = await first.service.ingestion.ingest({ title: 'Handover', mimeType: 'text/plain', text: paragraphs(70, 'handover') }, null);
     await expect.poll(async () => (await statusOf(first, document.id))?.status, { timeout: 10_000 }).toBe('INDEXING');
     await first.stop();
-    const look = await openKnowledgeDatabase({ url: first.database.url });
+    const look = await openKnowledgeDatabase({ url: first.database.url, dataDir: first.database.dataDir });
     const [handedBack] = await look.db.select({ status: documents.status, leaseUntil: documents.leaseUntil }).from(documents).where(eq(documents.id, document.id));
     await look.close();
     expect(handedBack).toEqual({ status: 'PENDING', leaseUntil: null });

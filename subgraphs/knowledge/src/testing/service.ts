@@ -1,17 +1,9 @@
 import type { EmbeddingProvider } from '@voiceassist/ai';
-import { envVar, loadEnv, z } from '@voiceassist/env';
+import { loadEnv } from '@voiceassist/env';
 import { createLogger, type Logger } from '@voiceassist/logging';
 import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
+import { testEnv } from '@voiceassist/testkit/env';
 import { createKnowledgeService, knowledgeEnvSchema, type KnowledgeService } from '../service.js';
-
-/** Where the tests run: CI sets DATABASE_URL and REDIS_URL for the PostgreSQL and Redis pass. */
-const testEnv = loadEnv(
-  z.object({
-    DATABASE_URL: envVar.url(),
-    REDIS_URL: envVar.url(),
-    TEST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('silent'),
-  }),
-);
 
 export interface TestKnowledge {
   service: KnowledgeService;
@@ -23,18 +15,19 @@ export interface TestKnowledge {
 
 /**
  * The knowledge service of a test, without the router: a fresh PostgreSQL database when
- * DATABASE_URL is set (and Redis with REDIS_URL), else in-memory PGlite. Pass `database` to start
- * a second instance on the same Postgres database (a replica).
+ * DATABASE_URL is set (and Redis with REDIS_URL), else in-memory PGlite (on disk with
+ * `reopenable`). Pass `database` to start a second instance on the same database: a replica on
+ * PostgreSQL, a restart on PGlite (one process may hold its folder at a time).
  */
 export async function startTestKnowledge(
-  options: { env?: Record<string, string>; database?: TestDatabase; logger?: Logger; embedder?: EmbeddingProvider; namespace?: string } = {},
+  options: { env?: Record<string, string>; database?: TestDatabase; reopenable?: boolean; logger?: Logger; embedder?: EmbeddingProvider; namespace?: string } = {},
 ): Promise<TestKnowledge> {
-  const database = options.database ?? (await createTestDatabase());
+  const database = options.database ?? (await createTestDatabase(undefined, { reopenable: options.reopenable ?? false }));
   const env = loadEnv(knowledgeEnvSchema, { NODE_ENV: 'test', ...options.env });
   const service = await createKnowledgeService({
     env,
     logger: options.logger ?? createLogger({ service: 'knowledge', level: testEnv.TEST_LOG_LEVEL }),
-    infra: { databaseUrl: database.url, redisUrl: testEnv.REDIS_URL, namespace: options.namespace ?? `test-${Math.random().toString(36).slice(2)}` },
+    infra: { databaseUrl: database.url, dataDir: database.dataDir, redisUrl: testEnv.REDIS_URL, namespace: options.namespace ?? `test-${Math.random().toString(36).slice(2)}` },
     ...(options.embedder ? { embedder: options.embedder } : {}),
   });
   // Apollo must have started before the server can be closed.
