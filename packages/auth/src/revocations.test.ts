@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testEnv } from '@voiceassist/testkit/env';
 import { startRedisServer, type TestRedisServer } from '@voiceassist/testkit/redis-server';
 import { createSessionRevocations, httpRevocationSource, type Revocation, type SessionRevocations, type SessionRevocationsOptions } from './revocations.js';
 
-const sharedRedisUrl = process.env.REDIS_URL;
+const sharedRedisUrl = testEnv.REDIS_URL;
 const feeds: Array<[string, () => string | undefined]> = [['in-process', () => undefined]];
 if (sharedRedisUrl) feeds.push(['redis', () => sharedRedisUrl]);
 

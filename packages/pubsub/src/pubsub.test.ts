@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEnv } from '@voiceassist/testkit/env';
 import { RedisAvailability } from '@voiceassist/redis';
 import { startRedisServer, type TestRedisServer } from '@voiceassist/testkit/redis-server';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import { createInProcessPubSub, createRedisPubSub, type PubSub } from './index.js';
 
-const redisUrl = process.env.REDIS_URL;
+const redisUrl = testEnv.REDIS_URL;
 const backends: Array<[string, () => PubSub]> = [['in-process', () => createInProcessPubSub(randomUUID())]];
 if (redisUrl) backends.push(['redis', () => createRedisPubSub({ url: redisUrl, keyPrefix: `test:${randomUUID()}:` })]);
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEnv } from '@voiceassist/testkit/env';
 import { createRedis, type Redis } from '@voiceassist/redis';
 import { startRedisServer, type TestRedisServer } from '@voiceassist/testkit/redis-server';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './index.js';
 
-const redisUrl = process.env.REDIS_URL;
+const redisUrl = testEnv.REDIS_URL;
 const redis = redisUrl ? createRedis({ url: redisUrl }) : undefined;
 afterAll(() => redis?.quit());
 

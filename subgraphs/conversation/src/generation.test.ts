@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testEnv } from '@voiceassist/testkit/env';
 import { composeExtractiveAnswer, createEmbeddedChatProvider, createOpenAIChatProvider, createOpenAIClient, splitIntoTokens, type ChatPassage, type ChatProvider } from '@voiceassist/ai';
 import { startFakeOpenAIServer } from '@voiceassist/testkit/openai-server';
 import '@voiceassist/testkit/openai-server/chat';
@@ -23,7 +24,7 @@ import { budgetsFromEnv, createUsage } from './usage.js';
 // Two replicas of the generation machinery sharing one database and one pub/sub namespace (Redis
 // when REDIS_URL is set): a cancel sent to either reaches the one generating.
 
-const redisUrl = process.env.REDIS_URL || undefined;
+const redisUrl = testEnv.REDIS_URL || undefined;
 const namespace = `generation-test-${randomUUID()}`;
 const logger = createLogger({ service: 'test', level: 'silent' });
 const closers: Array<() => Promise<unknown>> = [];

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testEnv } from '@voiceassist/testkit/env';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
 import { createRedis, type Redis } from '@voiceassist/redis';
 import { createTokenLog, type TokenLog, type TokenLogEntry } from './token-log.js';
 
 // A Redis stream per reply when REDIS_URL is set (CI), memory shared in this process otherwise.
-const redisUrl = process.env.REDIS_URL || undefined;
+const redisUrl = testEnv.REDIS_URL || undefined;
 const namespace = `token-log-test-${randomUUID()}`;
 const opened: Array<{ close(): Promise<unknown> }> = [];
 

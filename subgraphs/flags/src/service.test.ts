@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEnv } from '@voiceassist/testkit/env';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { loadEnv } from '@voiceassist/env';
 import { FLAGS_FEED_PATH, FLAGS_SERVICE_TOKEN_HEADER } from '@voiceassist/flags-client';
@@ -23,7 +24,7 @@ async function start(env: Record<string, string> = {}): Promise<FlagsService & {
   const service = await createFlagsService({
     env: loadEnv(flagsEnvSchema, { NODE_ENV: 'test', FLAG_SCHEDULER_INTERVAL_MS: '50', ...env }),
     logger,
-    infra: { databaseUrl: target.url, redisUrl: process.env.REDIS_URL || undefined, namespace },
+    infra: { databaseUrl: target.url, redisUrl: testEnv.REDIS_URL || undefined, namespace },
     database,
   });
   const { url } = await service.server.listen(0, '127.0.0.1');

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testEnv } from '@voiceassist/testkit/env';
 import { errorCode } from '@voiceassist/errors';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '@voiceassist/rate-limit';
 import { createRedis } from '@voiceassist/redis';
 import { createAuthThrottle } from './throttle.js';
 
-const redisUrl = process.env.REDIS_URL;
+const redisUrl = testEnv.REDIS_URL;
 const redis = redisUrl ? createRedis({ url: redisUrl }) : undefined;
 afterAll(() => redis?.quit());
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEnv } from '@voiceassist/testkit/env';
 import { oggDurationMs, mp3DurationMs, parseWav, sniffAudio } from '@voiceassist/ai';
 import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
 import { dataOf, errorOf } from '@voiceassist/testkit/graphql-client';
@@ -23,7 +24,7 @@ beforeAll(async () => {
   identity = await startSupergraph({ subgraphs: ['identity'] });
   await signUp(identity.request, 'founder');
   user = await signUp(identity.request, 'clinician');
-  voice = await startVoiceInstance(identity.identity.url, { OPENAI_BASE_URL: fake.baseUrl, OPENAI_TTS_VOICES: 'alloy,nova' }, { redisUrl: process.env.REDIS_URL });
+  voice = await startVoiceInstance(identity.identity.url, { OPENAI_BASE_URL: fake.baseUrl, OPENAI_TTS_VOICES: 'alloy,nova' }, { redisUrl: testEnv.REDIS_URL });
 }, 60_000);
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEnv } from '@voiceassist/testkit/env';
 import { pcmToWav } from '@voiceassist/ai';
 import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
 import { dataOf, errorOf } from '@voiceassist/testkit/graphql-client';
@@ -15,7 +16,7 @@ let user: Account;
 const instances: VoiceInstance[] = [];
 
 async function voice(env: Record<string, string>, options: { namespace?: string } = {}) {
-  const instance = await startVoiceInstance(identity.identity.url, env, { redisUrl: process.env.REDIS_URL, ...options });
+  const instance = await startVoiceInstance(identity.identity.url, env, { redisUrl: testEnv.REDIS_URL, ...options });
   instances.push(instance);
   return instance;
 }
@@ -103,7 +104,7 @@ describe('engine budget', () => {
   });
 });
 
-describe.runIf(Boolean(process.env.REDIS_URL))('with Redis', () => {
+describe.runIf(Boolean(testEnv.REDIS_URL))('with Redis', () => {
   it('shares synthesized speech between instances', async () => {
     const namespace = `test-${randomUUID()}`;
     const [a, b] = [await voice({}, { namespace }), await voice({}, { namespace })];

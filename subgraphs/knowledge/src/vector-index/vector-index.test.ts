@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEnv } from '@voiceassist/testkit/env';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { createLogger } from '@voiceassist/logging';
 import { openTestDatabase } from '../testing/database.js';
@@ -76,9 +77,9 @@ async function deleteDocument(index: VectorIndex, documentId: string) {
   await index.removeDocument(documentId);
 }
 
-const QDRANT_URL = process.env.QDRANT_URL;
+const QDRANT_URL = testEnv.QDRANT_URL;
 if (!QDRANT_URL) console.log('Qdrant vector index contract tests skipped: QDRANT_URL is not set (e.g. QDRANT_URL=http://127.0.0.1:6333 runs them).');
-const backends = [...(process.env.DATABASE_URL ? ['exact'] : ['pgvector', 'exact']), ...(QDRANT_URL ? ['qdrant'] : [])] as Array<'pgvector' | 'exact' | 'qdrant'>;
+const backends = [...(testEnv.DATABASE_URL ? ['exact'] : ['pgvector', 'exact']), ...(QDRANT_URL ? ['qdrant'] : [])] as Array<'pgvector' | 'exact' | 'qdrant'>;
 /** Collections this run creates in Qdrant, removed at the end. */
 const qdrantPrefix = `knowledge_test_${randomUUID().slice(0, 8)}`;
 const opened: VectorIndex[] = [];
@@ -190,7 +191,7 @@ describe('exact scan', () => {
   });
 });
 
-describe.skipIf(!!process.env.DATABASE_URL)('pgvector table', () => {
+describe.skipIf(!!testEnv.DATABASE_URL)('pgvector table', () => {
   it('is rebuilt with the new size when the model’s vector size changes', async () => {
     const typeOf = async () =>
       (
