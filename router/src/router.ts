@@ -192,6 +192,8 @@ export function createRouter(options: RouterOptions): Router {
   const edge = createEdge(edgeOptions, planner.graphqlApiSchema, logger);
 
   const apollo = new ApolloServer<RouterContext>({
+    // closeOnSignals owns shutdown (see @voiceassist/subgraph-server).
+    stopOnTerminationSignals: false,
     gateway,
     introspection: options.introspection ?? true,
     // Our edge does CSRF prevention (see edge.csrf): JSON-only POSTs, query-only GETs, and no

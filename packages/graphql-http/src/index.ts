@@ -355,11 +355,15 @@ export function operationLogPlugin<T extends { requestId: string; logger: Logger
   };
 }
 
-/** Stops the server on SIGINT/SIGTERM, letting in-flight requests finish. */
+/**
+ * Stops the server on SIGINT/SIGTERM, letting in-flight requests finish. A repeated signal is
+ * ignored rather than fatal: a process manager (pnpm, a shell) forwards the signal the process
+ * group already received, and dying of that second copy would turn a clean stop into a failure.
+ */
 export function closeOnSignals(close: () => Promise<void>, logger: Logger) {
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');

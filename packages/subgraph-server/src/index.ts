@@ -234,6 +234,9 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
 
   const apollo = new ApolloServer<TContext>({
     schema,
+    // closeOnSignals owns shutdown: Apollo's own handler would stop this server behind our back
+    // and re-raise the signal, killing the process before the rest has closed.
+    stopOnTerminationSignals: false,
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: options.includeStacktrace ?? false,
