@@ -30,6 +30,7 @@ export const permissions: IRuleTypeMap = {
   TokenUsage: allow,
   UsageSummary: allow,
   GenerationError: allow,
+  PhiFinding: allow,
   PageInfo: allow,
   ConversationEdge: allow,
   ConversationConnection: allow,

@@ -28,5 +28,6 @@ export const permissions: IRuleTypeMap = {
   DictationSession: allow,
   ClinicalNote: allow,
   NoteSection: allow,
+  PhiFinding: allow,
   ...erasureEntityPermissions,
 };
