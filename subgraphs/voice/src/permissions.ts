@@ -29,5 +29,7 @@ export const permissions: IRuleTypeMap = {
   ClinicalNote: allow,
   NoteSection: allow,
   PhiFinding: allow,
+  // Admin analytics, also inside `_entities`.
+  UsageAnalyticsBucket: hasRole('ADMIN'),
   ...erasureEntityPermissions,
 };

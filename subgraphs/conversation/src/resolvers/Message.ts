@@ -32,4 +32,7 @@ export const Message = {
   phiFindings: (row: MessageRow) => detectPhi(row.content),
 
   redactedContent: (row: MessageRow) => redact(row.content, detectPhi(row.content)),
+
+  // Message resolves only for its owner, so the rating shown is always their own.
+  feedback: (row: MessageRow, _: unknown, ctx: ConversationContext) => (row.role === 'ASSISTANT' ? ctx.loaders.rating.load(row.id) : null),
 };
