@@ -35,6 +35,7 @@ const AMBIGUOUS_NAMES = new Set([
   'cook', 'ward', 'west', 'cole', 'shaw', 'dunn', 'lane', 'berry', 'ross', 'reed', 'brown', 'wells', 'woods', 'mills', 'grant',
   'payne', 'hart', 'hall', 'mason', 'henry', 'parker', 'carter', 'turner', 'baker', 'hunter', 'porter', 'gardner', 'webb',
   'jordan', 'harper', 'martin', 'james', 'thomas', 'lee', 'kelly', 'scott', 'murray', 'stewart', 'graham', 'pierce', 'palmer',
+  'amber', 'christian', 'virginia', 'austin', 'charlotte', 'madison', 'carol', 'victoria', 'jean', 'sandy', 'logan', 'olive',
 ]);
 
 // Capitalised words that look like names in clinical text but name a disease, sign or test.
@@ -240,14 +241,11 @@ function lexiconNames(text: string, out: PhiFinding[]): void {
     }
     if (withSurname) {
       out.push({ kind: 'NAME', start: words[0]!.start, end: last.end, confidence: FAMILY_NAMES.has(words[1]!.lower) ? 0.9 : 0.8 });
-    } else if (!AMBIGUOUS_NAMES.has(lower) && !atSentenceStart(text, match.index)) {
+    } else if (!AMBIGUOUS_NAMES.has(lower)) {
+      // A lone given name, even first in a sentence ("Maria reports…"): the everyday words among names are excluded above.
       out.push({ kind: 'NAME', start: match.index, end: match.index + match[0].length, confidence: 0.7 });
     }
   }
-}
-
-function atSentenceStart(text: string, index: number): boolean {
-  return /(?:^|[.!?:]\s+|\n\s*)$/.test(text.slice(Math.max(0, index - 4), index));
 }
 
 // When spans overlap, the more specific finding wins: a fax over a phone, a date of birth over a name.
