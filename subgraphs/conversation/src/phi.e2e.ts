@@ -23,7 +23,8 @@ beforeAll(async () => {
   await h.signUp('root');
   alice = await h.signUp('alice');
   bob = await h.signUp('bob');
-});
+  // Three PGlite instances on a busy 2-core machine (as voice.e2e allows).
+}, 120_000);
 
 afterAll(async () => {
   await h?.supergraph.stop();
