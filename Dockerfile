@@ -37,6 +37,7 @@ COPY packages/load-test/package.json packages/load-test/
 COPY packages/logging/package.json packages/logging/
 COPY packages/metrics/package.json packages/metrics/
 COPY packages/pagination/package.json packages/pagination/
+COPY packages/phi-detection/package.json packages/phi-detection/
 COPY packages/pubsub/package.json packages/pubsub/
 COPY packages/rate-limit/package.json packages/rate-limit/
 COPY packages/redis/package.json packages/redis/

@@ -5,7 +5,9 @@ import type { RequestContext } from '@voiceassist/subgraph-server';
 import type { Chat } from './chat.js';
 import type { ConversationStore, OwnedMessage } from './conversations.js';
 import type { ErasureEntitySource } from '@voiceassist/subgraph-server/erasure-entities';
-import type { ConversationRow, MessageRow } from './db/schema.js';
+import type { Analytics } from './analytics.js';
+import type { ConversationRow, MessageRatingRow, MessageRow } from './db/schema.js';
+import type { Feedback } from './feedback.js';
 import type { Generations } from './generation.js';
 import type { TokenLog } from './token-log.js';
 import type { Usage, UsageSummary } from './usage.js';
@@ -16,6 +18,8 @@ export interface ConversationServices {
   usage: Usage;
   generations: Generations;
   tokenLog: TokenLog;
+  feedback: Feedback;
+  analytics: Analytics;
   /** This subgraph's part of a person's erasure status and data export. */
   erasure: ErasureEntitySource;
 }
@@ -35,11 +39,12 @@ export interface ConversationContext extends RequestContext {
     message: DataLoader<string, OwnedMessage | null>;
     messagePage: DataLoader<MessagePageKey, MessageRow[], string>;
     usage: DataLoader<{ userId: string; budget: number }, UsageSummary, string>;
+    rating: DataLoader<string, MessageRatingRow | null>;
   };
 }
 
 export function conversationContext(services: ConversationServices) {
-  const { store, usage } = services;
+  const { store, usage, feedback } = services;
   return (base: RequestContext): ConversationContext => ({
     ...base,
     services,
@@ -80,6 +85,10 @@ export function conversationContext(services: ConversationServices) {
         },
         { cacheKeyFn: (k) => k.userId },
       ),
+      rating: new DataLoader(async (ids) => {
+        const rows = new Map((await feedback.ofMessages(ids)).map((row) => [row.messageId, row]));
+        return ids.map((id) => rows.get(id) ?? null);
+      }),
     },
   });
 }

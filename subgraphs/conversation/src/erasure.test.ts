@@ -16,6 +16,7 @@ import { createConversationStore, type ConversationStore } from './conversations
 import { erasedUsers } from './db/schema.js';
 import { conversationEnvSchema } from './env.js';
 import { createConversationErasure, type ConversationErasure } from './erasure.js';
+import { createFeedback } from './feedback.js';
 import { createGenerations, type Generations } from './generation.js';
 import { ragAlwaysOn } from './rag-switch.js';
 import { openTestDatabase } from './testing/database.js';
@@ -90,18 +91,22 @@ async function converse(userId: string, turns: number, word = MARKER): Promise<s
 const scan = (needles: string[]) => findDatabaseTraces((statement) => db.database.query(sql.raw(statement)), ['conversation'], needles);
 
 describe('erasing a person from conversation', () => {
-  it('removes their conversations, messages, reply prompts, usage and token logs, leaves others alone, and can run again', async () => {
+  it('removes their conversations, messages, ratings, reply prompts, usage and token logs, leaves others alone, and can run again', async () => {
     const person = randomUUID();
     const other = randomUUID();
     const replies = [...(await converse(person, 2)), ...(await converse(person, 1))];
     const othersReplies = await converse(other, 1, OTHER_MARKER);
     // A reply prompt left by a generator that died (normally removed when the reply ends).
     await store.savePrompt({ messageId: replies[0]!, userId: person, prompt: [{ role: 'user', content: `the ${MARKER} question` }], passages: PASSAGES });
+    // Their rating of a reply, with a comment in their words.
+    const [rated] = await store.messagesByIds([replies[1]!]);
+    await createFeedback(db.database.db).rate(rated!, { rating: 'NEGATIVE', reason: 'INCOMPLETE', comment: `missed the ${MARKER} step` });
 
     const exported = await erasure.exportData(person);
     expect(exported.conversations).toHaveLength(2);
     expect(exported.conversations.flatMap((c) => c.messages)).toHaveLength(6);
     expect(exported.usage.map((u) => u.messageId).sort()).toEqual([...replies].sort());
+    expect(exported.ratings).toEqual([expect.objectContaining({ messageId: replies[1], rating: 'NEGATIVE', reason: 'INCOMPLETE', comment: `missed the ${MARKER} step` })]);
     expect((await scan([person])).length).toBeGreaterThan(0);
     expect((await scan([MARKER])).length).toBeGreaterThan(0);
     for (const id of replies) expect(await tokenLog.exists(id), id).toBe(true);
@@ -120,7 +125,7 @@ describe('erasing a person from conversation', () => {
 
     await erasure.erase(person);
     expect(await scan([person, MARKER])).toEqual([]);
-    expect(await erasure.exportData(person)).toEqual({ conversations: [], usage: [] });
+    expect(await erasure.exportData(person)).toEqual({ conversations: [], ratings: [], usage: [] });
   });
 
   it('records no usage for a reply that ends after its author was erased', async () => {

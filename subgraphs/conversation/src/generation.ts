@@ -200,6 +200,8 @@ export function createGenerations(options: GenerationsOptions) {
     const writer = tokenLog.writer(target.id, resume?.from ?? 0);
     reply.streamed = () => writer.count;
     let content = '';
+    /** From the start of generation to its first token; not measured for a reply continued by another replica. */
+    let firstTokenMs: number | null = null;
     let reported: ChatUsage | undefined;
     let plan: Plan | undefined;
     let failure: unknown;
@@ -224,7 +226,10 @@ export function createGenerations(options: GenerationsOptions) {
             // The log first: what followers saw is exactly what the message will hold.
             writer.append(chunk.delta);
             // Its first token is on record at once: a takeover finding no log then knows it lost one.
-            if (!content) void renewLeases().catch(() => {});
+            if (!content) {
+              void renewLeases().catch(() => {});
+              if (!resume) firstTokenMs = Math.round(performance.now() - started);
+            }
             content += chunk.delta;
           }
           if (signal.aborted) break;
@@ -260,6 +265,7 @@ export function createGenerations(options: GenerationsOptions) {
           completionTokens: spent?.completionTokens ?? null,
           model: spent ? provider.model : null,
           errorCode: status === 'FAILED' ? 'PROVIDER_UNAVAILABLE' : null,
+          firstTokenMs,
         });
         const deleted = !ended && !(await store.messageExists(tx, target.id));
         // Tokens spent count even for a reply deleted meanwhile; not for one another replica took over (it counts them).

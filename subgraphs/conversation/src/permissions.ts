@@ -1,4 +1,4 @@
-import { allow, isAuthenticated, isSelfOrAdmin, type IRuleTypeMap } from '@voiceassist/auth';
+import { allow, hasRole, isAuthenticated, isSelfOrAdmin, type IRuleTypeMap } from '@voiceassist/auth';
 import { erasureEntityPermissions } from '@voiceassist/subgraph-server/erasure-entities';
 
 // Federation's own fields are added by createPermissions; everything not listed here is denied.
@@ -8,6 +8,9 @@ export const permissions: IRuleTypeMap = {
   Query: {
     conversation: isAuthenticated,
     conversations: isAuthenticated,
+    // Aggregates across everyone: admins only.
+    feedbackSummary: hasRole('ADMIN'),
+    usageAnalytics: hasRole('ADMIN'),
   },
   Mutation: {
     createConversation: isAuthenticated,
@@ -17,6 +20,8 @@ export const permissions: IRuleTypeMap = {
     sendMessage: isAuthenticated,
     cancelGeneration: isAuthenticated,
     regenerate: isAuthenticated,
+    // Only one's own replies (NOT_FOUND otherwise, checked by the resolver).
+    rateMessage: isAuthenticated,
   },
   Subscription: { messageStream: isAuthenticated },
   // Applies inside `_entities` too, so other subgraphs get no more than a direct caller would.
@@ -30,6 +35,14 @@ export const permissions: IRuleTypeMap = {
   TokenUsage: allow,
   UsageSummary: allow,
   GenerationError: allow,
+  PhiFinding: allow,
+  MessageFeedback: allow,
+  FeedbackSummary: allow,
+  FeedbackReasonCount: allow,
+  FeedbackModelCount: allow,
+  UsageAnalytics: allow,
+  // An entity: inside `_entities` too, so no one but an admin reads a bucket.
+  UsageAnalyticsBucket: hasRole('ADMIN'),
   PageInfo: allow,
   ConversationEdge: allow,
   ConversationConnection: allow,

@@ -18,6 +18,7 @@ import {
   type SubgraphServer,
   type SubgraphServiceDefinition,
 } from '@voiceassist/subgraph-server';
+import { createAnalytics } from './analytics.js';
 import { createChat } from './chat.js';
 import { createConversationErasure } from './erasure.js';
 import { conversationContext, type ConversationContext } from './context.js';
@@ -25,6 +26,7 @@ import { createConversationStore } from './conversations.js';
 import { openConversationDatabase } from './db/open.js';
 import { erasedUsers } from './db/schema.js';
 import { conversationEnvSchema, DEFAULT_FLAGS_URL, DEFAULT_KNOWLEDGE_URL, type ConversationEnv } from './env.js';
+import { createFeedback } from './feedback.js';
 import { createGenerations, type Generations } from './generation.js';
 import { createKnowledgeSearch } from './knowledge.js';
 import { permissions } from './permissions.js';
@@ -126,7 +128,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       module: conversationSubgraph,
       logger,
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
-      context: conversationContext({ store, chat, usage, generations, tokenLog, erasure: { progress: ledger.progress, exportData: erasure.exportData } }),
+      context: conversationContext({ store, chat, usage, generations, tokenLog, feedback: createFeedback(db), analytics: createAnalytics(db), erasure: { progress: ledger.progress, exportData: erasure.exportData } }),
       readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       ...serviceHttpOptions(env),
       onClose: release,

@@ -1,4 +1,5 @@
 import type DataLoader from 'dataloader';
+import type { Database } from '@voiceassist/database';
 import type { Viewer } from '@voiceassist/auth';
 import { unauthenticated } from '@voiceassist/errors';
 import type { RequestContext } from '@voiceassist/subgraph-server';
@@ -7,12 +8,15 @@ import type { Dictation } from './dictation.js';
 import type { MessageOwnerLookup } from './message-owners.js';
 import type { Preferences, StoredPreferences } from './preferences.js';
 import type { VoiceSpeech } from './speech.js';
+import { voiceMinutesLoader, type UsageBucketRef } from './voice-minutes.js';
 
 export interface VoiceServices {
   speech: VoiceSpeech;
   preferences: Preferences;
   dictation: Dictation;
   messageOwners: MessageOwnerLookup;
+  /** For admin analytics (voice minutes). */
+  db: Database;
   /** This subgraph's part of a person's erasure status and data export. */
   erasure: ErasureEntitySource;
 }
@@ -21,6 +25,8 @@ export interface VoiceContext extends RequestContext {
   voice: VoiceServices;
   /** Owner of each message this request reads aloud, batched into one call to conversation. */
   messageOwners: DataLoader<string, string | null>;
+  /** Voice minutes of usageAnalytics buckets, batched per request. */
+  voiceMinutes: DataLoader<UsageBucketRef, number | null, string>;
   /** The caller's preferences, read once per request. */
   preferences(): Promise<StoredPreferences>;
 }
@@ -32,6 +38,7 @@ export function voiceContext(voice: VoiceServices) {
       ...base,
       voice,
       messageOwners: voice.messageOwners.loader(base.authorization, base.requestId, base.logger),
+      voiceMinutes: voiceMinutesLoader(voice.db),
       preferences() {
         preferences ??= voice.preferences.get(viewerOf(base).userId);
         return preferences;

@@ -28,5 +28,8 @@ export const permissions: IRuleTypeMap = {
   DictationSession: allow,
   ClinicalNote: allow,
   NoteSection: allow,
+  PhiFinding: allow,
+  // Admin analytics, also inside `_entities`.
+  UsageAnalyticsBucket: hasRole('ADMIN'),
   ...erasureEntityPermissions,
 };

@@ -106,6 +106,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       preferences: createPreferences(db, speech.isVoice),
       dictation,
       messageOwners: createMessageOwnerLookup({ conversationUrl: peers?.conversation ?? env.CONVERSATION_URL ?? 'http://localhost:4002/graphql' }),
+      db,
       erasure: { progress: ledger.progress, exportData: erasure.exportData },
     };
     // Idle dictations expire (and their transcripts go) even if nobody looks at them again.

@@ -28,6 +28,16 @@ export type DocumentStatus =
   | 'PENDING'
   | 'READY';
 
+/** Why a reply was rated as it was (optional). */
+export type FeedbackReason =
+  | 'INACCURATE'
+  | 'INCOMPLETE'
+  | 'OTHER'
+  | 'TOO_LONG'
+  | 'UNHELPFUL'
+  | 'UNSAFE'
+  | 'WRONG_CITATION';
+
 export type FlagChangeKind =
   | 'DELETED'
   | 'SNAPSHOT'
@@ -75,6 +85,38 @@ export type MessageStatus =
   | 'COMPLETE'
   | 'FAILED'
   | 'STREAMING';
+
+/** What a dictation becomes. */
+export type NoteKind =
+  /** The dictation as one section, unstructured. */
+  | 'FREE_TEXT'
+  /** Subjective, Objective, Assessment, Plan. */
+  | 'SOAP';
+
+/** A class of HIPAA Safe Harbor identifier found in text. */
+export type PhiKind =
+  /** An account, billing, policy, member or health plan beneficiary number. */
+  | 'ACCOUNT_NUMBER'
+  /** A street address, P.O. box, or city with state and ZIP. */
+  | 'ADDRESS'
+  /** An age over 89 (Safe Harbor groups those as 90 or older). */
+  | 'AGE_OVER_89'
+  | 'DATE_OF_BIRTH'
+  /** A device serial number or identifier (pacemaker, pump, implant). */
+  | 'DEVICE_ID'
+  | 'EMAIL'
+  | 'FAX'
+  /** Medical record number. */
+  | 'MRN'
+  | 'NAME'
+  | 'PHONE'
+  /** A social security number, or a number shaped like one. */
+  | 'SSN';
+
+/** How a reply was rated. */
+export type Rating =
+  | 'NEGATIVE'
+  | 'POSITIVE';
 
 export type RegisterInput = {
   displayName: string;
@@ -130,6 +172,14 @@ export type UpdateFlagInput = {
   variants?: Array<FlagVariantInput> | null | undefined;
   visibility?: FlagVisibility | null | undefined;
 };
+
+export type UsageGrouping =
+  /** One bucket per UTC day of the window, quiet days included, oldest first. */
+  | 'DAY'
+  /** One bucket per model that replied or was charged in the window, most tokens first. */
+  | 'MODEL'
+  /** One bucket per user with activity in the window, most tokens first. */
+  | 'USER';
 
 export type AuditLogQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -271,6 +321,33 @@ export type MessageStreamSubscriptionVariables = Exact<{
 
 export type MessageStreamSubscription = { messageStream: { messageId: string, index: number, delta: string, done: boolean, message: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null } | null, error: { code: string, message: string } | null } };
 
+export type RateMessageMutationVariables = Exact<{
+  messageId: string | number;
+  rating: Rating;
+  reason?: FeedbackReason | null | undefined;
+  comment?: string | null | undefined;
+}>;
+
+
+export type RateMessageMutation = { rateMessage: { id: string, feedback: { rating: Rating, reason: FeedbackReason | null, comment: string | null, updatedAt: string } | null } };
+
+export type FeedbackSummaryQueryVariables = Exact<{
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+}>;
+
+
+export type FeedbackSummaryQuery = { feedbackSummary: { from: string, to: string, total: number, positive: number, negative: number, positiveShare: number | null, byReason: Array<{ reason: FeedbackReason, count: number }>, byModel: Array<{ model: string, positive: number, negative: number }> } };
+
+export type UsageAnalyticsQueryVariables = Exact<{
+  from: string;
+  to: string;
+  groupBy: UsageGrouping;
+}>;
+
+
+export type UsageAnalyticsQuery = { usageAnalytics: { from: string, to: string, groupBy: UsageGrouping, buckets: Array<{ key: string, from: string, to: string, conversations: number, messages: number, promptTokens: number, completionTokens: number, tokens: number, averageTimeToFirstTokenMs: number | null, p95TimeToFirstTokenMs: number | null, positiveRatings: number, negativeRatings: number, voiceMinutes: number | null, user: { id: string, displayName: string } | null }> } };
+
 export type FlagEvaluationFieldsFragment = { key: string, enabled: boolean, variant: string | null, value: unknown, reason: string, version: number };
 
 export type AdminFeatureFlagFragment = { key: string, description: string, enabled: boolean, visibility: FlagVisibility, rolloutPercentage: number, version: number, updatedAt: string };
@@ -357,6 +434,24 @@ export type SearchQueryVariables = Exact<{
 
 
 export type SearchQuery = { search: Array<{ score: number, citation: { id: string, snippet: string, heading: string | null, page: number | null, document: { id: string, title: string } } }> };
+
+export type PhiSpanFragment = { kind: PhiKind, start: number, end: number, confidence: number };
+
+export type RedactedConversationQueryVariables = Exact<{
+  id: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type RedactedConversationQuery = { conversation: { id: string, title: string, messages: { edges: Array<{ cursor: string, node: { id: string, role: MessageRole, redactedContent: string, phiFindings: Array<{ kind: PhiKind, start: number, end: number, confidence: number }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+
+export type RedactedClinicalNoteQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RedactedClinicalNoteQuery = { clinicalNote: { id: string, kind: NoteKind, redactedText: string, redactedTranscript: string, phiFindings: Array<{ kind: PhiKind, start: number, end: number, confidence: number }> } | null };
 
 export type AdminUserFragment = { id: string, email: string, displayName: string, role: Role, active: boolean, createdAt: string, lastLoginAt: string | null };
 
@@ -488,6 +583,14 @@ export const KnowledgeDocumentFragmentDoc = new TypedDocumentString(`
   pageCount
 }
     `, {"fragmentName":"KnowledgeDocument"}) as unknown as TypedDocumentString<KnowledgeDocumentFragment, unknown>;
+export const PhiSpanFragmentDoc = new TypedDocumentString(`
+    fragment PhiSpan on PhiFinding {
+  kind
+  start
+  end
+  confidence
+}
+    `, {"fragmentName":"PhiSpan"}) as unknown as TypedDocumentString<PhiSpanFragment, unknown>;
 export const AdminUserFragmentDoc = new TypedDocumentString(`
     fragment AdminUser on User {
   id
@@ -833,6 +936,73 @@ export const MessageStreamDocument = new TypedDocumentString(`
     message
   }
 }`) as unknown as TypedDocumentString<MessageStreamSubscription, MessageStreamSubscriptionVariables>;
+export const RateMessageDocument = new TypedDocumentString(`
+    mutation RateMessage($messageId: ID!, $rating: Rating!, $reason: FeedbackReason, $comment: String) {
+  rateMessage(
+    messageId: $messageId
+    rating: $rating
+    reason: $reason
+    comment: $comment
+  ) {
+    id
+    feedback {
+      rating
+      reason
+      comment
+      updatedAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RateMessageMutation, RateMessageMutationVariables>;
+export const FeedbackSummaryDocument = new TypedDocumentString(`
+    query FeedbackSummary($from: DateTime, $to: DateTime) {
+  feedbackSummary(from: $from, to: $to) {
+    from
+    to
+    total
+    positive
+    negative
+    positiveShare
+    byReason {
+      reason
+      count
+    }
+    byModel {
+      model
+      positive
+      negative
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FeedbackSummaryQuery, FeedbackSummaryQueryVariables>;
+export const UsageAnalyticsDocument = new TypedDocumentString(`
+    query UsageAnalytics($from: DateTime!, $to: DateTime!, $groupBy: UsageGrouping!) {
+  usageAnalytics(from: $from, to: $to, groupBy: $groupBy) {
+    from
+    to
+    groupBy
+    buckets {
+      key
+      from
+      to
+      user {
+        id
+        displayName
+      }
+      conversations
+      messages
+      promptTokens
+      completionTokens
+      tokens
+      averageTimeToFirstTokenMs
+      p95TimeToFirstTokenMs
+      positiveRatings
+      negativeRatings
+      voiceMinutes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UsageAnalyticsQuery, UsageAnalyticsQueryVariables>;
 export const FlagsDocument = new TypedDocumentString(`
     query Flags($keys: [String!]) {
   flags(keys: $keys) {
@@ -1033,6 +1203,54 @@ export const SearchDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SearchQuery, SearchQueryVariables>;
+export const RedactedConversationDocument = new TypedDocumentString(`
+    query RedactedConversation($id: ID!, $first: Int, $after: String) {
+  conversation(id: $id) {
+    id
+    title
+    messages(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          role
+          redactedContent
+          phiFindings {
+            ...PhiSpan
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    fragment PhiSpan on PhiFinding {
+  kind
+  start
+  end
+  confidence
+}`) as unknown as TypedDocumentString<RedactedConversationQuery, RedactedConversationQueryVariables>;
+export const RedactedClinicalNoteDocument = new TypedDocumentString(`
+    query RedactedClinicalNote($id: ID!) {
+  clinicalNote(id: $id) {
+    id
+    kind
+    redactedText
+    redactedTranscript
+    phiFindings {
+      ...PhiSpan
+    }
+  }
+}
+    fragment PhiSpan on PhiFinding {
+  kind
+  start
+  end
+  confidence
+}`) as unknown as TypedDocumentString<RedactedClinicalNoteQuery, RedactedClinicalNoteQueryVariables>;
 export const UsersDocument = new TypedDocumentString(`
     query Users($first: Int, $after: String, $search: String, $role: Role) {
   users(first: $first, after: $after, search: $search, role: $role) {

@@ -28,6 +28,8 @@ export const conversations = conversationSchema.table(
   (t) => [
     index('conversations_owner_updated_idx').on(t.ownerId, t.updatedAt, t.id),
     index('conversations_title_search_idx').using('gin', sql`to_tsvector('english', ${t.title})`),
+    // Admin analytics count by creation time.
+    index('conversations_created_idx').on(t.createdAt),
   ],
 );
 
@@ -50,6 +52,8 @@ export const messages = conversationSchema.table(
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
     model: text('model'),
+    /** Milliseconds from the start of a reply's generation to its first token (analytics); null for user messages and replies without one. */
+    firstTokenMs: integer('first_token_ms'),
     /** Error code of a FAILED generation (PROVIDER_UNAVAILABLE). */
     errorCode: text('error_code'),
     /**
@@ -68,6 +72,7 @@ export const messages = conversationSchema.table(
     uniqueIndex('messages_conversation_position_key').on(t.conversationId, t.position),
     index('messages_streaming_idx').on(t.conversationId).where(sql`${t.status} = 'STREAMING'`),
     index('messages_content_search_idx').using('gin', sql`to_tsvector('english', ${t.content})`),
+    index('messages_created_idx').on(t.createdAt),
   ],
 );
 
@@ -104,13 +109,38 @@ export const tokenUsage = conversationSchema.table(
     model: text('model').notNull(),
     createdAt: timestampColumn('created_at').notNull().$defaultFn(now),
   },
-  (t) => [index('token_usage_user_created_idx').on(t.userId, t.createdAt)],
+  (t) => [index('token_usage_user_created_idx').on(t.userId, t.createdAt), index('token_usage_created_idx').on(t.createdAt)],
+);
+
+export const ratingEnum = conversationSchema.enum('rating', ['POSITIVE', 'NEGATIVE']);
+export const feedbackReasonEnum = conversationSchema.enum('feedback_reason', ['INACCURATE', 'INCOMPLETE', 'UNHELPFUL', 'UNSAFE', 'WRONG_CITATION', 'TOO_LONG', 'OTHER']);
+
+/**
+ * The owner's rating of an assistant reply: one per message (rating again replaces it). Goes with
+ * the message (foreign key) and with the person (erasure.ts).
+ */
+export const messageRatings = conversationSchema.table(
+  'message_ratings',
+  {
+    messageId: uuid('message_id')
+      .primaryKey()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+    rating: ratingEnum('rating').notNull(),
+    reason: feedbackReasonEnum('reason'),
+    comment: text('comment'),
+    createdAt: timestampColumn('created_at').notNull().$defaultFn(now),
+    /** When it was last rated: what analytics count by. */
+    updatedAt: timestampColumn('updated_at').notNull().$defaultFn(now),
+  },
+  (t) => [index('message_ratings_updated_idx').on(t.updatedAt), index('message_ratings_user_idx').on(t.userId)],
 );
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type MessageStatus = MessageRow['status'];
 export type ReplyPromptRow = typeof replyPrompts.$inferSelect;
+export type MessageRatingRow = typeof messageRatings.$inferSelect;
 
 /** People erased here after identity deleted them (see erasure.ts). */
 export const erasedUsers = erasedUsersTable(conversationSchema);

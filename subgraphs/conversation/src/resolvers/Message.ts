@@ -1,6 +1,7 @@
 import type { ConversationContext } from '../context.js';
 import type { MessageRow } from '../db/schema.js';
 import { isUuid } from '@voiceassist/database';
+import { detectPhi, redact } from '@voiceassist/phi-detection';
 
 export const PROVIDER_UNAVAILABLE_MESSAGE = 'The language model could not answer; try again later';
 
@@ -26,4 +27,12 @@ export const Message = {
       : { promptTokens: row.promptTokens, completionTokens: row.completionTokens, model: row.model ?? 'unknown' },
 
   error: generationError,
+
+  // Computed on read: the detector is pure and fast (BENCHMARKS.md), and rules that improve apply to old messages too.
+  phiFindings: (row: MessageRow) => detectPhi(row.content),
+
+  redactedContent: (row: MessageRow) => redact(row.content, detectPhi(row.content)),
+
+  // Message resolves only for its owner, so the rating shown is always their own.
+  feedback: (row: MessageRow, _: unknown, ctx: ConversationContext) => (row.role === 'ASSISTANT' ? ctx.loaders.rating.load(row.id) : null),
 };

@@ -1,5 +1,6 @@
 import { viewerOf, type ConversationContext } from '../context.js';
 import { checkContent, checkTitle } from '../validation.js';
+import type { RatingInput } from '../feedback.js';
 import { ownedConversation, ownedMessage } from './access.js';
 
 const callerOf = (ctx: ConversationContext) => ({ authorization: ctx.authorization, requestId: ctx.requestId });
@@ -35,4 +36,10 @@ export const Mutation = {
 
   regenerate: async (_: unknown, { messageId }: { messageId: string }, ctx: ConversationContext) =>
     ctx.services.chat.regenerate(viewerOf(ctx), await ownedMessage(ctx, messageId), callerOf(ctx)),
+
+  rateMessage: async (_: unknown, { messageId, ...input }: RatingInput & { messageId: string }, ctx: ConversationContext) => {
+    const message = await ownedMessage(ctx, messageId);
+    ctx.loaders.rating.prime(message.id, await ctx.services.feedback.rate(message, input));
+    return message;
+  },
 };

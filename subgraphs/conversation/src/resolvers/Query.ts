@@ -4,6 +4,8 @@ import { connectionOf, cursorDate, cursorString, pageRequest } from '@voiceassis
 import { isUuid } from '@voiceassist/database';
 import { checkSearch } from '../validation.js';
 import { ownedConversation } from './access.js';
+import type { UsageGrouping } from '../analytics.js';
+import { checkRange } from '../feedback.js';
 
 export interface ConversationListArgs {
   first?: number | null;
@@ -37,4 +39,11 @@ export const Query = {
   conversation: (_: unknown, { id }: { id: string }, ctx: ConversationContext) => ownedConversation(ctx, id),
 
   conversations: (_: unknown, args: ConversationListArgs, ctx: ConversationContext) => listConversations(ctx, viewerOf(ctx).userId, args),
+
+  feedbackSummary: (_: unknown, args: { from?: Date | null; to?: Date | null }, ctx: ConversationContext) => ctx.services.feedback.summary(checkRange(args.from, args.to)),
+
+  usageAnalytics: async (_: unknown, args: { from: Date; to: Date; groupBy: UsageGrouping }, ctx: ConversationContext) => {
+    const range = checkRange(args.from, args.to);
+    return { ...range, groupBy: args.groupBy, buckets: await ctx.services.analytics.usage(args.groupBy, range) };
+  },
 };

@@ -8,6 +8,7 @@ import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
 import { Subscription } from './Subscription.js';
 import { User } from './User.js';
+import { UsageAnalyticsBucket } from './UsageAnalyticsBucket.js';
 
 type Resolver = (...args: unknown[]) => unknown;
 
@@ -40,5 +41,6 @@ export const resolvers = scrubAll({
   Conversation,
   Message,
   User,
+  UsageAnalyticsBucket,
   ...erasureEntityResolvers('conversation', (ctx: ConversationContext) => ctx.services.erasure),
 }) as unknown as GraphQLResolverMap<ConversationContext>;

@@ -1,0 +1,5 @@
+import type { UsageBucket } from '../analytics.js';
+
+export const UsageAnalyticsBucket = {
+  user: (bucket: UsageBucket) => (bucket.groupBy === 'USER' ? { __typename: 'User', id: bucket.key } : null),
+};
