@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchEnv } from '@voiceassist/benchmarks/env';
 import { formatNumber, percentile, pinToCpus, processCpuMs, spawnBenchProcess, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
 import { buildRouter, rssMb, startBuiltRouter } from './built-router.js';
 import { runLoad, type LoadResult } from './load.js';
@@ -16,7 +17,7 @@ import { expectedTestQueryResponse, readWorkload, routeSupergraph } from './work
  * GATEWAY_BENCH_ENGINES=apollo,native,native-nodedup measures the router on each ROUTER_ENGINE
  * named (`native-nodedup`: the native engine with ROUTER_DEDUPLICATE_QUERIES=false).
  */
-const ENGINES = (process.env.GATEWAY_BENCH_ENGINES ?? 'apollo').split(',').map((engine) => engine.trim()).filter(Boolean);
+const ENGINES = benchEnv.GATEWAY_BENCH_ENGINES;
 const CONNECTIONS = 50;
 const ROUNDS = 3;
 const GATEWAY_CPU = '1';

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatNumber, percentile, pinToCpus, type Benchmark } from '@voiceassist/benchmarks';
+import { benchEnv } from '@voiceassist/benchmarks/env';
 import { dataOf, startSupergraph, testEnv } from '@voiceassist/testkit';
 import { buildRouter, rssMb, startBuiltRouter, type BuiltRouter } from '../gateways-benchmark/built-router.js';
 import { runLoad } from '../gateways-benchmark/load.js';
@@ -14,7 +15,7 @@ import { runLoad } from '../gateways-benchmark/load.js';
 // run the subgraphs on PostgreSQL (PGlite otherwise).
 
 /** GATEWAY_BENCH_ENGINES=apollo,native measures the built router on each ROUTER_ENGINE named. */
-const ENGINES = (process.env.GATEWAY_BENCH_ENGINES ?? 'apollo').split(',').map((engine) => engine.trim()).filter(Boolean);
+const ENGINES = benchEnv.GATEWAY_BENCH_ENGINES;
 const CONNECTIONS = 50;
 const PASSWORD = 'violet kettle harbour';
 const CONVERSATIONS = 20;
