@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult } from 'graphql';
 import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
 import { setLibrarySwitch } from '@voiceassist/env';
 import { formatError } from '@voiceassist/errors';
@@ -305,6 +305,7 @@ export function createRouter(options: RouterOptions): Router {
     allowBatchedHttpRequests: edgeOptions.maxBatchSize > 0,
     includeStacktraceInErrorResponses: options.includeStacktrace ?? false,
     formatError: (formatted) => formatError(formatted, { includeStacktrace: options.includeStacktrace ?? false }),
+    stringifyResult: stringifyOnce,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // The landing page is the router's own (createLandingPage), served before Apollo sees the request.
@@ -456,6 +457,21 @@ export function createRouter(options: RouterOptions): Router {
       return closing;
     },
   };
+}
+
+/**
+ * Apollo Server's serialisation (JSON and a newline), done once per result: identical concurrent
+ * queries deduplicated by the native engine share one `data` object, and each of their clients
+ * would otherwise serialise it again. Only results without errors or extensions, whose bytes
+ * depend on `data` alone.
+ */
+const serialisedData = new WeakMap<object, string>();
+function stringifyOnce(result: FormattedExecutionResult): string {
+  const { data } = result;
+  if (result.errors !== undefined || result.extensions !== undefined || typeof data !== 'object' || data === null) return `${JSON.stringify(result)}\n`;
+  let text = serialisedData.get(data);
+  if (text === undefined) serialisedData.set(data, (text = `${JSON.stringify(result)}\n`));
+  return text;
 }
 
 /** Each subgraph's /health as the router sees it: 'ok', 'degraded (…)', 'unhealthy (status)' or 'unreachable'. */
