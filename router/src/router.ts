@@ -291,10 +291,16 @@ export function createRouter(options: RouterOptions): Router {
     reloading = result;
     return result;
   };
-  const watcher =
-    options.watchSupergraph && options.supergraphPath
-      ? watchSupergraphFile(options.supergraphPath, options.supergraphWatchDebounceMs ?? 250, () => void reloadSupergraph())
-      : undefined;
+  let watcher: { close(): void } | undefined;
+  // Out of inotify watches, or the directory is gone: serve on; SIGHUP still reloads.
+  const unwatched = (error: Error) => logger.warn({ err: error, supergraphPath: options.supergraphPath }, 'supergraph file not watched; SIGHUP reloads it');
+  if (options.watchSupergraph && options.supergraphPath) {
+    try {
+      watcher = watchSupergraphFile(options.supergraphPath, options.supergraphWatchDebounceMs ?? 250, () => void reloadSupergraph(), unwatched);
+    } catch (error) {
+      unwatched(error as Error);
+    }
+  }
 
   const apollo = new ApolloServer<RouterContext>({
     gateway: reloadable.gateway,

@@ -104,13 +104,19 @@ export function createReloadableGateway(first: GatewayGeneration) {
  * directory is watched, not the file: tools that write a new file and rename it over the old
  * one (composition, editors, config management) replace the inode a file watch would follow.
  */
-export function watchSupergraphFile(path: string, debounceMs: number, onChange: () => void): { close(): void } {
+export function watchSupergraphFile(path: string, debounceMs: number, onChange: () => void, onError: (error: Error) => void): { close(): void } {
   const name = basename(path);
   let timer: NodeJS.Timeout | undefined;
   const watcher: FSWatcher = watch(dirname(path), { persistent: false }, (_event, filename) => {
     if (filename !== null && filename !== name) return;
     clearTimeout(timer);
     timer = setTimeout(onChange, debounceMs);
+  });
+  // A watcher error (the directory removed) would otherwise be an unhandled 'error' event.
+  watcher.on('error', (error) => {
+    clearTimeout(timer);
+    watcher.close();
+    onError(error);
   });
   return {
     close() {
