@@ -10,6 +10,8 @@ export const routerEnvSchema = z.object({
   ROUTER_PORT: envVar.port(4000),
   /** Composed by `pnpm compose`; defaults to the committed schema/supergraph.graphql. */
   SUPERGRAPH_PATH: envVar.optionalString(),
+  /** Reload the supergraph when its file changes (SIGHUP reloads it either way); an invalid file is refused. */
+  SUPERGRAPH_WATCH: envVar.boolean(true),
   /** Per-subgraph URL overrides of rover.yaml's routing_url (docker-compose sets these). */
   IDENTITY_URL: envVar.url(),
   CONVERSATION_URL: envVar.url(),

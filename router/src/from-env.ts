@@ -7,7 +7,7 @@ import { createRedis, RedisAvailability } from '@voiceassist/redis';
 import { createTrustedOperations, readTrustedOperations } from './edge/trusted-operations.js';
 import { subgraphUrlOverrides, type RouterEnv } from './env.js';
 import { createRouter, type Router } from './router.js';
-import { readSupergraph } from './supergraph.js';
+import { defaultSupergraphPath, readSupergraph } from './supergraph.js';
 
 export const defaultTrustedOperationsPath = fileURLToPath(new URL('../../schema/trusted-operations.json', import.meta.url));
 /** Where `pnpm --filter @voiceassist/console build` writes the console (served under /console). */
@@ -19,8 +19,11 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
   const redisAvailability = new RedisAvailability();
   const redis = env.REDIS_URL ? createRedis({ url: env.REDIS_URL, connectionName: 'router-rate-limits', availability: redisAvailability }) : undefined;
   const production = env.NODE_ENV === 'production';
+  const supergraphPath = env.SUPERGRAPH_PATH ?? defaultSupergraphPath;
   return createRouter({
-    supergraphSdl: readSupergraph(env.SUPERGRAPH_PATH),
+    supergraphSdl: readSupergraph(supergraphPath),
+    supergraphPath,
+    watchSupergraph: env.SUPERGRAPH_WATCH,
     subgraphUrls: subgraphUrlOverrides(env),
     verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
     revocations,

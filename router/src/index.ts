@@ -9,6 +9,8 @@ const tracing = startTracing(env, 'router');
 const logger = createLogger({ service: 'router', level: env.LOG_LEVEL });
 const router = createRouterFromEnv(env, logger);
 await router.listen(env.ROUTER_PORT, env.HOST);
+// SIGHUP re-reads SUPERGRAPH_PATH: the new supergraph serves new requests, or is refused (logged).
+process.on('SIGHUP', () => void router.reloadSupergraph());
 closeOnSignals(async () => {
   await router.close();
   await tracing.shutdown();

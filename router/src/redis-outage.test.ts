@@ -42,6 +42,8 @@ let subgraphUrl: string;
 let routerMetricsUrl: string;
 let subgraphMetricsUrl: string;
 const routerLines: Array<Record<string, unknown>> = [];
+/** /health names the supergraph served (see supergraph-reload.test.ts). */
+const liveSupergraph = { hash: expect.stringMatching(/^[0-9a-f]{16}$/), loadedAt: expect.any(String) };
 const subgraphLines: Array<Record<string, unknown>> = [];
 
 function capturingLogger(service: string, lines: Array<Record<string, unknown>>) {
@@ -102,7 +104,7 @@ describe('a Redis outage', () => {
   it('is ready, alive and metered as up while Redis is there', async () => {
     expect((await ping()).body.data).toEqual({ publicPing: 'pong' });
     expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router' } });
-    expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok' } });
+    expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok', supergraph: liveSupergraph } });
     expect(await redisGauge(routerMetricsUrl)).toBe('1');
   });
 
@@ -126,7 +128,7 @@ describe('a Redis outage', () => {
     expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'degraded', service: 'router', degraded: ['redis'] } });
     expect(await json(`${routerUrl}/health`)).toEqual({
       status: 200,
-      body: { status: 'ok', service: 'router', degraded: ['redis'], subgraphs: { widgets: 'degraded (redis)' }, revocations: 'ok' },
+      body: { status: 'ok', service: 'router', degraded: ['redis'], subgraphs: { widgets: 'degraded (redis)' }, revocations: 'ok', supergraph: liveSupergraph },
     });
     expect(await json(`${subgraphUrl}/ready`)).toEqual({ status: 200, body: { status: 'degraded', service: 'widgets', degraded: ['redis'], checks: { database: 'ok' } } });
     expect(await json(`${subgraphUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'widgets', degraded: ['redis'] } });
@@ -144,7 +146,7 @@ describe('a Redis outage', () => {
     expect(transitions(routerLines)).toEqual(['redis unavailable', 'redis available again']);
     expect(transitions(subgraphLines)).toEqual(['redis unavailable', 'redis available again']);
     expect(await json(`${routerUrl}/ready`)).toEqual({ status: 200, body: { status: 'ready', service: 'router' } });
-    expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok' } });
+    expect(await json(`${routerUrl}/health`)).toEqual({ status: 200, body: { status: 'ok', service: 'router', subgraphs: { widgets: 'ok' }, revocations: 'ok', supergraph: liveSupergraph } });
     expect(await redisGauge(routerMetricsUrl)).toBe('1');
     // Counting is back in (the restarted, empty) Redis.
     expect((await ping()).body.data).toEqual({ publicPing: 'pong' });

@@ -1,9 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult } from 'graphql';
 import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
 import { setLibrarySwitch } from '@voiceassist/env';
 import { formatError } from '@voiceassist/errors';
@@ -24,14 +25,15 @@ import {
   type TrustProxy,
 } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
-import { Gauge, Histogram, createMetrics, namedOperationLabel, registerDependencyGauge, type Registry, type ServiceMetrics } from '@voiceassist/metrics';
+import { Counter, Gauge, Histogram, createMetrics, namedOperationLabel, registerDependencyGauge, type Registry, type ServiceMetrics } from '@voiceassist/metrics';
 import { createConsoleSite } from './console-site.js';
 import type { RouterContext } from './context.js';
-import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type EdgeOptions } from './edge/edge.js';
-import { createQueryEngine, type QueryEngine, type QueryEngineOptions, type QueryPlannerName } from './engine/engine.js';
+import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type Edge, type EdgeOptions } from './edge/edge.js';
+import { createQueryEngine, type QueryEngine, type QueryEngineOptions, type QueryPlannerName, type SubscriptionEvent } from './engine/engine.js';
 import { createLandingPage } from './landing-page.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { subgraphUrlsFromSupergraph } from './supergraph.js';
+import { createReloadableGateway, supergraphHash, watchSupergraphFile, type GatewayInterface } from './supergraph-reload.js';
 import { SubscriptionPlanner } from './subscriptions/planner.js';
 import { attachSubscriptionServer, type SubscriptionLimits, type SubscriptionServer } from './subscriptions/server.js';
 import { UpstreamPool } from './subscriptions/upstream.js';
@@ -46,6 +48,12 @@ export { createTrustedOperations, readTrustedOperations, type TrustedOperationsM
 
 export interface RouterOptions {
   supergraphSdl: string;
+  /** The file `supergraphSdl` came from: re-read by `reloadSupergraph()` (SIGHUP) and, when watched, on change. */
+  supergraphPath?: string;
+  /** Reload the supergraph when `supergraphPath` changes (SUPERGRAPH_WATCH). */
+  watchSupergraph?: boolean;
+  /** How long the file must stay unchanged before it is read (writers may take several writes). */
+  supergraphWatchDebounceMs?: number;
   /** Replaces the routing URLs composed into the supergraph, per subgraph name. */
   subgraphUrls?: Record<string, string>;
   verifier: AccessTokenVerifier;
@@ -92,11 +100,25 @@ export interface RouterOptions {
   onClose?: () => Promise<void>;
 }
 
+/** What one supergraph reload did: `refused` keeps the previous supergraph serving. */
+export type SupergraphReload =
+  | { outcome: 'reloaded'; hash: string; previousHash: string }
+  | { outcome: 'unchanged'; hash: string }
+  | { outcome: 'refused'; hash: string | undefined; reason: string };
+
 export interface Router {
   httpServer: Server;
   metrics: ServiceMetrics;
-  /** The URL each subgraph is reached at. */
+  /** The URL each subgraph is reached at (the live supergraph's, updated by a reload). */
   subgraphUrls: Record<string, string>;
+  /** The live supergraph's hash (also in /health and the router_supergraph_info metric). */
+  readonly supergraphHash: string;
+  /**
+   * Swaps in a new supergraph (`sdl`, or `supergraphPath` re-read) with its schema, planner and
+   * engine; requests already running finish on the old one. An invalid supergraph is refused and
+   * the old one keeps serving.
+   */
+  reloadSupergraph(sdl?: string): Promise<SupergraphReload>;
   subscriptions: SubscriptionServer;
   /** Also starts the metrics listener when one is configured (its URL is `metricsUrl`). */
   listen(port: number, host?: string): Promise<{ url: string; port: number; metricsUrl?: string }>;
@@ -134,7 +156,9 @@ function applyCors(req: IncomingMessage, res: ServerResponse, origins: Set<strin
  */
 export function createRouter(options: RouterOptions): Router {
   const { logger, verifier } = options;
-  const subgraphUrls = { ...subgraphUrlsFromSupergraph(options.supergraphSdl), ...options.subgraphUrls };
+  // One record, updated in place by a reload: the subscription pool reads it per upstream.
+  const subgraphUrls: Record<string, string> = {};
+  const subgraphUrlsOf = (sdl: string) => ({ ...subgraphUrlsFromSupergraph(sdl), ...options.subgraphUrls });
   const edgeOptions: EdgeOptions = { limits: DEFAULT_LIMITS, maxBatchSize: 0, hsts: false, compress: true, ...options.edge };
   const trustProxy = options.trustProxy ?? TRUST_NOTHING;
   // Operation names are the client's to choose: only the manifest's are metric labels.
@@ -152,49 +176,136 @@ export function createRouter(options: RouterOptions): Router {
   const serveLandingPage = options.landingPage === false ? undefined : createLandingPage(options.consoleDir);
   const httpServer = createServer();
 
+  // Apollo Gateway's services, one per subgraph name and URL (a reload may move a subgraph).
+  const dataSourceCache = new Map<string, SubgraphDataSource>();
+  const dataSourceFor = (name: string, url: string) => {
+    const key = `${name}\u0000${url}`;
+    let dataSource = dataSourceCache.get(key);
+    if (!dataSource) dataSourceCache.set(key, (dataSource = new SubgraphDataSource(name, url, subgraphLatency, options.subgraphTimeoutMs ?? 30_000)));
+    return dataSource;
+  };
+  /** The live supergraph's data sources by subgraph name (Apollo's path for subscription events). */
   const dataSources: Record<string, SubgraphDataSource> = {};
-  for (const [name, url] of Object.entries(subgraphUrls)) {
-    dataSources[name] = new SubgraphDataSource(name, url, subgraphLatency, options.subgraphTimeoutMs ?? 30_000);
-  }
   // Apollo Gateway 2.14 sends host, OS and CPU facts to Apollo every hour, probing cloud
   // metadata endpoints first, unless this variable is set; it reads the switch only from the
   // environment. A clinical deployment sends nothing out unless its operator opts in.
   if (!options.apolloTelemetry) setLibrarySwitch('APOLLO_TELEMETRY_DISABLED', 'true');
-  const planner = new SubscriptionPlanner(options.supergraphSdl);
   const degradable = { ...options.degradable };
-  let engine: QueryEngine | undefined;
-  if (options.engine === 'native') {
-    engine = createQueryEngine({
-      supergraphSdl: options.supergraphSdl,
-      apiSchema: planner.graphqlApiSchema,
-      supergraphSchema: planner.supergraphSchema,
-      subgraphUrls,
-      planner: options.queryPlanner ?? 'hive',
-      deduplicateQueries: options.deduplicateQueries ?? true,
-      planCacheSize: options.queryPlanCacheSize ?? 1_000,
-      subgraphTimeoutMs: options.subgraphTimeoutMs ?? 30_000,
-      subgraphLatency,
-      registry: metrics.registry,
-      logger,
-      ...(options.loadHivePlanner ? { loadHivePlanner: options.loadHivePlanner } : {}),
-    });
-    // Named by /health and /ready while the router plans with Apollo's planner instead.
-    if (engine.planner.fallbackReason) degradable['hive-query-planner'] = { up: false, reason: engine.planner.fallbackReason, onChange: () => () => {} };
-  }
-  const gateway =
-    engine?.gateway ??
-    new ApolloGateway({
-      supergraphSdl: options.supergraphSdl,
-      buildService: ({ name }) => dataSources[name]!,
-      logger,
-    });
 
-  const edge = createEdge(edgeOptions, planner.graphqlApiSchema, logger);
+  /** Everything built from one supergraph: a reload builds all of it before anything is swapped. */
+  interface LoadedSupergraph {
+    sdl: string;
+    hash: string;
+    subgraphUrls: Record<string, string>;
+    planner: SubscriptionPlanner;
+    engine: QueryEngine | undefined;
+    gateway: GatewayInterface;
+    edge: Edge;
+    loadedAt: string;
+  }
+  function buildSupergraph(sdl: string): LoadedSupergraph {
+    const urls = subgraphUrlsOf(sdl);
+    // Builds the supergraph and its API schema: throws on an invalid one.
+    const planner = new SubscriptionPlanner(sdl);
+    let engine: QueryEngine | undefined;
+    if (options.engine === 'native') {
+      engine = createQueryEngine({
+        supergraphSdl: sdl,
+        apiSchema: planner.graphqlApiSchema,
+        supergraphSchema: planner.supergraphSchema,
+        subgraphUrls: urls,
+        planner: options.queryPlanner ?? 'hive',
+        deduplicateQueries: options.deduplicateQueries ?? true,
+        planCacheSize: options.queryPlanCacheSize ?? 1_000,
+        subgraphTimeoutMs: options.subgraphTimeoutMs ?? 30_000,
+        subgraphLatency,
+        registry: metrics.registry,
+        logger,
+        ...(options.loadHivePlanner ? { loadHivePlanner: options.loadHivePlanner } : {}),
+      });
+    }
+    const gateway =
+      engine?.gateway ??
+      new ApolloGateway({
+        supergraphSdl: sdl,
+        buildService: ({ name, url }) => dataSourceFor(name, urls[name] ?? url!),
+        logger,
+      });
+    const edge = createEdge(edgeOptions, planner.graphqlApiSchema, logger);
+    return { sdl, hash: supergraphHash(sdl), subgraphUrls: urls, planner, engine, gateway, edge, loadedAt: new Date().toISOString() };
+  }
+
+  const supergraphInfo = new Gauge({ name: 'router_supergraph_info', help: 'The supergraph the router serves (1), by hash', labelNames: ['hash'] as const, registers: [metrics.registry] });
+  const supergraphReloads = new Counter({ name: 'router_supergraph_reloads_total', help: 'Supergraph reloads by outcome (reloaded, refused)', labelNames: ['outcome'] as const, registers: [metrics.registry] });
+  let live = buildSupergraph(options.supergraphSdl);
+  /** The last supergraph refused since the live one was loaded, named by /health. */
+  let refused: { hash: string | undefined; reason: string; at: string } | undefined;
+  /** Makes `loaded` what new requests and subscriptions see (its gateway is already serving). */
+  function activate(loaded: LoadedSupergraph): void {
+    live = loaded;
+    for (const name of Object.keys(subgraphUrls)) if (!(name in loaded.subgraphUrls)) delete subgraphUrls[name];
+    Object.assign(subgraphUrls, loaded.subgraphUrls);
+    for (const name of Object.keys(dataSources)) delete dataSources[name];
+    for (const [name, url] of Object.entries(subgraphUrls)) dataSources[name] = dataSourceFor(name, url);
+    // Named by /health and /ready while the router plans with Apollo's planner instead.
+    const fallbackReason = loaded.engine?.planner.fallbackReason;
+    if (fallbackReason) degradable['hive-query-planner'] = { up: false, reason: fallbackReason, onChange: () => () => {} };
+    else delete degradable['hive-query-planner'];
+    supergraphInfo.reset();
+    supergraphInfo.set({ hash: loaded.hash }, 1);
+  }
+  activate(live);
+  const reloadable = createReloadableGateway({ apiSchema: live.planner.graphqlApiSchema, supergraphSdl: live.sdl, gateway: live.gateway });
+
+  async function reloadOnce(sdl: string | undefined): Promise<SupergraphReload> {
+    let hash: string | undefined;
+    try {
+      if (sdl === undefined) {
+        if (!options.supergraphPath) throw new Error('the router was not started from a supergraph file (SUPERGRAPH_PATH)');
+        sdl = await readFile(options.supergraphPath, 'utf8');
+      }
+      hash = supergraphHash(sdl);
+      if (hash === live.hash) return { outcome: 'unchanged', hash };
+      await started;
+      const next = buildSupergraph(sdl);
+      await reloadable.replace({ apiSchema: next.planner.graphqlApiSchema, supergraphSdl: next.sdl, gateway: next.gateway });
+      const previousHash = live.hash;
+      activate(next);
+      refused = undefined;
+      supergraphReloads.inc({ outcome: 'reloaded' });
+      logger.info({ hash, previousHash, subgraphs: Object.keys(next.subgraphUrls) }, 'supergraph reloaded');
+      return { outcome: 'reloaded', hash, previousHash };
+    } catch (error) {
+      // Only the first line: composition errors can be long, and none of it is a secret.
+      const reason = (error as Error).message.split('\n')[0] ?? 'unknown error';
+      refused = { hash, reason, at: new Date().toISOString() };
+      supergraphReloads.inc({ outcome: 'refused' });
+      logger.error({ hash: hash ?? null, liveHash: live.hash, reason }, 'supergraph refused; the previous one keeps serving');
+      return { outcome: 'refused', hash, reason };
+    }
+  }
+  // One reload at a time, in the order asked.
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reloadSupergraph = (sdl?: string): Promise<SupergraphReload> => {
+    const result = reloading.then(() => reloadOnce(sdl));
+    reloading = result;
+    return result;
+  };
+  let watcher: { close(): void } | undefined;
+  // Out of inotify watches, or the directory is gone: serve on; SIGHUP still reloads.
+  const unwatched = (error: Error) => logger.warn({ err: error, supergraphPath: options.supergraphPath }, 'supergraph file not watched; SIGHUP reloads it');
+  if (options.watchSupergraph && options.supergraphPath) {
+    try {
+      watcher = watchSupergraphFile(options.supergraphPath, options.supergraphWatchDebounceMs ?? 250, () => void reloadSupergraph(), unwatched);
+    } catch (error) {
+      unwatched(error as Error);
+    }
+  }
 
   const apollo = new ApolloServer<RouterContext>({
     // closeOnSignals owns shutdown (see @voiceassist/subgraph-server).
     stopOnTerminationSignals: false,
-    gateway,
+    gateway: reloadable.gateway,
     introspection: options.introspection ?? true,
     // Our edge does CSRF prevention (see edge.csrf): JSON-only POSTs, query-only GETs, and no
     // cookies. Apollo's variant also refuses plain GETs, which GraphQL over HTTP allows.
@@ -202,6 +313,7 @@ export function createRouter(options: RouterOptions): Router {
     allowBatchedHttpRequests: edgeOptions.maxBatchSize > 0,
     includeStacktraceInErrorResponses: options.includeStacktrace ?? false,
     formatError: (formatted) => formatError(formatted, { includeStacktrace: options.includeStacktrace ?? false }),
+    stringifyResult: stringifyOnce,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // The landing page is the router's own (createLandingPage), served before Apollo sees the request.
@@ -219,11 +331,16 @@ export function createRouter(options: RouterOptions): Router {
   const subscriptions = attachSubscriptionServer({
     httpServer,
     path: '/graphql',
-    planner,
-    edge,
+    // Read per use: a reload swaps them (subscriptions already open keep their plans).
+    get planner() {
+      return live.planner;
+    },
+    get edge() {
+      return live.edge;
+    },
     pool: new UpstreamPool(subgraphUrls),
     dataSources,
-    ...(engine ? { resolveEvent: engine.resolveEvent } : {}),
+    ...(options.engine === 'native' ? { resolveEvent: (event: SubscriptionEvent) => live.engine!.resolveEvent(event) } : {}),
     async executeOperation(request, context) {
       await started;
       const response = await apollo.executeOperation(
@@ -257,10 +374,12 @@ export function createRouter(options: RouterOptions): Router {
         // Until the revoked sessions are known every token is refused (UNAUTHENTICATED); anonymous calls serve.
         options.revocations.checkSynced().then(() => true, () => false),
       ]);
-      return { subgraphs, revocations: revocationsSynced ? 'ok' : 'syncing' };
+      const supergraph = { hash: live.hash, loadedAt: live.loadedAt, ...(refused ? { refused } : {}) };
+      return { subgraphs, revocations: revocationsSynced ? 'ok' : 'syncing', supergraph };
     },
     route: async (req, res, { url, requestId }) => {
       const path = url.pathname;
+      const edge = live.edge;
       edge.securityHeaders(req, res);
       if (serveConsole?.(req, res, path)) return true;
       if (applyCors(req, res, corsOrigins)) return true;
@@ -321,6 +440,10 @@ export function createRouter(options: RouterOptions): Router {
     metrics,
     subgraphUrls,
     subscriptions,
+    get supergraphHash() {
+      return live.hash;
+    },
+    reloadSupergraph,
     async listen(port, host = '0.0.0.0') {
       await started;
       const listening = await listenHttp(httpServer, port, host);
@@ -330,10 +453,11 @@ export function createRouter(options: RouterOptions): Router {
     },
     close() {
       closing ??= (async () => {
+        watcher?.close();
         await subscriptions.dispose();
         await started.catch(() => {});
+        // Stops every supergraph's gateway (the native engine's closes its subgraph pools).
         await apollo.stop();
-        engine?.close();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
         await options.onClose?.();
@@ -341,6 +465,21 @@ export function createRouter(options: RouterOptions): Router {
       return closing;
     },
   };
+}
+
+/**
+ * Apollo Server's serialisation (JSON and a newline), done once per result: identical concurrent
+ * queries deduplicated by the native engine share one `data` object, and each of their clients
+ * would otherwise serialise it again. Only results without errors or extensions, whose bytes
+ * depend on `data` alone.
+ */
+const serialisedData = new WeakMap<object, string>();
+function stringifyOnce(result: FormattedExecutionResult): string {
+  const { data } = result;
+  if (result.errors !== undefined || result.extensions !== undefined || typeof data !== 'object' || data === null) return `${JSON.stringify(result)}\n`;
+  let text = serialisedData.get(data);
+  if (text === undefined) serialisedData.set(data, (text = `${JSON.stringify(result)}\n`));
+  return text;
 }
 
 /** Each subgraph's /health as the router sees it: 'ok', 'degraded (…)', 'unhealthy (status)' or 'unreachable'. */

@@ -120,6 +120,20 @@ export interface GraphQLHandlerOptions<TContext extends BaseContext> {
 
 const COMPRESS_MIN_BYTES = 1024;
 
+/**
+ * The last response body and its UTF-8 bytes. Identical concurrent queries that share one
+ * execution are answered with the same serialised string (see the router's stringifyResult), so
+ * each is encoded once instead of once per client; a different body costs one comparison
+ * (pointer-equal strings compare at once, others stop at the first difference or length).
+ */
+let lastPayload: { text: string; bytes: Buffer } | undefined;
+function utf8Once(text: string): Buffer {
+  if (lastPayload?.text === text) return lastPayload.bytes;
+  const bytes = Buffer.from(text, 'utf8');
+  lastPayload = { text, bytes };
+  return bytes;
+}
+
 function parseJsonParam(value: string | null): Record<string, unknown> | undefined | 'invalid' {
   if (value === null || value === '') return undefined;
   try {
@@ -274,9 +288,9 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
-    let payload: string | Buffer = response.body.string;
-    if (res.statusCode === 400 && isLegacyJsonRequestError(response.headers.get('content-type'), payload)) res.statusCode = 200;
-    if (compress && Buffer.byteLength(payload) >= COMPRESS_MIN_BYTES) {
+    if (res.statusCode === 400 && isLegacyJsonRequestError(response.headers.get('content-type'), response.body.string)) res.statusCode = 200;
+    let payload = utf8Once(response.body.string);
+    if (compress && payload.length >= COMPRESS_MIN_BYTES) {
       const accepted = String(req.headers['accept-encoding'] ?? '');
       const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : undefined;
       if (encoding) {
@@ -285,7 +299,7 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       }
       res.setHeader('vary', [res.getHeader('vary'), 'Accept-Encoding'].filter(Boolean).join(', '));
     }
-    res.setHeader('content-length', Buffer.byteLength(payload));
+    res.setHeader('content-length', payload.length);
     res.end(payload);
     return;
   }

@@ -98,7 +98,10 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
   const inFlight = new Map<string, Promise<GatewayExecutionResult>>();
   // Inside the router's request span: these spans take the router's service name.
   const tracer = libraryTracer('router-engine');
-  const deduplicated = new Counter({ name: 'router_deduplicated_queries_total', help: 'Queries answered by an identical concurrent query of the same caller', registers: [options.registry] });
+  // A supergraph reload builds a new engine on the same registry: the counter carries on.
+  const deduplicated =
+    (options.registry.getSingleMetric('router_deduplicated_queries_total') as Counter | undefined) ??
+    new Counter({ name: 'router_deduplicated_queries_total', help: 'Queries answered by an identical concurrent query of the same caller', registers: [options.registry] });
 
   function prepare(requestContext: GatewayGraphQLRequestContext): PreparedOperation | GraphQLError {
     const operationName = requestContext.operationName ?? undefined;

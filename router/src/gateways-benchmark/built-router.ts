@@ -18,6 +18,19 @@ export interface BuiltRouter {
   close(): Promise<void>;
 }
 
+/**
+ * A GATEWAY_BENCH_ENGINES entry as the router's environment and a label: a ROUTER_ENGINE, or
+ * `native-nodedup` (the native engine with ROUTER_DEDUPLICATE_QUERIES=false).
+ */
+export function routerEngineVariant(variant: string): { env: Record<string, string>; label: string } {
+  const noDedup = variant.endsWith('-nodedup');
+  const engine = noDedup ? variant.slice(0, -'-nodedup'.length) : variant;
+  return {
+    env: { ROUTER_ENGINE: engine, ...(noDedup ? { ROUTER_DEDUPLICATE_QUERIES: 'false' } : {}) },
+    label: `ROUTER_ENGINE=${engine}${noDedup ? ', ROUTER_DEDUPLICATE_QUERIES=false' : ''}`,
+  };
+}
+
 /** Builds router/dist/index.js as `pnpm build` does. */
 export function buildRouter(): Promise<void> {
   return buildService({ entry: routerEntry, outfile: routerBundle });

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchEnv } from '@voiceassist/benchmarks/env';
 import { formatNumber, percentile, pinToCpus, processCpuMs, spawnBenchProcess, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
-import { buildRouter, rssMb, startBuiltRouter } from './built-router.js';
+import { buildRouter, routerEngineVariant, rssMb, startBuiltRouter } from './built-router.js';
 import { runLoad, type LoadResult } from './load.js';
 import { expectedTestQueryResponse, readWorkload, routeSupergraph } from './workload.js';
 
@@ -16,7 +17,7 @@ import { expectedTestQueryResponse, readWorkload, routeSupergraph } from './work
  * GATEWAY_BENCH_ENGINES=apollo,native,native-nodedup measures the router on each ROUTER_ENGINE
  * named (`native-nodedup`: the native engine with ROUTER_DEDUPLICATE_QUERIES=false).
  */
-const ENGINES = (process.env.GATEWAY_BENCH_ENGINES ?? 'apollo').split(',').map((engine) => engine.trim()).filter(Boolean);
+const ENGINES = benchEnv.GATEWAY_BENCH_ENGINES;
 const CONNECTIONS = 50;
 const ROUNDS = 3;
 const GATEWAY_CPU = '1';
@@ -31,15 +32,13 @@ interface Gateway {
 
 /** Our router as deployed: the built bundle with production settings, on the workload's supergraph. */
 async function startRouter(variant: string, supergraphSdl: string, port: number): Promise<Gateway> {
-  const noDedup = variant.endsWith('-nodedup');
-  const engine = noDedup ? variant.slice(0, -'-nodedup'.length) : variant;
+  const engine = routerEngineVariant(variant);
   const dir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
   const supergraphPath = join(dir, 'supergraph.graphql');
   writeFileSync(supergraphPath, supergraphSdl);
   const router = await startBuiltRouter(port, {
     SUPERGRAPH_PATH: supergraphPath,
-    ROUTER_ENGINE: engine,
-    ...(noDedup ? { ROUTER_DEDUPLICATE_QUERIES: 'false' } : {}),
+    ...engine.env,
     RATE_LIMIT_PER_MINUTE: '0',
     RATE_LIMIT_GLOBAL_PER_MINUTE: '0',
     ROUTER_MAX_COST: '100000000',
@@ -47,7 +46,7 @@ async function startRouter(variant: string, supergraphSdl: string, port: number)
     LOG_LEVEL: 'error',
   });
   return {
-    label: `our router (ROUTER_ENGINE=${engine}${noDedup ? ', ROUTER_DEDUPLICATE_QUERIES=false' : ''})`,
+    label: `our router (${engine.label})`,
     url: router.url,
     pid: router.pid,
     async close() {
@@ -137,7 +136,7 @@ const benchmark: Benchmark = async ({ quick }) => {
     return {
       title: 'Gateways workload: TestQuery through the router vs stock Apollo Gateway (`pnpm bench gateway`)',
       notes: [
-        `graphql-gateways-benchmark's TestQuery (${JSON.stringify(expected).length.toLocaleString('en-US')}-byte answer, 4 subgraphs: our own @apollo/subgraph servers answering from its records), ${CONNECTIONS} connections, closed loop, ${ROUNDS} rounds of ${seconds} s after ${warmupSeconds} s of warm-up, rounds alternating between gateways.`,
+        `graphql-gateways-benchmark's TestQuery (${JSON.stringify(expected).length.toLocaleString('en-US')}-byte answer, 4 subgraphs: our own @apollo/subgraph servers answering from its records, each request body's answer computed once by graphql-js and replayed after that, the same subgraphs for every gateway), ${CONNECTIONS} connections, closed loop, ${ROUNDS} rounds of ${seconds} s after ${warmupSeconds} s of warm-up, rounds alternating between gateways.`,
         pinned ? `Each gateway pinned to CPU ${GATEWAY_CPU} (taskset, all threads); subgraphs and load generator on CPU ${LOAD_CPU}.` : 'Not pinned (taskset unavailable or a single CPU): gateways share cores with the subgraphs and the load generator.',
         'Every answer compared with the expected JSON computed from the records (by bytes, then by value); a wrong answer fails the run.',
         `Router: \`node router/dist/index.js\` as \`pnpm build\` makes it, NODE_ENV=production, rate limits off, ROUTER_MAX_COST=100000000; engines measured: ${ENGINES.join(', ')}.`,

@@ -46,4 +46,13 @@ describe('gateways benchmark workload', () => {
     expect(JSON.stringify(body).length).toBeGreaterThan(87_000);
     expect(Object.values(subgraphs.calls).every((n) => n > 0)).toBe(true);
   });
+
+  it('answers a repeated TestQuery the same from replayed subgraph answers, each call still counted', async () => {
+    const post = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, operationName: 'TestQuery' }) });
+    await post();
+    const callsBefore = Object.values(subgraphs.calls).reduce((sum, n) => sum + n, 0);
+    const again = await post();
+    expect(await again.json()).toEqual(expectedTestQueryResponse(records));
+    expect(Object.values(subgraphs.calls).reduce((sum, n) => sum + n, 0)).toBeGreaterThan(callsBefore);
+  });
 });

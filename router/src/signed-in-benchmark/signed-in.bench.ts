@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatNumber, percentile, pinToCpus, type Benchmark } from '@voiceassist/benchmarks';
+import { benchEnv } from '@voiceassist/benchmarks/env';
 import { dataOf, startSupergraph, testEnv } from '@voiceassist/testkit';
-import { buildRouter, rssMb, startBuiltRouter, type BuiltRouter } from '../gateways-benchmark/built-router.js';
+import { buildRouter, routerEngineVariant, rssMb, startBuiltRouter, type BuiltRouter } from '../gateways-benchmark/built-router.js';
 import { runLoad } from '../gateways-benchmark/load.js';
 
 // `pnpm bench signed-in`: the common frontend query, signed in, through the router as deployed
@@ -13,8 +14,8 @@ import { runLoad } from '../gateways-benchmark/load.js';
 // (everything in one process on both cores, how it was measured before). Set DATABASE_URL to
 // run the subgraphs on PostgreSQL (PGlite otherwise).
 
-/** GATEWAY_BENCH_ENGINES=apollo,native measures the built router on each ROUTER_ENGINE named. */
-const ENGINES = (process.env.GATEWAY_BENCH_ENGINES ?? 'apollo').split(',').map((engine) => engine.trim()).filter(Boolean);
+/** GATEWAY_BENCH_ENGINES=apollo,native measures the built router on each ROUTER_ENGINE named (`native-nodedup` too). */
+const ENGINES = benchEnv.GATEWAY_BENCH_ENGINES;
 const CONNECTIONS = 50;
 const PASSWORD = 'violet kettle harbour';
 const CONVERSATIONS = 20;
@@ -54,10 +55,11 @@ const benchmark: Benchmark = async ({ quick }) => {
 
     const supergraphPath = join(dir, 'supergraph.graphql');
     writeFileSync(supergraphPath, supergraph.target.supergraphSdl);
-    for (const [i, engine] of ENGINES.entries()) {
+    for (const [i, variant] of ENGINES.entries()) {
+      const engine = routerEngineVariant(variant);
       const router = await startBuiltRouter(4_330 + i, {
         SUPERGRAPH_PATH: supergraphPath,
-        ROUTER_ENGINE: engine,
+        ...engine.env,
         JWKS_URL: `${supergraph.target.identityUrl}/.well-known/jwks.json`,
         AUTH_ISSUER: supergraph.target.issuer,
         AUTH_AUDIENCE: supergraph.target.audience,
@@ -67,7 +69,7 @@ const benchmark: Benchmark = async ({ quick }) => {
         LOG_LEVEL: 'error',
         ...(testEnv.REDIS_URL ? { REDIS_URL: testEnv.REDIS_URL } : {}),
       });
-      routers.push({ label: `built router, own core (ROUTER_ENGINE=${engine})`, router });
+      routers.push({ label: `built router, own core (${engine.label})`, router });
     }
     const pinned = routers.every(({ router }) => pinToCpus(router.pid, '1')) && pinToCpus(process.pid, '0');
 

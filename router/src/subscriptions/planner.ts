@@ -24,6 +24,9 @@ export interface PlannedSubscription {
    * another subgraph, so an event without errors needs no shaping.
    */
   passThrough: boolean;
+  /** The schemas it was planned on: its events keep running on them after a supergraph reload. */
+  supergraphSchema: GraphQLSchema;
+  apiSchema: Schema;
 }
 
 const PLAN_CACHE_SIZE = 500;
@@ -72,6 +75,8 @@ export class SubscriptionPlanner {
       operationContext: buildOperationContext({ schema: this.graphqlApiSchema, operationDocument: document, ...(operationName ? { operationName } : {}) }),
       field: firstField?.kind === 'Field' ? firstField.name.value : 'unknown',
       passThrough,
+      supergraphSchema: this.supergraphSchema,
+      apiSchema: this.apiSchema,
     };
     if (this.cache.size >= PLAN_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, planned);

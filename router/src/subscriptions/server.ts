@@ -161,7 +161,8 @@ const DOCUMENT_CACHE_SIZE = 1_000;
  * gateway's executor), queries and mutations through the ordinary gateway pipeline.
  */
 export function attachSubscriptionServer(options: SubscriptionServerOptions) {
-  const { planner, pool, logger, limits } = options;
+  // The planner is read per use: a supergraph reload replaces it (subscriptions already open keep their plans).
+  const { pool, logger, limits } = options;
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
   batchSendsPerTick(wsServer);
   const connections = new Set<Connection>();
@@ -342,7 +343,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       logger: context.logger,
       metrics: {},
     } as unknown as Parameters<typeof executeQueryPlan>[2];
-    const result = await executeQueryPlan(queryPlan, serviceMap, requestContext, planned.operationContext, planner.supergraphSchema, planner.apiSchema);
+    const result = await executeQueryPlan(queryPlan, serviceMap, requestContext, planned.operationContext, planned.supergraphSchema, planned.apiSchema);
     const errors = result.errors?.map((error) => {
       const json = error instanceof GraphQLError ? error.toJSON() : (error as GraphQLFormattedError);
       if (json.extensions?.serviceName === EVENT_SERVICE) return { ...json, extensions: { ...json.extensions, serviceName: planned.primary.serviceName } };
@@ -368,7 +369,13 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   // query text serves them all (parsing and validation cost CPU, and each copy ~3 KB per
   // subscription held open).
   const documents = new Map<string, DocumentNode>();
+  let documentsPlanner = options.planner;
   const validDocument = (query: string): DocumentNode | GraphQLError[] => {
+    // Validated against the supergraph of their time: a reload starts over.
+    if (documentsPlanner !== options.planner) {
+      documents.clear();
+      documentsPlanner = options.planner;
+    }
     const cached = documents.get(query);
     if (cached) return cached;
     let document: DocumentNode;
@@ -377,7 +384,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     } catch (error) {
       return [new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
     }
-    const validationErrors = validate(planner.graphqlApiSchema, document);
+    const validationErrors = validate(options.planner.graphqlApiSchema, document);
     if (validationErrors.length) {
       return validationErrors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }));
     }
@@ -392,7 +399,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     const operationName = args.operationName ?? undefined;
     let planned;
     try {
-      planned = planner.plan(args.document, operationName, (args.document.loc?.source.body ?? JSON.stringify(args.document)));
+      planned = options.planner.plan(args.document, operationName, (args.document.loc?.source.body ?? JSON.stringify(args.document)));
     } catch (error) {
       context.logger.error({ err: error }, 'subscription planning failed');
       return { errors: [internalError()] };
@@ -506,7 +513,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     if (Array.isArray(document)) return refuse(400, document);
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) return refuse(400, [new GraphQLError('Unknown operation', { extensions: { code: 'BAD_USER_INPUT', field: 'operationName' } })]);
-    const coerced = getVariableValues(planner.graphqlApiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
+    const coerced = getVariableValues(options.planner.graphqlApiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
     if (coerced.errors) {
       return refuse(400, coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', field: 'variables' } })));
     }
@@ -521,7 +528,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     const extensionRequestId = (payload.extensions as { requestId?: string } | undefined)?.requestId;
     const requestId = extensionRequestId ? requestIdFrom(extensionRequestId) : defaultRequestId();
     return {
-      schema: planner.graphqlApiSchema,
+      schema: options.planner.graphqlApiSchema,
       document,
       operationName: payload.operationName ?? null,
       variableValues: payload.variables ?? {},
@@ -544,7 +551,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
 
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
-      schema: planner.graphqlApiSchema,
+      schema: options.planner.graphqlApiSchema,
       onConnect: async (ctx) => {
         const param = ctx.connectionParams?.authorization;
         const authorization = typeof param === 'string' && param ? param : undefined;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { collectGarbage, formatNumber, percentile, pinToCpus, spawnBenchProcess, startScriptNodeFlags, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
+import { benchEnv } from '@voiceassist/benchmarks/env';
 import { composeSupergraph } from '@voiceassist/composition';
 import { TestIssuer, catalogModule, tickerModule } from '../test-fixtures.js';
 
@@ -12,7 +13,7 @@ import { TestIssuer, catalogModule, tickerModule } from '../test-fixtures.js';
 
 const SUBSCRIBERS_PER_CONNECTION = 10;
 /** SUBSCRIPTIONS_BENCH_PARTS=memory,streams (any of streams, broadcast, entity, memory) runs only those tables. */
-const PARTS = new Set((process.env.SUBSCRIPTIONS_BENCH_PARTS ?? 'streams,broadcast,entity,memory').split(',').map((part) => part.trim()));
+const PARTS = new Set(benchEnv.SUBSCRIPTIONS_BENCH_PARTS);
 const USERS = 50;
 const SUBGRAPHS_PROCESS = new URL('./bench-subgraphs.ts', import.meta.url);
 const ROUTER_PROCESS = new URL('./bench-router.ts', import.meta.url);
@@ -375,7 +376,7 @@ const bench: Benchmark = async ({ quick }) => {
     return {
       title: 'Subscriptions through the router',
       notes: [
-        `Three processes on loopback, ${process.env.NODE_ENV ?? 'development'} Node ${process.version}, 2 cores: the test subgraphs, the router, and the clients; ${SUBSCRIBERS_PER_CONNECTION} subscriptions per client connection, ${USERS} users.`,
+        `Three processes on loopback, ${benchEnv.NODE_ENV} Node ${process.version}, 2 cores: the test subgraphs, the router, and the clients; ${SUBSCRIBERS_PER_CONNECTION} subscriptions per client connection, ${USERS} users.`,
         '"own core": the router process pinned to one CPU, the subgraphs and the clients to the other (direct runs too), as when the router has its own machine; "shared cores": no pinning, the three processes contend for both CPUs.',
         'Latency: from the event\'s publication in the subgraph to its receipt by a client (one epoch clock). "added" = via router minus direct. Router CPU: the router process\'s user + system time per event delivered.',
         '"The hop alone": the router\'s place taken by a process that only forwards TCP bytes (pinned like the router). Its added latency is what one more process between subgraph and client costs here, before any WebSocket or GraphQL work.',

@@ -2,6 +2,7 @@ import { loadavg } from 'node:os';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { formatNumber, percentile, type Benchmark } from '@voiceassist/benchmarks';
+import { benchEnv } from '@voiceassist/benchmarks/env';
 import { startSupergraph } from '@voiceassist/testkit';
 import type { ConversationService } from './service.js';
 import { Harness, type Account } from './testing/harness.js';
@@ -123,7 +124,7 @@ const bench: Benchmark = async ({ quick }) => {
     return {
       title: 'Reply streaming: through the router vs the conversation subgraph directly',
       notes: [
-        `One process on loopback (clients, router, identity, conversation; Node ${process.version}; load average ${loadavg()[0]!.toFixed(1)} at the end, 2 cores shared with other work); ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'Redis stream' : 'in-process'} token log.`,
+        `One process on loopback (clients, router, identity, conversation; Node ${process.version}; load average ${loadavg()[0]!.toFixed(1)} at the end, 2 cores shared with other work); ${benchEnv.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${benchEnv.REDIS_URL ? 'Redis stream' : 'in-process'} token log.`,
         `Embedded chat provider, a token every ${TOKEN_DELAY_MS} ms (50 tokens/s per stream, the 32-token no-knowledge answer); ${USERS} users; direct and router passes run one after the other.`,
         `TTFT: sendMessage returning → first token at the client (includes opening the subscription). Token latency: token appended to the log → token at the client. 1 stream: ${sequential} replies one after another.`,
       ],

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { formatNumber, percentile, spawnBenchProcess, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
+import { benchEnv } from '@voiceassist/benchmarks/env';
 import { createFlagsClient, type FlagSubject } from '@voiceassist/flags-client';
 import { graphqlRequest, type RouterTarget } from '@voiceassist/testkit';
 import { dataOf } from '@voiceassist/testkit/graphql-client';
@@ -203,7 +204,7 @@ const bench: Benchmark = async ({ quick }) => {
     return {
       title: 'Feature flags: change fan-out and local evaluation',
       notes: [
-        `Three processes on loopback, 2 cores: identity + flags (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'Redis' : 'in-process'} pub/sub), the router, and the clients; Node ${process.version}; load average ${loadavg()[0]!.toFixed(1)} at the end; calibration: 10^8 additions took ${formatNumber(calibration)} CPU ms (about 100 on an idle modern core).`,
+        `Three processes on loopback, 2 cores: identity + flags (${benchEnv.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${benchEnv.REDIS_URL ? 'Redis' : 'in-process'} pub/sub), the router, and the clients; Node ${process.version}; load average ${loadavg()[0]!.toFixed(1)} at the end; calibration: 10^8 additions took ${formatNumber(calibration)} CPU ms (about 100 on an idle modern core).`,
         `${t.userTokens.length} users, ${SUBSCRIPTIONS_PER_CONNECTION} subscriptions per client connection, each to flagChanges(keys: [one flag]) with its own evaluation.`,
         'Latency runs from sending updateFlag to the router until the last (or each) subscriber has the UPDATED event; changes are sent one at a time, 50 ms apart, after 3 uncounted warm-up changes. Target: p99 to the last subscriber ≤ 100 ms at 1,000.',
         'CPU ms per change: the flags service\'s process (flags and identity) and the router\'s process, from the mutation to the last delivery.',

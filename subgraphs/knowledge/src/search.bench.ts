@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { createHashedEmbeddingProvider, hashedEmbedding } from '@voiceassist/ai';
 import { formatNumber, percentile, type Benchmark } from '@voiceassist/benchmarks';
+import { benchEnv } from '@voiceassist/benchmarks/env';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
@@ -26,9 +27,9 @@ const TARGET = { passages: 100_000, p95Ms: 30, recall: 0.95 };
 // Knobs for exploring (not needed for the standard run): passage counts, the HNSW graph, and the
 // ef_search values compared on one graph (KNOWLEDGE_BENCH_EF=200,300,400; `none` skips pgvector,
 // so the exact scan is measured without building the graph).
-const SIZES = process.env.KNOWLEDGE_BENCH_SIZES?.split(',').map(Number);
-const EF_SEARCH_SETTINGS = process.env.KNOWLEDGE_BENCH_EF === 'none' ? [] : (process.env.KNOWLEDGE_BENCH_EF?.split(',').map(Number) ?? [40, PGVECTOR_EF_SEARCH, 400]);
-const HNSW = process.env.KNOWLEDGE_BENCH_HNSW ? { m: Number(process.env.KNOWLEDGE_BENCH_HNSW.split(',')[0]), efConstruction: Number(process.env.KNOWLEDGE_BENCH_HNSW.split(',')[1]) } : PGVECTOR_HNSW;
+const SIZES = benchEnv.KNOWLEDGE_BENCH_SIZES;
+const EF_SEARCH_SETTINGS = benchEnv.KNOWLEDGE_BENCH_EF === 'none' ? [] : (benchEnv.KNOWLEDGE_BENCH_EF ?? [40, PGVECTOR_EF_SEARCH, 400]);
+const HNSW = benchEnv.KNOWLEDGE_BENCH_HNSW ? { m: benchEnv.KNOWLEDGE_BENCH_HNSW[0]!, efConstruction: benchEnv.KNOWLEDGE_BENCH_HNSW[1]! } : PGVECTOR_HNSW;
 
 /** A small deterministic generator, so runs are comparable. */
 function random(seed: number) {
