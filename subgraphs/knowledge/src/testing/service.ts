@@ -1,3 +1,4 @@
+import { afterAll } from 'vitest';
 import type { EmbeddingProvider } from '@voiceassist/ai';
 import { envVar, loadEnv, z } from '@voiceassist/env';
 import { createLogger, type Logger } from '@voiceassist/logging';
@@ -24,17 +25,17 @@ export interface TestKnowledge {
 /**
  * The knowledge service of a test, without the router: a fresh PostgreSQL database when
  * DATABASE_URL is set (and Redis with REDIS_URL), else in-memory PGlite. Pass `database` to start
- * a second instance on the same Postgres database (a replica).
+ * a second instance on the same Postgres database (a replica); `redisUrl` another Redis (null: none).
  */
 export async function startTestKnowledge(
-  options: { env?: Record<string, string>; database?: TestDatabase; logger?: Logger; embedder?: EmbeddingProvider; namespace?: string } = {},
+  options: { env?: Record<string, string>; database?: TestDatabase; logger?: Logger; embedder?: EmbeddingProvider; namespace?: string; redisUrl?: string | null } = {},
 ): Promise<TestKnowledge> {
   const database = options.database ?? (await createTestDatabase());
   const env = loadEnv(knowledgeEnvSchema, { NODE_ENV: 'test', ...options.env });
   const service = await createKnowledgeService({
     env,
     logger: options.logger ?? createLogger({ service: 'knowledge', level: testEnv.TEST_LOG_LEVEL }),
-    infra: { databaseUrl: database.url, redisUrl: testEnv.REDIS_URL, namespace: options.namespace ?? `test-${Math.random().toString(36).slice(2)}` },
+    infra: { databaseUrl: database.url, redisUrl: options.redisUrl === undefined ? testEnv.REDIS_URL : (options.redisUrl ?? undefined), namespace: options.namespace ?? `test-${Math.random().toString(36).slice(2)}` },
     ...(options.embedder ? { embedder: options.embedder } : {}),
   });
   // Apollo must have started before the server can be closed.
@@ -49,6 +50,20 @@ export async function startTestKnowledge(
       await stop();
       await database.drop();
     },
+  };
+}
+
+/** A suite's way to start instances: each is stopped and its database dropped after the suite, latest first. */
+export function knowledgeStarter(defaults: () => Parameters<typeof startTestKnowledge>[0] = () => ({})) {
+  const started: TestKnowledge[] = [];
+  afterAll(async () => {
+    for (const knowledge of started.reverse()) await knowledge.drop().catch(() => {});
+  });
+  return async (options: Parameters<typeof startTestKnowledge>[0] = {}) => {
+    const base = defaults();
+    const knowledge = await startTestKnowledge({ ...base, ...options, env: { ...base?.env, ...options.env } });
+    started.push(knowledge);
+    return knowledge;
   };
 }
 
