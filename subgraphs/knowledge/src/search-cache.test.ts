@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '@voiceassist/database';
 import type { Registry } from '@voiceassist/metrics';
 import { testEnv } from '@voiceassist/testkit/env';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '@voiceassist/testkit/openai-server';
@@ -94,6 +95,14 @@ describe('search cache on one instance', () => {
     expect(await invalidationsSeen(knowledge)).toBeGreaterThan(seen);
     await addDocument(knowledge, 'Dabigatran', 'Dabigatran dose needs no INR monitoring; an anticoagulant cleared by the kidney.');
     expect((await documentsFound(knowledge, question)).sort()).toEqual(['Apixaban', 'Dabigatran']);
+
+    // A reindex replaces the passages (new ids): a cached citation would name a passage that is gone.
+    const [before] = await knowledge.service.search.search({ query: 'apixaban renal', mode: 'KEYWORD' });
+    await knowledge.service.ingestion.reindex(before!.documentId);
+    await knowledge.service.ingestion.idle();
+    const [after] = await knowledge.service.search.search({ query: 'apixaban renal', mode: 'KEYWORD' });
+    expect(after!.id).not.toBe(before!.id);
+    expect((await knowledge.service.database.query<{ id: string }>(sql`select id from knowledge.chunks where document_id = ${before!.documentId}`)).map((row) => row.id)).toEqual([after!.id]);
   });
 
   it('does not keep a HYBRID answer made without its semantic half', async () => {
