@@ -64,7 +64,7 @@ describe('monitoring', () => {
   it('has a dashboard panel per concern, each with a query', () => {
     expect(new Set(panels.map((panel) => panel.id)).size).toBe(panels.length);
     const used = new Set(panels.flatMap((panel) => panel.targets.flatMap((target) => metricsIn(target.expr))));
-    for (const metric of ['graphql_requests_total', 'graphql_errors_total', 'graphql_request_duration_seconds_bucket', 'router_subgraph_fetch_duration_seconds_bucket', 'subgraph_up', 'router_open_subscriptions', 'dependency_up']) {
+    for (const metric of ['graphql_requests_total', 'graphql_errors_total', 'graphql_request_duration_seconds_bucket', 'router_subgraph_fetch_duration_seconds_bucket', 'subgraph_up', 'router_open_subscriptions', 'dependency_up', 'knowledge_cache_lookups_total']) {
       expect(used, `a panel reads ${metric}`).toContain(metric);
     }
   });

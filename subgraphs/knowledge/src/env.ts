@@ -26,6 +26,14 @@ export const knowledgeEnvSchema = z.object({
   KNOWLEDGE_CHUNK_OVERLAP_CHARS: z.coerce.number().int().min(0).max(5_000).default(200),
   /** Documents indexed at once by one instance. */
   KNOWLEDGE_INGEST_CONCURRENCY: envVar.positiveInt(2),
+  /** Bytes of search results kept in memory per instance (LRU); 0 turns search result caching off (Redis tier too). */
+  KNOWLEDGE_SEARCH_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(33_554_432),
+  /** How long cached search results live, in memory and in Redis; a document change invalidates them sooner. */
+  KNOWLEDGE_SEARCH_CACHE_TTL_SECONDS: envVar.positiveInt(600),
+  /** Bytes of query embeddings kept in memory per instance (LRU); 0 turns embedding caching off (Redis tier too). */
+  KNOWLEDGE_EMBEDDING_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(16_777_216),
+  /** How long cached query embeddings live, in memory and in Redis (they depend only on the model and the text). */
+  KNOWLEDGE_EMBEDDING_CACHE_TTL_SECONDS: envVar.positiveInt(86_400),
 });
 
 export type KnowledgeEnv = z.infer<typeof knowledgeEnvSchema>;

@@ -8,7 +8,7 @@ import { erasureLedger } from '@voiceassist/database/erased-users';
 import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
-import { RedisAvailability } from '@voiceassist/redis';
+import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
 import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { knowledgeContext, type KnowledgeContext } from './context.js';
@@ -21,7 +21,19 @@ import { createDocumentEvents } from './events.js';
 import { createIngestion, type Ingestion } from './ingestion.js';
 import { permissions } from './permissions.js';
 import { resolvers } from './resolvers/index.js';
-import { createSearch, type Search } from './search.js';
+import { createSearch, type CitationResult, type Search } from './search.js';
+import {
+  cachingEmbedder,
+  createCacheMetrics,
+  createSearchCache,
+  createTieredCache,
+  decodeResults,
+  decodeVector,
+  degradationProbedIndex,
+  encodeVector,
+  invalidatingDocumentEvents,
+  type SearchCache,
+} from './search-cache.js';
 import { createVectorIndex, type VectorIndex } from './vector-index/index.js';
 
 export { knowledgeEnvSchema, type KnowledgeEnv } from './env.js';
@@ -69,10 +81,16 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
   let vectorIndex: VectorIndex | undefined;
   let ingestion: Ingestion | undefined;
   let erasures: ErasureConsumer | undefined;
+  let searchCache: SearchCache | undefined;
+  // Cached search results and query embeddings shared by every instance (memory only without it).
+  const redis: Redis | undefined = infra.redisUrl
+    ? createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'knowledge', availability: redisAvailability })
+    : undefined;
   const release = async () => {
     await erasures?.close();
     await ingestion?.close();
-    await Promise.allSettled([vectorIndex?.close(), pubsub.close(), revocations.close()]);
+    await searchCache?.close();
+    await Promise.allSettled([vectorIndex?.close(), pubsub.close(), revocations.close(), redis?.quit()]);
     await database.close();
   };
   try {
@@ -87,7 +105,22 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       qdrant: { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, collectionPrefix: infra.namespace ? `${env.QDRANT_COLLECTION}_${infra.namespace}` : env.QDRANT_COLLECTION },
     });
     const { db } = database;
-    const events = createDocumentEvents(pubsub);
+    const cacheMetrics = createCacheMetrics();
+    const queryEmbedder = cachingEmbedder(
+      embedder,
+      createTieredCache({ name: 'embedding', maxBytes: env.KNOWLEDGE_EMBEDDING_CACHE_MAX_BYTES, ttlSeconds: env.KNOWLEDGE_EMBEDDING_CACHE_TTL_SECONDS, redis, metrics: cacheMetrics, encode: encodeVector, decode: decodeVector }),
+    );
+    searchCache = createSearchCache({
+      search: createSearch({ db, embedder: queryEmbedder, vectorIndex: degradationProbedIndex(vectorIndex), logger }),
+      db,
+      cache: createTieredCache<CitationResult[]>({ name: 'search', maxBytes: env.KNOWLEDGE_SEARCH_CACHE_MAX_BYTES, ttlSeconds: env.KNOWLEDGE_SEARCH_CACHE_TTL_SECONDS, redis, metrics: cacheMetrics, encode: (results) => JSON.stringify(results), decode: decodeResults }),
+      pubsub,
+      metrics: cacheMetrics,
+      embedding: { model: embedder.model, dimension: embedder.dimension },
+      logger,
+    });
+    const { invalidate } = searchCache;
+    const events = invalidatingDocumentEvents(createDocumentEvents(pubsub), invalidate);
     ingestion = createIngestion({
       db,
       embedder,
@@ -98,7 +131,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       chunking: { targetChars: env.KNOWLEDGE_CHUNK_CHARS, overlapChars: env.KNOWLEDGE_CHUNK_OVERLAP_CHARS },
       concurrency: env.KNOWLEDGE_INGEST_CONCURRENCY,
     });
-    const search = createSearch({ db, embedder, vectorIndex, logger });
+    const { search } = searchCache;
     const erasure = createKnowledgeErasure(db);
     const ledger = erasureLedger(db, erasedUsers);
     logger.info({ vectorIndex: vectorIndex.kind, embeddingModel: embedder.model, dimension: embedder.dimension }, 'knowledge index ready');
@@ -122,7 +155,14 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       onClose: release,
     });
     // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
-    erasures = startErasureConsumer({ subgraph: 'knowledge', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase: erasure.erase });
+    server.metrics.registry.registerMetric(cacheMetrics.lookups);
+    server.metrics.registry.registerMetric(cacheMetrics.invalidations);
+    // Erasure changes no passage, but every write to documents invalidates: one rule, no exceptions to keep in mind.
+    const erase = async (userId: string) => {
+      await erasure.erase(userId);
+      await invalidate();
+    };
+    erasures = startErasureConsumer({ subgraph: 'knowledge', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase });
     ingestion.start();
     return { server, database, embedder, vectorIndex, ingestion, search, erasures, close: () => server.close() };
   } catch (error) {
