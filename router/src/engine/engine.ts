@@ -109,7 +109,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
           projection: Projection.compile(apiSchema, requestContext.document, operationName),
         };
       } catch (error) {
-        if (error instanceof UnsupportedPlanError) return new GraphQLError(error.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+        if (error instanceof UnsupportedPlanError) return new GraphQLError(error.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(error.field ? { field: error.field } : {}) } });
         throw error;
       }
     });

@@ -35,7 +35,7 @@ describe('engine planner', () => {
     const plan = planner.plan(QUERY, parse(QUERY), undefined);
     const services = fetches(plan).map((fetch) => fetch.serviceName);
     expect(services).toEqual(['identity', 'conversation', 'identity']);
-    expect(fetches(plan)[1]!.requires).toEqual([{ kind: 'InlineFragment', typeCondition: 'User', selections: expect.arrayContaining([{ kind: 'Field', name: 'role', alias: undefined, selections: undefined }]) }]);
+    expect(fetches(plan)[1]!.requires).toEqual([{ kind: 'InlineFragment', typeCondition: 'User', selections: expect.arrayContaining([{ kind: 'Field', name: 'role', fetchedAs: undefined, selections: undefined }]) }]);
   });
 
   it('plans operations whose every root field a literal @include(if: false) or @skip(if: true) excludes, with both planners', () => {
