@@ -72,9 +72,9 @@ export interface RouterOptions {
   bodyLimitBytes?: number;
   subgraphTimeoutMs?: number;
   /**
-   * What runs queries and mutations: Apollo Gateway (`apollo`), or the router's own engine
-   * (`native`: Hive's or Apollo's planner, our executor and projection; it also runs each
-   * subscription event's `rest`, planned by Apollo's planner).
+   * What runs queries and mutations: the router's own engine (`native`, the default: Hive's or
+   * Apollo's planner, our executor and projection; it also runs each subscription event's
+   * `rest`, planned by Apollo's planner), or Apollo Gateway (`apollo`).
    */
   engine?: RouterEngine;
   /** The native engine's query planner; Apollo's when Hive's native binary cannot load. */
@@ -163,7 +163,7 @@ export function createRouter(options: RouterOptions): Router {
   const planner = new SubscriptionPlanner(options.supergraphSdl);
   const degradable = { ...options.degradable };
   let engine: QueryEngine | undefined;
-  if (options.engine === 'native') {
+  if ((options.engine ?? 'native') === 'native') {
     engine = createQueryEngine({
       supergraphSdl: options.supergraphSdl,
       apiSchema: planner.graphqlApiSchema,

@@ -16,7 +16,7 @@ import { expectedTestQueryResponse, readWorkload, routeSupergraph } from './work
  * GATEWAY_BENCH_ENGINES=apollo,native,native-nodedup measures the router on each ROUTER_ENGINE
  * named (`native-nodedup`: the native engine with ROUTER_DEDUPLICATE_QUERIES=false).
  */
-const ENGINES = (process.env.GATEWAY_BENCH_ENGINES ?? 'apollo').split(',').map((engine) => engine.trim()).filter(Boolean);
+const ENGINES = (process.env.GATEWAY_BENCH_ENGINES ?? 'native').split(',').map((engine) => engine.trim()).filter(Boolean);
 const CONNECTIONS = 50;
 const ROUNDS = 3;
 const GATEWAY_CPU = '1';

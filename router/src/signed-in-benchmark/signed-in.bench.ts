@@ -14,7 +14,7 @@ import { runLoad } from '../gateways-benchmark/load.js';
 // run the subgraphs on PostgreSQL (PGlite otherwise).
 
 /** GATEWAY_BENCH_ENGINES=apollo,native measures the built router on each ROUTER_ENGINE named. */
-const ENGINES = (process.env.GATEWAY_BENCH_ENGINES ?? 'apollo').split(',').map((engine) => engine.trim()).filter(Boolean);
+const ENGINES = (process.env.GATEWAY_BENCH_ENGINES ?? 'native').split(',').map((engine) => engine.trim()).filter(Boolean);
 const CONNECTIONS = 50;
 const PASSWORD = 'violet kettle harbour';
 const CONVERSATIONS = 20;
