@@ -166,7 +166,8 @@ export function createRouter(options: RouterOptions): Router {
   if ((options.engine ?? 'native') === 'native') {
     engine = createQueryEngine({
       supergraphSdl: options.supergraphSdl,
-      apiSchema: planner.graphqlApiSchema,
+      // With @defer, which the engine answers as incremental delivery (Apollo Gateway refuses it as an unknown directive).
+      apiSchema: planner.apiSchema.toGraphQLJSSchema({ includeDefer: true }),
       supergraphSchema: planner.supergraphSchema,
       subgraphUrls,
       planner: options.queryPlanner ?? 'hive',
@@ -207,6 +208,7 @@ export function createRouter(options: RouterOptions): Router {
       metrics.graphqlPlugin<RouterContext>(),
       operationLogPlugin<RouterContext>(),
       tracingPlugin<RouterContext>('router'),
+      ...(engine ? [engine.plugin] : []),
     ],
   });
   const started = apollo.start();

@@ -153,7 +153,7 @@ function fromStructure<N extends SourceNode>(node: N, convert: (child: N) => Pla
       };
     }
     case 'Defer':
-      throw new UnsupportedPlanError('@defer is not supported by this router yet');
+      throw new UnsupportedPlanError('Defer plan nodes are not supported: the engine plans @defer inline and cuts the deferred parts out of the answer');
     case 'Subscription':
       throw new UnsupportedPlanError('Subscriptions are served over WebSocket');
     default:
