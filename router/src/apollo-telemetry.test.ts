@@ -9,8 +9,9 @@ import { createRouter } from './router.js';
 import { TestIssuer } from './test-fixtures.js';
 
 // Apollo Gateway, left to itself, probes cloud metadata endpoints at start and reports host
-// facts to Apollo every hour. The router must not send anything off the machine by default.
-it('starts and serves without a request to anywhere but its subgraphs', async () => {
+// facts to Apollo every hour. The router must not send anything off the machine by default, on
+// either engine (the apollo one is where Apollo Gateway runs).
+it.each(['native', 'apollo'] as const)('starts and serves without a request to anywhere but its subgraphs (%s engine)', async (engine) => {
   const hosts: string[] = [];
   const onRequest = (message: unknown) => hosts.push((message as { request: ClientRequest }).request.host);
   subscribe('http.client.request.start', onRequest);
@@ -23,7 +24,7 @@ it('starts and serves without a request to anywhere but its subgraphs', async ()
         type Query { widget: String }`),
     },
   ]);
-  const router = createRouter({ supergraphSdl, verifier: issuer.verifier, revocations: issuer.revocations, logger: createLogger({ service: 'test', level: 'silent' }) });
+  const router = createRouter({ supergraphSdl, verifier: issuer.verifier, revocations: issuer.revocations, logger: createLogger({ service: 'test', level: 'silent' }), engine });
   try {
     const { url } = await router.listen(0, '127.0.0.1');
     expect((await fetch(`${url}/health`)).status).toBe(200);

@@ -25,8 +25,8 @@ export const routerEnvSchema = z.object({
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   /** Fits a 25 MB audio file or a 20 MB document as base64 (uploads travel in GraphQL variables). */
   ROUTER_BODY_LIMIT_BYTES: envVar.positiveInt(36_000_000),
-  /** apollo: Apollo Gateway runs queries and mutations; native: the router's own engine (router/src/engine). */
-  ROUTER_ENGINE: z.enum(ROUTER_ENGINES).default('apollo'),
+  /** native: the router's own engine (router/src/engine) runs queries and mutations; apollo: Apollo Gateway (reference and fallback). */
+  ROUTER_ENGINE: z.enum(ROUTER_ENGINES).default('native'),
   /** The native engine's planner: Hive's (native binary; Apollo's when it cannot load) or Apollo's. */
   ROUTER_QUERY_PLANNER: z.enum(QUERY_PLANNERS).default('hive'),
   /** Native engine: identical concurrent queries of one caller (same token) share one execution. */

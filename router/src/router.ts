@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import { GraphQLError, type FormattedExecutionResult } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { viewerFromAuthorization, type AccessTokenVerifier, type SessionRevocations } from '@voiceassist/auth';
 import { setLibrarySwitch } from '@voiceassist/env';
 import { formatError } from '@voiceassist/errors';
@@ -29,7 +29,7 @@ import { Counter, Gauge, Histogram, createMetrics, namedOperationLabel, register
 import { createConsoleSite } from './console-site.js';
 import type { RouterContext } from './context.js';
 import { DEFAULT_LIMITS, createEdge, rateLimitRefusal, type Edge, type EdgeOptions } from './edge/edge.js';
-import { createQueryEngine, type QueryEngine, type QueryEngineOptions, type QueryPlannerName, type SubscriptionEvent } from './engine/engine.js';
+import { createQueryEngine, deferredPartsPlugin, type QueryEngine, type QueryEngineOptions, type QueryPlannerName, type SubscriptionEvent } from './engine/engine.js';
 import { createLandingPage } from './landing-page.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { subgraphUrlsFromSupergraph } from './supergraph.js';
@@ -80,9 +80,9 @@ export interface RouterOptions {
   bodyLimitBytes?: number;
   subgraphTimeoutMs?: number;
   /**
-   * What runs queries and mutations: Apollo Gateway (`apollo`), or the router's own engine
-   * (`native`: Hive's or Apollo's planner, our executor and projection; it also runs each
-   * subscription event's `rest`, planned by Apollo's planner).
+   * What runs queries and mutations: the router's own engine (`native`, the default: Hive's or
+   * Apollo's planner, our executor and projection; it also runs each subscription event's
+   * `rest`, planned by Apollo's planner), or Apollo Gateway (`apollo`).
    */
   engine?: RouterEngine;
   /** The native engine's query planner; Apollo's when Hive's native binary cannot load. */
@@ -192,12 +192,14 @@ export function createRouter(options: RouterOptions): Router {
   if (!options.apolloTelemetry) setLibrarySwitch('APOLLO_TELEMETRY_DISABLED', 'true');
   const degradable = { ...options.degradable };
 
+  const nativeEngine = (options.engine ?? 'native') === 'native';
   /** Everything built from one supergraph: a reload builds all of it before anything is swapped. */
   interface LoadedSupergraph {
     sdl: string;
     hash: string;
     subgraphUrls: Record<string, string>;
     planner: SubscriptionPlanner;
+    apiSchema: GraphQLSchema;
     engine: QueryEngine | undefined;
     gateway: GatewayInterface;
     edge: Edge;
@@ -207,11 +209,14 @@ export function createRouter(options: RouterOptions): Router {
     const urls = subgraphUrlsOf(sdl);
     // Builds the supergraph and its API schema: throws on an invalid one.
     const planner = new SubscriptionPlanner(sdl);
+    // With @defer on the native engine, which answers it as incremental delivery (Apollo Gateway
+    // refuses it as an unknown directive); Apollo Server validates requests against this schema.
+    const apiSchema = nativeEngine ? planner.apiSchema.toGraphQLJSSchema({ includeDefer: true }) : planner.graphqlApiSchema;
     let engine: QueryEngine | undefined;
-    if (options.engine === 'native') {
+    if (nativeEngine) {
       engine = createQueryEngine({
         supergraphSdl: sdl,
-        apiSchema: planner.graphqlApiSchema,
+        apiSchema,
         supergraphSchema: planner.supergraphSchema,
         subgraphUrls: urls,
         planner: options.queryPlanner ?? 'hive',
@@ -232,7 +237,7 @@ export function createRouter(options: RouterOptions): Router {
         logger,
       });
     const edge = createEdge(edgeOptions, planner.graphqlApiSchema, logger);
-    return { sdl, hash: supergraphHash(sdl), subgraphUrls: urls, planner, engine, gateway, edge, loadedAt: new Date().toISOString() };
+    return { sdl, hash: supergraphHash(sdl), subgraphUrls: urls, planner, apiSchema, engine, gateway, edge, loadedAt: new Date().toISOString() };
   }
 
   const supergraphInfo = new Gauge({ name: 'router_supergraph_info', help: 'The supergraph the router serves (1), by hash', labelNames: ['hash'] as const, registers: [metrics.registry] });
@@ -255,7 +260,7 @@ export function createRouter(options: RouterOptions): Router {
     supergraphInfo.set({ hash: loaded.hash }, 1);
   }
   activate(live);
-  const reloadable = createReloadableGateway({ apiSchema: live.planner.graphqlApiSchema, supergraphSdl: live.sdl, gateway: live.gateway });
+  const reloadable = createReloadableGateway({ apiSchema: live.apiSchema, supergraphSdl: live.sdl, gateway: live.gateway });
 
   async function reloadOnce(sdl: string | undefined): Promise<SupergraphReload> {
     let hash: string | undefined;
@@ -268,7 +273,7 @@ export function createRouter(options: RouterOptions): Router {
       if (hash === live.hash) return { outcome: 'unchanged', hash };
       await started;
       const next = buildSupergraph(sdl);
-      await reloadable.replace({ apiSchema: next.planner.graphqlApiSchema, supergraphSdl: next.sdl, gateway: next.gateway });
+      await reloadable.replace({ apiSchema: next.apiSchema, supergraphSdl: next.sdl, gateway: next.gateway });
       const previousHash = live.hash;
       activate(next);
       refused = undefined;
@@ -321,6 +326,7 @@ export function createRouter(options: RouterOptions): Router {
       metrics.graphqlPlugin<RouterContext>(),
       operationLogPlugin<RouterContext>(),
       tracingPlugin<RouterContext>('router'),
+      ...(nativeEngine ? [deferredPartsPlugin] : []),
     ],
   });
   const started = apollo.start();
@@ -340,7 +346,7 @@ export function createRouter(options: RouterOptions): Router {
     },
     pool: new UpstreamPool(subgraphUrls),
     dataSources,
-    ...(options.engine === 'native' ? { resolveEvent: (event: SubscriptionEvent) => live.engine!.resolveEvent(event) } : {}),
+    ...(nativeEngine ? { resolveEvent: (event: SubscriptionEvent) => live.engine!.resolveEvent(event) } : {}),
     async executeOperation(request, context) {
       await started;
       const response = await apollo.executeOperation(

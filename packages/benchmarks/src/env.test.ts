@@ -4,7 +4,7 @@ import { benchEnvSchema } from './env.js';
 
 describe('benchmarks environment', () => {
   it('measures stock Apollo Gateway beside the apollo engine unless told otherwise', () => {
-    expect(loadEnv(benchEnvSchema, {})).toMatchObject({ GATEWAY_BENCH_ENGINES: ['apollo'], SUBSCRIPTIONS_BENCH_PARTS: ['streams', 'broadcast', 'entity', 'memory'] });
+    expect(loadEnv(benchEnvSchema, {})).toMatchObject({ GATEWAY_BENCH_ENGINES: ['native'], SUBSCRIPTIONS_BENCH_PARTS: ['streams', 'broadcast', 'entity', 'memory'] });
   });
 
   it('reads comma-separated lists, spaces allowed', () => {

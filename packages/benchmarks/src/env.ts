@@ -23,7 +23,7 @@ export const benchEnvSchema = z.object({
   DATABASE_URL: envVar.url(),
   REDIS_URL: envVar.url(),
   /** `pnpm bench gateway` / `signed-in`: the router's engines to measure (`native-nodedup`: deduplication off). */
-  GATEWAY_BENCH_ENGINES: namesList(['apollo', 'native', 'native-nodedup'], 'apollo'),
+  GATEWAY_BENCH_ENGINES: namesList(['apollo', 'native', 'native-nodedup'], 'native'),
   /** `pnpm bench subscriptions`: the tables to run. */
   SUBSCRIPTIONS_BENCH_PARTS: namesList(['streams', 'broadcast', 'entity', 'memory'], 'streams,broadcast,entity,memory'),
   /** `pnpm bench search`: passage counts, and ef_search values compared on one HNSW graph (`none` skips pgvector). */

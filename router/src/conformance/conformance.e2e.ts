@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv } from '@voiceassist/testkit';
-import { comparable, readSuite, readSuiteResolvers, startSuite, suiteNames, type RunningSuite } from './harness.js';
+import { comparable, readSuite, readSuiteResolvers, startSuite, suiteNames, type RouterEngine, type RunningSuite } from './harness.js';
 import { apolloFailures } from './known-failures.js';
 
-// graphql-hive/federation-gateway-audit's 46 suites (199 cases) through our router, on the
-// engine TEST_ROUTER_ENGINE names (apollo unless set). Each case asserts the right answer. Where Apollo's query planner
-// is known to answer wrongly, the case still asserts the right answer and is marked `it.fails`
-// on the apollo engine: it fails the day Apollo answers right, and the native engine must pass it.
+// graphql-hive/federation-gateway-audit's 46 suites (199 cases) through our router, on both
+// engines (only the one TEST_ROUTER_ENGINE names, when set): native is the default, Apollo
+// Gateway the reference and fallback. Each case asserts the right answer. Where Apollo's query
+// planner is known to answer wrongly, the case still asserts the right answer and is marked
+// `it.fails` on the apollo engine: it fails the day Apollo answers right. The native engine has
+// no known failures.
 
-const engine = testEnv.TEST_ROUTER_ENGINE ?? 'apollo';
+const engines: RouterEngine[] = testEnv.TEST_ROUTER_ENGINE ? [testEnv.TEST_ROUTER_ENGINE] : ['native', 'apollo'];
 
 it("covers the audit's 46 suites and 199 cases, and names only real cases as Apollo's failures", () => {
   const names = suiteNames();
@@ -20,24 +22,26 @@ it("covers the audit's 46 suites and 199 cases, and names only real cases as Apo
   }
 });
 
-for (const name of suiteNames()) {
-  const fixture = readSuite(name);
-  describe(`${name} (${engine} engine)`, () => {
-    let suite: RunningSuite;
-    beforeAll(async () => {
-      suite = await startSuite(fixture, await readSuiteResolvers(name), engine);
-    });
-    afterAll(async () => {
-      await suite?.close();
-    });
+for (const engine of engines) {
+  for (const name of suiteNames()) {
+    const fixture = readSuite(name);
+    describe(`${name} (${engine} engine)`, () => {
+      let suite: RunningSuite;
+      beforeAll(async () => {
+        suite = await startSuite(fixture, await readSuiteResolvers(name), engine);
+      });
+      afterAll(async () => {
+        await suite?.close();
+      });
 
-    fixture.cases.forEach(({ query, expected }, index) => {
-      const knownFailure = engine === 'apollo' ? apolloFailures[name]?.[index] : undefined;
-      const title = knownFailure ? `#${index}, which Apollo's planner gets wrong: ${knownFailure}` : `#${index}`;
-      (knownFailure ? it.fails : it)(title, async () => {
-        const compared = comparable(await suite.query(query), expected);
-        expect(compared.received, query).toEqual(compared.expected);
+      fixture.cases.forEach(({ query, expected }, index) => {
+        const knownFailure = engine === 'apollo' ? apolloFailures[name]?.[index] : undefined;
+        const title = knownFailure ? `#${index}, which Apollo's planner gets wrong: ${knownFailure}` : `#${index}`;
+        (knownFailure ? it.fails : it)(title, async () => {
+          const compared = comparable(await suite.query(query), expected);
+          expect(compared.received, query).toEqual(compared.expected);
+        });
       });
     });
-  });
+  }
 }

@@ -20,7 +20,8 @@ beforeAll(async () => {
     { input: { email: `hostile-${Date.now()}@example.com`, password: 'violet kettle harbour', displayName: 'Hostile' } },
   );
   token = dataOf(registered).register.accessToken;
-});
+  // Three subgraphs (knowledge's search index among them) start here: well over a minute on a loaded machine.
+}, 120_000);
 
 afterAll(async () => {
   for (const router of extraRouters) await router.close();

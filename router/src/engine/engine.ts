@@ -1,12 +1,13 @@
-import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
+import type { ApolloServerOptionsWithGateway, ApolloServerPlugin, BaseContext, GraphQLRequestMetrics } from '@apollo/server';
 import type { PlanNode as ApolloPlanNode } from '@apollo/query-planner';
-import { GraphQLError, getOperationAST, isAbstractType, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, isAbstractType, print, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
-import { ErrorCode } from '@voiceassist/errors';
+import { ErrorCode, formatError } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
 import { Counter, type Histogram, type Registry } from '@voiceassist/metrics';
 import { libraryTracer, withSpan } from '@voiceassist/tracing';
 import type { RouterContext } from '../context.js';
+import { activeFragments, findDeferredFragments, incrementalItems, withoutDeferred, type DeferredFragment } from './defer.js';
 import { cloneJson, executePlan, type JsonObject, type TypeMatcher } from './executor.js';
 import { PlanCache } from './plan-cache.js';
 import { UnsupportedPlanError, fromApolloPlan, type PlanNode } from './plan.js';
@@ -55,6 +56,32 @@ export interface SubscriptionEvent {
   context: RouterContext;
 }
 
+// The later parts of `@defer` answers, by the request they belong to (Apollo Server's per-request
+// metrics object, which the plugin sees too). One map for every engine: after a supergraph reload
+// a request still in flight on the previous engine finds its parts here all the same.
+const laterParts = new WeakMap<GraphQLRequestMetrics, Promise<SubsequentResult>>();
+
+/** Turns an answer whose `@defer` fragments are still running into incremental delivery (multipart/mixed). */
+export const deferredPartsPlugin: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse(requestContext) {
+        const later = laterParts.get(requestContext.metrics);
+        const body = requestContext.response.body;
+        if (!later || body?.kind !== 'single') return;
+        laterParts.delete(requestContext.metrics);
+        requestContext.response.body = {
+          kind: 'incremental',
+          initialResult: { ...body.singleResult, hasNext: true },
+          subsequentResults: (async function* () {
+            yield await later;
+          })(),
+        };
+      },
+    };
+  },
+};
+
 export interface QueryEngine {
   /** Plugs into Apollo Server in place of Apollo Gateway: Apollo Server still parses and validates. */
   gateway: GatewayInterface;
@@ -67,7 +94,22 @@ export interface QueryEngine {
 interface PreparedOperation {
   plan: PlanNode | undefined;
   projection: Projection;
+  /** The operation's `@defer` fragments, and its first part per set of fragments a request defers. */
+  deferred?: { document: DocumentNode; fragments: DeferredFragment[]; primaries: Map<string, PreparedOperation | GraphQLError> } | undefined;
 }
+
+/** Apollo's incremental delivery format (the one Apollo Client and Apollo Router speak); answered only to clients that ask for it. */
+const DEFER_SPEC = 'deferspec=20220824';
+
+/** Whether Accept names multipart/mixed with `deferSpec=20220824` (and not the newer incrementalSpec, which Apollo Server would pick). */
+function acceptsDeferSpec(accept: string | null | undefined): boolean {
+  if (!accept) return false;
+  const ranges = accept.toLowerCase().split(',').map((range) => range.split(';').map((part) => part.trim().replace(/"/g, '')));
+  const multipart = ranges.filter(([type, ...params]) => type === 'multipart/mixed' && !params.includes('q=0'));
+  return multipart.some((params) => params.includes(DEFER_SPEC)) && !multipart.some((params) => params.some((param) => param.startsWith('incrementalspec=')));
+}
+
+type SubsequentResult = { hasNext: boolean; incremental?: Array<{ data: Record<string, unknown> | null; path: Array<string | number>; label?: string; errors?: GraphQLFormattedError[] }> };
 
 function typeMatcher(schema: GraphQLSchema): TypeMatcher {
   const possible = new Map<string, Set<string>>();
@@ -103,20 +145,82 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     (options.registry.getSingleMetric('router_deduplicated_queries_total') as Counter | undefined) ??
     new Counter({ name: 'router_deduplicated_queries_total', help: 'Queries answered by an identical concurrent query of the same caller', registers: [options.registry] });
 
+  function compile(source: string, document: DocumentNode, operationName: string | undefined, projected: DocumentNode = document): PreparedOperation | GraphQLError {
+    try {
+      const fragments = projected === document ? findDeferredFragments(document, operationName) : [];
+      return {
+        plan: planner.plan(source, document, operationName),
+        projection: Projection.compile(apiSchema, projected, operationName),
+        // The fragments are nodes of this document: the first part is cut out of it, not out of a later request's.
+        ...(fragments.length > 0 ? { deferred: { document, fragments, primaries: new Map() } } : {}),
+      };
+    } catch (error) {
+      if (error instanceof UnsupportedPlanError) return new GraphQLError(error.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...(error.field ? { field: error.field } : {}) } });
+      throw error;
+    }
+  }
+
   function prepare(requestContext: GatewayGraphQLRequestContext): PreparedOperation | GraphQLError {
     const operationName = requestContext.operationName ?? undefined;
-    return cache.getOrCreate(`${requestContext.queryHash}\u0000${operationName ?? ''}`, () => {
-      try {
-        return {
-          plan: planner.plan(requestContext.source, requestContext.document, operationName),
-          projection: Projection.compile(apiSchema, requestContext.document, operationName),
-        };
-      } catch (error) {
-        if (error instanceof UnsupportedPlanError) return new GraphQLError(error.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
-        throw error;
-      }
-    });
+    return cache.getOrCreate(`${requestContext.queryHash}\u0000${operationName ?? ''}`, () => compile(requestContext.source, requestContext.document, operationName));
   }
+
+  /** The operation without the fragments a request defers: its first part (kept with the operation's plan). */
+  function preparePrimary(prepared: PreparedOperation, active: DeferredFragment[], operationName: string | undefined): PreparedOperation | GraphQLError {
+    const deferred = prepared.deferred!;
+    const key = deferred.fragments.map((fragment) => (active.includes(fragment) ? '1' : '0')).join('');
+    let primary = deferred.primaries.get(key);
+    if (!primary) {
+      const { planned, projected } = withoutDeferred(deferred.document, active);
+      primary = compile(print(planned), planned, operationName, projected);
+      deferred.primaries.set(key, primary);
+    }
+    return primary;
+  }
+
+  /**
+   * Runs the operation without its deferred fragments and the whole operation side by side:
+   * answers the first (the first part), and leaves the deferred fragments' fields of the whole
+   * one for the plugin to send after it. Runs the whole operation only when the first part
+   * cannot be had on its own.
+   */
+  async function executeDeferred(
+    requestContext: GatewayGraphQLRequestContext,
+    prepared: PreparedOperation,
+    active: DeferredFragment[],
+    variables: JsonObject,
+    coercedVariables: JsonObject,
+    context: RouterContext | undefined,
+  ): Promise<GatewayExecutionResult> {
+    const primary = preparePrimary(prepared, active, requestContext.operationName ?? undefined);
+    if (primary instanceof GraphQLError) return execute(prepared, variables, coercedVariables, context);
+    const whole = execute(prepared, variables, coercedVariables, context);
+    // The whole run's failure is reported in the later part; never unhandled meanwhile.
+    const settledWhole = whole.then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+    const first = await execute(primary, variables, coercedVariables, context);
+    if (!first.data) return first;
+    const reported = new Set((first.errors ?? []).map((error) => JSON.stringify([error.message, error.path])));
+    laterParts.set(
+      requestContext.metrics,
+      settledWhole.then((settled): SubsequentResult => {
+        if ('error' in settled) {
+          logger.error({ err: settled.error }, 'deferred fragments failed');
+          return { hasNext: false, incremental: [{ data: null, path: [], errors: [formatError({ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] }] };
+        }
+        const errors = (settled.result.errors ?? []).filter((error) => !reported.has(JSON.stringify([error.message, error.path])));
+        const items = incrementalItems(active, (settled.result.data ?? null) as JsonObject | null, errors as GraphQLError[]);
+        return {
+          hasNext: false,
+          incremental: items.map(({ errors: itemErrors, ...item }) => ({ ...item, ...(itemErrors ? { errors: itemErrors.map((error) => formatError(error.toJSON())) } : {}) })),
+        };
+      }),
+    );
+    return first;
+  }
+
 
   function execute(prepared: PreparedOperation, variables: JsonObject, coercedVariables: JsonObject, context: RouterContext | undefined): Promise<GatewayExecutionResult> {
     return withSpan(tracer, 'router.execute', {}, () => executeOnce(prepared, variables, coercedVariables, context));
@@ -170,6 +274,11 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
           const prepared = withSpan(tracer, 'router.plan', {}, () => prepare(requestContext));
           if (prepared instanceof GraphQLError) return { errors: [prepared] };
           const context = requestContext.context as RouterContext | undefined;
+          // @defer: incremental delivery for queries of clients that accept it, alone in their request; the whole answer at once otherwise.
+          if (prepared.deferred && kind === 'query' && !requestContext.requestIsBatched && acceptsDeferSpec(requestContext.request.http?.headers.get('accept'))) {
+            const active = activeFragments(prepared.deferred.fragments, coerced.coerced);
+            if (active.length > 0) return executeDeferred(requestContext, prepared, active, variables, coerced.coerced, context);
+          }
           if (!options.deduplicateQueries || kind !== 'query') return execute(prepared, variables, coerced.coerced, context);
           // Shared only by the same caller (its credentials), never across users or roles.
           const key = `${requestContext.queryHash}\u0000${requestContext.operationName ?? ''}\u0000${context?.authorization ?? ''}\u0000${JSON.stringify(variables)}`;
@@ -188,6 +297,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
       for (const client of Object.values(subgraphs)) client.close();
     },
   };
+
   return {
     gateway,
     planner,

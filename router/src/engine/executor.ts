@@ -307,10 +307,9 @@ function selectRequired(source: JsonObject, selections: RequiresSelection[], exe
   const result: JsonObject = {};
   for (const selection of selections) {
     if (selection.kind === 'Field') {
-      const responseName = selection.alias ?? selection.name;
-      const value = source[responseName];
+      const value = source[selection.fetchedAs ?? selection.name];
       if (value === undefined) return null;
-      result[responseName] = selection.selections ? selectValue(value, selection.selections, execution) : value;
+      result[selection.name] = selection.selections ? selectValue(value, selection.selections, execution) : value;
       continue;
     }
     if (selection.skipIf && execution.coercedVariables[selection.skipIf] === true) continue;

@@ -32,7 +32,14 @@ export interface FlattenNode {
 }
 
 export type RequiresSelection =
-  | { kind: 'Field'; name: string; alias?: string | undefined; selections?: RequiresSelection[] | undefined }
+  | {
+      kind: 'Field';
+      /** The field's key in the representation the subgraph receives. */
+      name: string;
+      /** Its key in the data fetched so far, when the planner fetched it under another one (a field required with other arguments than the client's). */
+      fetchedAs?: string | undefined;
+      selections?: RequiresSelection[] | undefined;
+    }
   | { kind: 'InlineFragment'; typeCondition: string | undefined; selections: RequiresSelection[]; skipIf?: string | undefined; includeIf?: string | undefined };
 
 export type RewriteSegment = { key: string } | { typenameEquals: string[] };
@@ -71,7 +78,15 @@ export interface BatchFetchNode {
   }>;
 }
 
-export class UnsupportedPlanError extends Error {}
+export class UnsupportedPlanError extends Error {
+  constructor(
+    message: string,
+    /** The client's field the operation cannot have, when one is to blame. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Variables a subgraph operation declares, less the planner's own representations. */
 function declaredVariables(operation: string): string[] {
@@ -101,7 +116,9 @@ function fromHiveRewrite(rewrite: Hive.FetchRewrite): Rewrite {
 function fromHiveRequires(selection: Hive.RequiresSelection): RequiresSelection {
   switch (selection.kind) {
     case 'Field':
-      return { kind: 'Field', name: selection.name, alias: selection.alias, selections: selection.selections?.map(fromHiveRequires) };
+      // Hive's `name` is the key in the fetched data (its internal alias of the field) and
+      // `alias` the key the representation needs.
+      return { kind: 'Field', name: selection.alias ?? selection.name, fetchedAs: selection.alias ? selection.name : undefined, selections: selection.selections?.map(fromHiveRequires) };
     case 'InlineFragment':
       return { kind: 'InlineFragment', typeCondition: selection.typeCondition, selections: selection.selections.map(fromHiveRequires), skipIf: selection.skipIf, includeIf: selection.includeIf };
     default:
@@ -136,7 +153,7 @@ function fromStructure<N extends SourceNode>(node: N, convert: (child: N) => Pla
       };
     }
     case 'Defer':
-      throw new UnsupportedPlanError('@defer is not supported by this router yet');
+      throw new UnsupportedPlanError('Defer plan nodes are not supported: the engine plans @defer inline and cuts the deferred parts out of the answer');
     case 'Subscription':
       throw new UnsupportedPlanError('Subscriptions are served over WebSocket');
     default:
@@ -211,7 +228,7 @@ function fromApolloRewrite(rewrite: FetchDataRewrite): Rewrite {
 
 function fromApolloRequires(selection: QueryPlanSelectionNode): RequiresSelection {
   return selection.kind === 'Field'
-    ? { kind: 'Field', name: selection.name, alias: selection.alias, selections: selection.selections?.map(fromApolloRequires) }
+    ? { kind: 'Field', name: selection.alias ?? selection.name, selections: selection.selections?.map(fromApolloRequires) }
     : { kind: 'InlineFragment', typeCondition: selection.typeCondition, selections: selection.selections.map(fromApolloRequires) };
 }
 

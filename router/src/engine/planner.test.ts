@@ -35,7 +35,7 @@ describe('engine planner', () => {
     const plan = planner.plan(QUERY, parse(QUERY), undefined);
     const services = fetches(plan).map((fetch) => fetch.serviceName);
     expect(services).toEqual(['identity', 'conversation', 'identity']);
-    expect(fetches(plan)[1]!.requires).toEqual([{ kind: 'InlineFragment', typeCondition: 'User', selections: expect.arrayContaining([{ kind: 'Field', name: 'role', alias: undefined, selections: undefined }]) }]);
+    expect(fetches(plan)[1]!.requires).toEqual([{ kind: 'InlineFragment', typeCondition: 'User', selections: expect.arrayContaining([{ kind: 'Field', name: 'role', fetchedAs: undefined, selections: undefined }]) }]);
   });
 
   it('plans operations whose every root field a literal @include(if: false) or @skip(if: true) excludes, with both planners', () => {
@@ -81,13 +81,13 @@ describe('engine planner', () => {
     expect(lines.map((line) => JSON.parse(line).msg)).toEqual(["Hive's query planner could not plan an operation; planning it with Apollo's"]);
   });
 
-  it('plans @defer inline with both planners (answered whole, as Apollo Gateway does), and refuses a Defer node clearly', () => {
+  it('plans @defer inline with both planners (the engine cuts the deferred parts out of the answer itself), and refuses a Defer node clearly', () => {
     const query = '{ me { id ... @defer { email conversations { edges { cursor } } } } }';
     for (const wanted of ['hive', 'apollo'] as const) {
       const plan = createEnginePlanner({ wanted, supergraphSdl, logger }).plan(query, parse(query), undefined);
       expect(fetches(plan).map((fetch) => fetch.serviceName)).toEqual(['identity', 'conversation']);
     }
-    expect(() => fromHivePlan({ kind: 'Defer', primary: {}, deferred: [] })).toThrow(new UnsupportedPlanError('@defer is not supported by this router yet'));
+    expect(() => fromHivePlan({ kind: 'Defer', primary: {}, deferred: [] })).toThrow(new UnsupportedPlanError('Defer plan nodes are not supported: the engine plans @defer inline and cuts the deferred parts out of the answer'));
   });
 });
 

@@ -4,7 +4,7 @@ import { QueryPlanner as ApolloQueryPlanner } from '@apollo/query-planner';
 import type * as Hive from '@graphql-hive/router-query-planner';
 import { Kind, print, visit, type DirectiveNode, type DocumentNode, type FieldNode } from 'graphql';
 import type { Logger } from '@voiceassist/logging';
-import { fromApolloPlan, fromHivePlan, type PlanNode } from './plan.js';
+import { UnsupportedPlanError, fromApolloPlan, fromHivePlan, type PlanNode } from './plan.js';
 
 export const QUERY_PLANNERS = ['hive', 'apollo'] as const;
 export type QueryPlannerName = (typeof QUERY_PLANNERS)[number];
@@ -65,6 +65,10 @@ export function createEnginePlanner(options: {
       try {
         node = hive.plan(planned ?? source, operationName ?? null, noLabels, 0).node;
       } catch (error) {
+        // No subgraph can resolve a field from where the operation asks for it: the operation
+        // fails as a whole (Apollo's planner plans nothing for it and answers null without an error).
+        const unreachable = UNREACHABLE_FIELD.exec((error as Error).message)?.[1];
+        if (unreachable) throw new UnsupportedPlanError(`No subgraph can resolve the field "${unreachable}" where the operation selects it`, unreachable);
         // Hive's planner fails on a few valid operations (e.g. some `@skip` on entity fields) that
         // Apollo's plans: those get Apollo's plan (cached like any other) instead of a failed request.
         logger.warn({ err: error, operationName }, "Hive's query planner could not plan an operation; planning it with Apollo's");
@@ -75,6 +79,9 @@ export function createEnginePlanner(options: {
     },
   };
 }
+
+/** Hive's planner's words for a selection no subgraph can reach (rather than a failure of its own). */
+const UNREACHABLE_FIELD = /No paths found for selection item: (\w+)/;
 
 const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
 

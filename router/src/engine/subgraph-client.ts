@@ -22,6 +22,11 @@ export interface SubgraphRequest {
 }
 
 const MAX_SOCKETS_PER_SUBGRAPH = 128;
+/**
+ * Idle keep-alive sockets are closed before Node's servers close theirs (5 s by default): a
+ * request written on a socket the subgraph is closing fails with ECONNRESET.
+ */
+const IDLE_SOCKET_MS = 4_000;
 // The router's engine runs inside the router's request span: its spans take the router's name.
 const tracer = libraryTracer('router-engine');
 
@@ -43,7 +48,8 @@ export class SubgraphClient {
   ) {
     this.url = new URL(url);
     const https = this.url.protocol === 'https:';
-    this.agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_SUBGRAPH }) : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_SUBGRAPH });
+    const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS_PER_SUBGRAPH, timeout: IDLE_SOCKET_MS };
+    this.agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.send = https ? (httpsRequest as typeof httpRequest) : httpRequest;
   }
 
@@ -54,7 +60,7 @@ export class SubgraphClient {
   private async fetchOnce(request: SubgraphRequest, context: RouterContext | undefined): Promise<SubgraphResponse> {
     const stop = this.latency.startTimer({ subgraph: this.name });
     try {
-      const { status, body } = await this.post(JSON.stringify(request), context);
+      const { status, body } = await this.post(JSON.stringify(request), context, !MUTATION.test(request.query));
       const parsed = parseBody(body);
       if (status < 200 || status >= 300) {
         stop({ outcome: 'graphql_error' });
@@ -76,7 +82,19 @@ export class SubgraphClient {
     this.agent.destroy();
   }
 
-  private post(body: string, context: RouterContext | undefined): Promise<{ status: number; body: string }> {
+  private async post(body: string, context: RouterContext | undefined, resendable: boolean): Promise<{ status: number; body: string }> {
+    try {
+      return await this.postOnce(body, context);
+    } catch (error) {
+      // The subgraph closed a kept-alive socket as the request went out on it: almost always it
+      // never read the request, so a query goes again on a fresh socket (Node's advice for
+      // keep-alive agents). Never a mutation: a subgraph that crashed after reading it would run it twice.
+      if (!(error instanceof ReusedSocketReset) || !resendable) throw error;
+      return this.postOnce(body, context);
+    }
+  }
+
+  private postOnce(body: string, context: RouterContext | undefined): Promise<{ status: number; body: string }> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
@@ -98,9 +116,17 @@ export class SubgraphClient {
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => reject(req.reusedSocket && error.code === 'ECONNRESET' ? new ReusedSocketReset(error) : error));
       req.end(body);
     });
+  }
+}
+
+const MUTATION = /^\s*mutation\b/;
+
+class ReusedSocketReset extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
   }
 }
 
