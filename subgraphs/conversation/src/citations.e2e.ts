@@ -68,6 +68,9 @@ describe.runIf(hasKnowledge)('citations across subgraphs', () => {
     expect(last.message!.status).toBe('COMPLETE');
     expect(last.message!.content).toContain('intravenous immunoglobulin');
     expect(last.message!.content).toContain('[1]');
+    // Whole sentences of the passage, without the search's highlighting.
+    expect(last.message!.content).toContain('Kawasaki disease is treated with intravenous immunoglobulin and high-dose aspirin in the acute phase [1].');
+    expect(last.message!.content).not.toContain('**');
     expect(textOf(events)).toBe(last.message!.content);
     expect(last.message!.citations.length).toBeGreaterThan(0);
 

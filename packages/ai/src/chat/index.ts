@@ -12,6 +12,8 @@ export {
   EMBEDDED_CHAT_MODEL,
   NO_KNOWLEDGE_ANSWER,
   composeExtractiveAnswer,
+  contentTerms,
+  wholeSentences,
   createEmbeddedChatProvider,
   splitIntoTokens,
   type EmbeddedChatOptions,
