@@ -8,6 +8,8 @@ import type { ChatProvider } from './provider.js';
 export * from './provider.js';
 export { chatEnvShape, type ChatEnv } from './env.js';
 export { createOpenAIChatProvider } from './openai.js';
+export { bridgeTerms, planHops, planHopsHeuristically, retrieveMultiHop, type Hop, type MultiHopOptions } from './multi-hop.js';
+export { citedSentences, supportedByOverlap, verifyCitations, type CitationCheck } from './citation-check.js';
 export {
   EMBEDDED_CHAT_MODEL,
   NO_KNOWLEDGE_ANSWER,
