@@ -56,7 +56,7 @@ beforeAll(async () => {
     tokenLog,
     pubsub,
     provider: createEmbeddedChatProvider({ tokenDelayMs: 0 }),
-    knowledge: { search: async () => PASSAGES },
+    knowledge: { limit: 5, search: async () => PASSAGES },
     ragSwitch: ragAlwaysOn,
     logger: createLogger({ service: 'test', level: 'silent' }),
     idleTimeoutMs: 10_000,

@@ -34,7 +34,7 @@ const PASSAGES: ChatPassage[] = Array.from({ length: 3 }, (_, i) => ({
   text: `Hypertension step ${i} involves measuring blood pressure again. Hypertension step ${i} then adjusts treatment for the patient.`,
 }));
 /** Passages without a knowledge subgraph: the embedded provider answers at length from them. */
-const knowledge: KnowledgeSearch = { search: async () => PASSAGES };
+const knowledge: KnowledgeSearch = { limit: 5, search: async () => PASSAGES };
 
 interface Replica {
   generations: Generations;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { estimatePromptTokens, estimateTokens, type ChatMessage, type ChatPassage, type ChatProvider, type ChatUsage } from '@voiceassist/ai';
+import { estimatePromptTokens, estimateTokens, planHops, retrieveMultiHop, verifyCitations, type ChatMessage, type ChatPassage, type ChatProvider, type ChatUsage } from '@voiceassist/ai';
 import type { Viewer } from '@voiceassist/auth';
 import type { Database } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
@@ -245,8 +245,10 @@ export function createGenerations(options: GenerationsOptions) {
     const status = outcomeOf(signal.aborted ? signal.reason : undefined, failure !== undefined);
     const text = (resume?.prefix ?? '') + content;
     const own = reported ?? (content ? { promptTokens: estimatePromptTokens(plan.prompt), completionTokens: estimateTokens(content) } : undefined);
-    const spent = sumUsage(resume && spentBefore(plan, resume.prefix), own);
-    const citations = text ? [...new Set(plan.passages.map((p) => p.id))] : [];
+    const citations = text ? plan.passages.map((p) => p.id) : [];
+    // Each [n] against its passage; a stopped reply's are checked by overlap only (its judge would outlive it).
+    const verification = text && status !== 'FAILED' ? await checkCitations(text, plan.passages, signal.aborted) : undefined;
+    const spent = sumUsage(resume && spentBefore(plan, resume.prefix), own, verification?.usage);
     const { userId } = plan;
     /** How the reply ended in the database: stored here, deleted meanwhile, or another replica's. */
     let ending: 'stored' | 'gone' | 'taken' | 'unknown' = 'unknown';
@@ -256,6 +258,7 @@ export function createGenerations(options: GenerationsOptions) {
           content: text,
           status,
           citations,
+          citationChecks: verification?.checks ?? [],
           promptTokens: spent?.promptTokens ?? null,
           completionTokens: spent?.completionTokens ?? null,
           model: spent ? provider.model : null,
@@ -280,6 +283,8 @@ export function createGenerations(options: GenerationsOptions) {
       status,
       model: provider.model,
       passages: plan.passages.length,
+      hops: new Set(plan.passages.map((p) => p.hop ?? 0)).size,
+      unverifiedCitations: verification?.checks.filter((c) => !c.verified).length ?? 0,
       tokens: writer.count,
       promptTokens: spent?.promptTokens ?? 0,
       completionTokens: spent?.completionTokens ?? 0,
@@ -290,6 +295,15 @@ export function createGenerations(options: GenerationsOptions) {
     };
     if (status === 'FAILED') logger.warn(line, 'reply failed');
     else logger.info(line, 'reply finished');
+  }
+
+  async function checkCitations(text: string, passages: readonly ChatPassage[], stopped: boolean) {
+    try {
+      return await verifyCitations(text, passages, stopped ? undefined : provider, AbortSignal.timeout(options.idleTimeoutMs));
+    } catch (error) {
+      logger.warn({ error: loggableError(error) }, 'could not check the citations of a reply');
+      return undefined;
+    }
   }
 
   function launch(target: { id: string; conversationId: string }, leased: boolean, prepare: (reply: ActiveReply, signal: AbortSignal) => Promise<Plan | undefined>, resume?: Resumption) {
@@ -313,7 +327,9 @@ export function createGenerations(options: GenerationsOptions) {
         reply.leased = true;
         let passages: ChatPassage[] = [];
         if (job.useKnowledge && (await Promise.resolve().then(() => options.ragSwitch(job.viewer)).catch(() => true))) {
-          passages = await options.knowledge.search(job.question, job.caller, signal);
+          // Several searches when the question needs them (a sub-question each, or what one hop found), one otherwise.
+          const hops = await planHops(provider, job.question, signal);
+          passages = await retrieveMultiHop({ question: job.question, hops, search: (query) => options.knowledge.search(query, job.caller, signal), limit: options.knowledge.limit });
         }
         const plan: Plan = { userId: job.viewer.userId, prompt: buildPrompt(job.history, job.question, passages), passages };
         await store.savePrompt({ messageId: job.message.id, ...plan });

@@ -22,6 +22,8 @@ interface SearchResponse {
 }
 
 export interface KnowledgeSearch {
+  /** Passages one search gives at most. */
+  readonly limit: number;
   /** Passages for a question, best first, searched as the caller; none when knowledge is absent, down or refuses. */
   search(question: string, caller: { authorization: string | undefined; requestId: string }, signal?: AbortSignal): Promise<ChatPassage[]>;
 }
@@ -29,6 +31,7 @@ export interface KnowledgeSearch {
 export function createKnowledgeSearch(options: { url: string | undefined; timeoutMs: number; limit: number; logger: Logger }): KnowledgeSearch {
   const { url, logger } = options;
   return {
+    limit: options.limit,
     search(question, caller, signal) {
       if (!url || !caller.authorization) return Promise.resolve([]);
       // A span of the reply's trace; knowledge continues it from the `traceparent` sent.

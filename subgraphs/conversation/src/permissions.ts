@@ -27,6 +27,7 @@ export const permissions: IRuleTypeMap = {
   MessageStreamEvent: isAuthenticated,
   // Reachable only through the fields above, which carry the checks.
   Citation: allow,
+  CitationCheck: allow,
   TokenUsage: allow,
   UsageSummary: allow,
   GenerationError: allow,

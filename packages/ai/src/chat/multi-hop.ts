@@ -9,6 +9,8 @@ export interface Hop {
 }
 
 const MAX_HOPS = 3;
+/** Shorter one-clause questions are one search without asking the model: a plan would cost a call each message. */
+const PLAN_WORDS = 12;
 const BRIDGE_TERMS = 3;
 
 /**
@@ -68,11 +70,14 @@ function parsePlan(text: string): Hop[] | undefined {
 }
 
 /**
- * The searches a question needs: planned by the language model when one is configured (its
- * plan unreadable or the call failing, the heuristic's plan instead), by the heuristic otherwise.
+ * The searches a question needs: planned by the language model when one is configured and the
+ * question is long or has several parts (its plan unreadable or the call failing, the
+ * heuristic's plan instead), by the heuristic otherwise.
  */
 export async function planHops(provider: ChatProvider, question: string, signal?: AbortSignal): Promise<Hop[]> {
-  if (provider.model === EMBEDDED_CHAT_MODEL) return planHopsHeuristically(question);
+  const heuristic = planHopsHeuristically(question);
+  if (provider.model === EMBEDDED_CHAT_MODEL) return heuristic;
+  if (heuristic.length === 1 && question.split(/\s+/).length < PLAN_WORDS) return heuristic;
   try {
     let text = '';
     for await (const chunk of provider.stream(
@@ -84,10 +89,9 @@ export async function planHops(provider: ChatProvider, question: string, signal?
     )) {
       if ('delta' in chunk) text += chunk.delta;
     }
-    return parsePlan(text) ?? planHopsHeuristically(question);
+    return parsePlan(text) ?? heuristic;
   } catch {
-    if (signal?.aborted) return [{ query: question, bridged: false }];
-    return planHopsHeuristically(question);
+    return heuristic;
   }
 }
 

@@ -47,6 +47,8 @@ export const messages = conversationSchema.table(
     useKnowledge: boolean('use_knowledge').notNull().default(true),
     /** Knowledge citation (chunk) ids the reply drew on, best first. */
     citations: jsonb('citations').$type<string[]>().notNull().default([]),
+    /** Each [n] of the reply, checked against its passage (n-th of `citations`) when the reply ended. */
+    citationChecks: jsonb('citation_checks').$type<Array<{ marker: number; passageId: string; verified: boolean }>>().notNull().default([]),
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
     model: text('model'),

@@ -1,0 +1,1 @@
+ALTER TABLE "conversation"."messages" ADD COLUMN "citation_checks" jsonb DEFAULT '[]'::jsonb NOT NULL;
