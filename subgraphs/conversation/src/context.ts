@@ -7,6 +7,7 @@ import type { ConversationStore, OwnedMessage } from './conversations.js';
 import type { ErasureEntitySource } from '@voiceassist/subgraph-server/erasure-entities';
 import type { ConversationRow, MessageRow } from './db/schema.js';
 import type { Generations } from './generation.js';
+import type { Memory } from './memory.js';
 import type { TokenLog } from './token-log.js';
 import type { Usage, UsageSummary } from './usage.js';
 
@@ -16,6 +17,7 @@ export interface ConversationServices {
   usage: Usage;
   generations: Generations;
   tokenLog: TokenLog;
+  memory: Memory;
   /** This subgraph's part of a person's erasure status and data export. */
   erasure: ErasureEntitySource;
 }

@@ -29,7 +29,7 @@ export function createConversationErasure(deps: { db: Database; chat: Pick<Chat,
       await chat.forgetMessages(gone);
     },
 
-    /** Everything held about the person: conversations with their messages, and usage rows. */
+    /** Everything held about the person: conversations with their running summaries and messages, and usage rows. */
     async exportData(userId: string) {
       const owned = await db.select().from(conversations).where(eq(conversations.ownerId, userId)).orderBy(asc(conversations.createdAt), asc(conversations.id));
       const rows = owned.length
@@ -43,6 +43,7 @@ export function createConversationErasure(deps: { db: Database; chat: Pick<Chat,
           archived: c.archived,
           createdAt: iso(c.createdAt),
           updatedAt: iso(c.updatedAt),
+          memorySummary: c.memorySummary,
           messages: rows
             .filter((m) => m.conversationId === c.id)
             .map((m) => ({

@@ -8,6 +8,7 @@ import type { PubSub } from '@voiceassist/pubsub';
 import type { ConversationStore } from './conversations.js';
 import type { MessageRow, MessageStatus } from './db/schema.js';
 import type { KnowledgeSearch } from './knowledge.js';
+import type { Memory } from './memory.js';
 import { buildPrompt } from './prompt.js';
 import type { RagSwitch } from './rag-switch.js';
 import { loggableError } from '@voiceassist/logging';
@@ -44,6 +45,8 @@ export interface GenerationsOptions {
   provider: ChatProvider;
   knowledge: KnowledgeSearch;
   ragSwitch: RagSwitch;
+  /** The conversation's summary and the user's facts in prompts, and the summary's updates; none without. */
+  memory?: Pick<Memory, 'forPrompt' | 'refresh'> | undefined;
   logger: Logger;
   /** Nothing from the provider for this long ends the reply in FAILED. */
   idleTimeoutMs: number;
@@ -271,6 +274,8 @@ export function createGenerations(options: GenerationsOptions) {
       });
       // A reply deleted (or replaced) meanwhile leaves no text behind in the log either.
       if (ending === 'stored') await writer.finish();
+      // The conversation grew: what left the history window goes into its summary, in the background.
+      if (ending === 'stored' && status === 'COMPLETE') void options.memory?.refresh(target.conversationId);
       else if (ending === 'gone') await tokenLog.delete([target.id]);
     } catch (error) {
       logger.error({ error: loggableError(error), messageId: target.id }, 'could not store the end of a reply');
@@ -331,7 +336,11 @@ export function createGenerations(options: GenerationsOptions) {
           const hops = await planHops(provider, job.question, signal);
           passages = await retrieveMultiHop({ question: job.question, hops, search: (query) => options.knowledge.search(query, job.caller, signal), limit: options.knowledge.limit });
         }
-        const plan: Plan = { userId: job.viewer.userId, prompt: buildPrompt(job.history, job.question, passages), passages };
+        const memory = await options.memory?.forPrompt(job.message.conversationId, job.question, job.caller).catch((error: unknown) => {
+          logger.warn({ error: loggableError(error) }, 'replying without memory');
+          return undefined;
+        });
+        const plan: Plan = { userId: job.viewer.userId, prompt: buildPrompt(job.history, job.question, passages, memory), passages };
         await store.savePrompt({ messageId: job.message.id, ...plan });
         return plan;
       });

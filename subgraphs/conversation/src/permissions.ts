@@ -17,6 +17,7 @@ export const permissions: IRuleTypeMap = {
     sendMessage: isAuthenticated,
     cancelGeneration: isAuthenticated,
     regenerate: isAuthenticated,
+    forgetMemory: isAuthenticated,
   },
   Subscription: { messageStream: isAuthenticated },
   // Applies inside `_entities` too, so other subgraphs get no more than a direct caller would.
@@ -28,6 +29,8 @@ export const permissions: IRuleTypeMap = {
   // Reachable only through the fields above, which carry the checks.
   Citation: allow,
   CitationCheck: allow,
+  ConversationMemory: allow,
+  UserFact: allow,
   TokenUsage: allow,
   UsageSummary: allow,
   GenerationError: allow,

@@ -24,6 +24,7 @@ import { conversationContext, type ConversationContext } from './context.js';
 import { createConversationStore } from './conversations.js';
 import { openConversationDatabase } from './db/open.js';
 import { erasedUsers } from './db/schema.js';
+import { createMemory, createUserFactsStore } from './memory.js';
 import { conversationEnvSchema, DEFAULT_FLAGS_URL, DEFAULT_KNOWLEDGE_URL, type ConversationEnv } from './env.js';
 import { createGenerations, type Generations } from './generation.js';
 import { createKnowledgeSearch } from './knowledge.js';
@@ -105,6 +106,16 @@ export async function createConversationService({ env, logger, infra, peers, rag
     const store = createConversationStore(db);
     const usage = createUsage(db, budgetsFromEnv(env));
     const tokenLog = createTokenLog({ redis, pubsub, namespace: infra.namespace, ttlSeconds: env.TOKEN_LOG_TTL_SECONDS });
+    // identity's GraphQL endpoint (beside its JWKS unless the test kit or `pnpm start` says where): the user's facts live in its settings.
+    const identityUrl = peers ? peers.identity : new URL('/graphql', env.JWKS_URL).href;
+    const memory = createMemory({
+      db,
+      provider,
+      facts: createUserFactsStore({ url: identityUrl, timeoutMs: env.KNOWLEDGE_TIMEOUT_MS, logger }),
+      logger,
+      historyMessages: env.CHAT_HISTORY_MESSAGES,
+      budgetTokens: env.CHAT_MEMORY_TOKENS,
+    });
     const generations = createGenerations({
       db,
       store,
@@ -114,6 +125,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       provider,
       knowledge: createKnowledgeSearch({ url: knowledgeUrl, timeoutMs: env.KNOWLEDGE_TIMEOUT_MS, limit: env.KNOWLEDGE_PASSAGES, logger }),
       ragSwitch: ragSwitch ?? (flags ? ragFlag(flags) : ragAlwaysOn),
+      memory,
       logger,
       idleTimeoutMs: env.CHAT_IDLE_TIMEOUT_MS,
       heartbeatMs: env.CHAT_HEARTBEAT_MS,
@@ -126,7 +138,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       module: conversationSubgraph,
       logger,
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
-      context: conversationContext({ store, chat, usage, generations, tokenLog, erasure: { progress: ledger.progress, exportData: erasure.exportData } }),
+      context: conversationContext({ store, chat, usage, generations, tokenLog, memory, erasure: { progress: ledger.progress, exportData: erasure.exportData } }),
       readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       ...serviceHttpOptions(env),
       onClose: release,
@@ -150,6 +162,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       close() {
         closing ??= (async () => {
           await generations.shutdown();
+          await memory.idle();
           await server.close();
         })();
         return closing;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { rememberedLines } from './memory.js';
 import { ChatProviderError, estimatePromptTokens, estimateTokens, type ChatChunk, type ChatMessage, type ChatPassage, type ChatProvider, type ChatStreamOptions } from './provider.js';
 
 export const EMBEDDED_CHAT_MODEL = 'embedded-extractive';
@@ -11,6 +12,7 @@ export const NO_KNOWLEDGE_ANSWER =
 const NO_MATCH_PREFIX = 'I found nothing in the knowledge base that answers this directly. The closest passage says:';
 const NO_SENTENCE_ANSWER = 'The knowledge base has passages on this, but none states it in a whole sentence I can quote; see the cited sources';
 const ANSWER_PREFIX = 'From the knowledge base:';
+const RECALL_PREFIX = 'From what you have told me:';
 const MAX_SENTENCES = 3;
 
 const STOP_WORDS = new Set(
@@ -65,9 +67,10 @@ function cite(sentence: string, marker: number): string {
  * When the passages come from several hops, the best sentence of each hop is kept, so the answer
  * cites each. Deterministic: the same question and passages always give the same answer.
  */
-export function composeExtractiveAnswer(question: string, passages: readonly ChatPassage[]): string {
-  if (passages.length === 0) return NO_KNOWLEDGE_ANSWER;
+export function composeExtractiveAnswer(question: string, passages: readonly ChatPassage[], remembered: readonly string[] = []): string {
   const asked = contentTerms(question);
+  const recalled = bestRemembered(asked, remembered);
+  if (passages.length === 0) return recalled ? `${RECALL_PREFIX} ${recalled.line}` : NO_KNOWLEDGE_ANSWER;
   const candidates = passages.flatMap((passage, p) => {
     const wanted = passage.query ? new Set([...asked, ...contentTerms(passage.query)]) : asked;
     return wholeSentences(passage.text).map((sentence, s) => {
@@ -78,6 +81,8 @@ export function composeExtractiveAnswer(question: string, passages: readonly Cha
   });
   if (candidates.length === 0) return `${NO_SENTENCE_ANSWER} [1].`;
   const byScore = candidates.filter((c) => c.score > 0).sort((a, b) => b.score - a.score || a.p - b.p || a.s - b.s);
+  // Asked about themself ("which specialty do I work in?"): what they said answers better than any passage.
+  if (recalled && recalled.score >= (byScore[0]?.score ?? 0)) return `${RECALL_PREFIX} ${recalled.line}`;
   if (byScore.length === 0) {
     const first = candidates[0]!;
     return `${NO_MATCH_PREFIX} ${cite(first.sentence, first.p + 1)}`;
@@ -87,6 +92,28 @@ export function composeExtractiveAnswer(question: string, passages: readonly Cha
   const chosen = [...bestOfEachHop, ...byScore.filter((c) => !bestOfEachHop.includes(c))].slice(0, Math.max(MAX_SENTENCES, hops.length));
   chosen.sort((a, b) => a.p - b.p || a.s - b.s);
   return `${ANSWER_PREFIX} ${chosen.map((c) => cite(c.sentence, c.p + 1)).join(' ')}`;
+}
+
+/** A remembered line as said to the user: "The user’s specialty is X." → "Your specialty is X." */
+function toSecondPerson(line: string): string {
+  const said = line
+    .replace(/\bThe user asked you\b/g, 'You asked me')
+    .replace(/\bThe user’s\b/g, 'Your')
+    .replace(/\bThe user is\b/g, 'You are')
+    .replace(/\bThe user (\p{L}+?)s\b/gu, 'You $1')
+    .replace(/\bThe user\b/g, 'You');
+  return /[.!?]$/.test(said) ? said : `${said}.`;
+}
+
+/** The remembered line sharing the most words with the question, if any does. */
+function bestRemembered(asked: ReadonlySet<string>, remembered: readonly string[]): { line: string; score: number } | undefined {
+  let best: { line: string; score: number } | undefined;
+  for (const line of remembered) {
+    let score = 0;
+    for (const word of contentTerms(line)) if (asked.has(word)) score += 1;
+    if (score > 0 && (!best || score > best.score)) best = { line: toSecondPerson(line), score };
+  }
+  return best;
 }
 
 /** Word-sized pieces, each with the space before it, so joining them gives the text back. */
@@ -109,7 +136,7 @@ export function createEmbeddedChatProvider({ tokenDelayMs = 20 }: EmbeddedChatOp
     async *stream(messages: readonly ChatMessage[], options: ChatStreamOptions = {}): AsyncGenerator<ChatChunk> {
       const { signal, continuation = '' } = options;
       const question = messages.findLast((m) => m.role === 'user')?.content ?? '';
-      const answer = composeExtractiveAnswer(question, options.passages ?? []);
+      const answer = composeExtractiveAnswer(question, options.passages ?? [], rememberedLines(messages));
       // Deterministic, so a reply another generator started continues exactly where it stopped;
       // a text this answer does not start with cannot be continued.
       if (!answer.startsWith(continuation)) throw new ChatProviderError('The embedded provider cannot continue this reply');

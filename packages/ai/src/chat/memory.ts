@@ -42,7 +42,7 @@ const SUMMARY_PROMPT =
 /**
  * A conversation's running summary with more turns folded in: written by the language model when
  * one is configured; by the embedded provider extractively (the first whole sentence of each user
- * turn, "You asked: …" or "You said: …"), its oldest lines dropped past `budgetTokens`.
+ * turn, "The user asked: …" or "The user said: …"), its oldest lines dropped past `budgetTokens`.
  */
 export async function foldIntoSummary(
   provider: ChatProvider,
@@ -56,7 +56,7 @@ export async function foldIntoSummary(
     for (const turn of turns) {
       if (turn.role !== 'user') continue;
       const first = wholeSentences(turn.content)[0] ?? turn.content.replace(/\s+/g, ' ').trim().slice(0, 200);
-      if (first) lines.push(`${first.endsWith('?') ? 'You asked' : 'You said'}: ${first}`);
+      if (first) lines.push(`${first.endsWith('?') ? 'The user asked' : 'The user said'}: ${first}`);
     }
     let used = lines.reduce((n, l) => n + estimateTokens(l) + 1, 0);
     while (used > budgetTokens && lines.length > 1) used -= estimateTokens(lines.shift()!) + 1;

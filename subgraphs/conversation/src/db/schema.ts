@@ -24,6 +24,10 @@ export const conversations = conversationSchema.table(
     createdAt: timestampColumn('created_at').notNull().$defaultFn(now),
     /** Bumped by every message, so the most recently active come first. */
     updatedAt: timestampColumn('updated_at').notNull().$defaultFn(now),
+    /** The running summary of the messages older than the prompt's history window (see memory.ts). */
+    memorySummary: text('memory_summary').notNull().default(''),
+    /** Position of the last message folded into the summary; -1 before any. */
+    summarizedThrough: integer('summarized_through').notNull().default(-1),
   },
   (t) => [
     index('conversations_owner_updated_idx').on(t.ownerId, t.updatedAt, t.id),
