@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NO_KNOWLEDGE_ANSWER } from '@voiceassist/ai';
+import { MEMORY_HEADING, NO_KNOWLEDGE_ANSWER } from '@voiceassist/ai';
+import { startFakeOpenAIServer, type FakeOpenAIServer } from '@voiceassist/testkit/openai-server';
+import '@voiceassist/testkit/openai-server/chat';
 import { startSupergraph } from '@voiceassist/testkit';
 import { errorOf } from '@voiceassist/testkit/graphql-client';
 import { Harness, wholeReply, type Account } from './testing/harness.js';
@@ -78,5 +80,57 @@ describe('conversation memory', () => {
     const stranger = await h.signUp('stranger');
     const result = await h.gql(`mutation($id: ID!) { forgetMemory(conversationId: $id) { id } }`, { id: conversationId }, stranger.accessToken);
     expect(errorOf(result).extensions).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('conversation memory with a language model', () => {
+  const SUMMARY = 'Clinician is a paediatric cardiologist asking about murmurs in children.';
+  let fake: FakeOpenAIServer;
+  let h: Harness;
+  let user: Account;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAIServer({
+      chatReplyFor: (sent: Array<{ content: string }>) => (sent[0]!.content.startsWith('Update the running summary') ? SUMMARY : 'Noted.'),
+    });
+    h = new Harness(
+      await startSupergraph({
+        subgraphs: ['identity', 'conversation'],
+        env: {
+          identity: { AUTH_THROTTLE_PER_MINUTE: '10000' },
+          conversation: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'sk-test', OPENAI_CHAT_MODEL: 'fake-clinical-1', CHAT_HISTORY_MESSAGES: '2' },
+        },
+      }),
+    );
+    user = await h.signUp('clinician');
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.supergraph.stop();
+    await fake?.close();
+  });
+
+  it('has the model write the summary, and sends it with the user’s facts in the prompt', async () => {
+    const conversationId = await h.createConversation(user);
+    for (const question of ['I am a paediatric cardiologist and my specialty is paediatric cardiology.', 'What causes an innocent murmur?', 'When should a murmur be referred?']) {
+      const sent = await h.send(user, conversationId, question);
+      const client = h.client(user);
+      await wholeReply(client, sent.assistantMessage.id);
+      await client.dispose();
+    }
+    await expect
+      .poll(async () => (await h.data<{ conversation: { memory: MemoryView } }>(MEMORY, { id: conversationId }, user.accessToken)).conversation.memory.summary, { timeout: 10_000, interval: 200 })
+      .toBe(SUMMARY);
+    const sent = await h.send(user, conversationId, 'Which specialty do I work in?');
+    const client = h.client(user);
+    await wholeReply(client, sent.assistantMessage.id);
+    await client.dispose();
+    const prompts = fake.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.json<{ messages: Array<{ role: string; content: string }> }>().messages);
+    const last = prompts.findLast((m) => m.at(-1)!.content === 'Which specialty do I work in?')!;
+    const memory = last.find((m) => m.role === 'system' && m.content.startsWith(MEMORY_HEADING))!;
+    expect(memory.content).toContain('The user’s specialty is paediatric cardiology.');
+    expect(memory.content).toContain(SUMMARY);
+    // The first message itself is outside the window: only memory carries it.
+    expect(last.some((m) => m.role === 'user' && m.content.startsWith('I am a paediatric cardiologist'))).toBe(false);
   });
 });
