@@ -65,6 +65,8 @@ interface Plan {
   userId: string;
   prompt: ChatMessage[];
   passages: ChatPassage[];
+  /** What planning the searches cost (not saved: a replica taking the reply over did not plan it). */
+  planning?: ChatUsage | undefined;
 }
 
 /** A reply continued after the generator that started it stopped. */
@@ -251,7 +253,7 @@ export function createGenerations(options: GenerationsOptions) {
     const citations = text ? plan.passages.map((p) => p.id) : [];
     // Each [n] against its passage; a stopped reply's are checked by overlap only (its judge would outlive it).
     const verification = text && status !== 'FAILED' ? await checkCitations(text, plan.passages, signal.aborted) : undefined;
-    const spent = sumUsage(resume && spentBefore(plan, resume.prefix), own, verification?.usage);
+    const spent = sumUsage(resume && spentBefore(plan, resume.prefix), own, plan.planning, verification?.usage);
     const { userId } = plan;
     /** How the reply ended in the database: stored here, deleted meanwhile, or another replica's. */
     let ending: 'stored' | 'gone' | 'taken' | 'unknown' = 'unknown';
@@ -331,9 +333,10 @@ export function createGenerations(options: GenerationsOptions) {
         if (!(await store.takeLease(job.message.id, generatorId))) return undefined;
         reply.leased = true;
         let passages: ChatPassage[] = [];
+        let planning: ChatUsage | undefined;
         if (job.useKnowledge && (await Promise.resolve().then(() => options.ragSwitch(job.viewer)).catch(() => true))) {
           // Several searches when the question needs them (a sub-question each, or what one hop found), one otherwise.
-          const hops = await planHops(provider, job.question, signal);
+          const hops = await planHops(provider, job.question, signal, (usage) => (planning = sumUsage(planning, usage)));
           passages = await retrieveMultiHop({ question: job.question, hops, search: (query) => options.knowledge.search(query, job.caller, signal), limit: options.knowledge.limit });
         }
         const memory = await options.memory?.forPrompt(job.message.conversationId, job.question, job.caller).catch((error: unknown) => {
@@ -342,7 +345,7 @@ export function createGenerations(options: GenerationsOptions) {
         });
         const plan: Plan = { userId: job.viewer.userId, prompt: buildPrompt(job.history, job.question, passages, memory), passages };
         await store.savePrompt({ messageId: job.message.id, ...plan });
-        return plan;
+        return { ...plan, planning };
       });
     },
 

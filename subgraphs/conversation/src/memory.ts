@@ -5,6 +5,7 @@ import type { Logger } from '@voiceassist/logging';
 import { loggableError } from '@voiceassist/logging';
 import { injectTraceContext } from '@voiceassist/tracing';
 import { conversations, messages } from './db/schema.js';
+import type { Usage } from './usage.js';
 
 /**
  * Conversation memory, in two tiers beyond the recent turns the prompt carries:
@@ -103,6 +104,8 @@ export type UserFactsStore = ReturnType<typeof createUserFactsStore>;
 export interface MemoryOptions {
   db: Database;
   provider: ChatProvider;
+  /** Where a summary written by the model is counted, against the conversation's owner. */
+  usage: Pick<Usage, 'record'>;
   facts: UserFactsStore;
   logger: Logger;
   /** Messages the prompt carries as they are; older ones are summarized. */
@@ -118,7 +121,10 @@ export function createMemory(options: MemoryOptions) {
   const updating = new Map<string, Promise<void>>();
 
   async function fold(conversationId: string): Promise<void> {
-    const [conversation] = await db.select({ summary: conversations.memorySummary, through: conversations.summarizedThrough }).from(conversations).where(eq(conversations.id, conversationId));
+    const [conversation] = await db
+      .select({ ownerId: conversations.ownerId, summary: conversations.memorySummary, through: conversations.summarizedThrough })
+      .from(conversations)
+      .where(eq(conversations.id, conversationId));
     if (!conversation) return;
     // Everything but the newest `historyMessages`, which prompts carry as they are.
     const [edge] = await db
@@ -131,19 +137,25 @@ export function createMemory(options: MemoryOptions) {
     const outside = edge?.position;
     if (outside === undefined || outside <= conversation.through) return;
     const rows = await db
-      .select({ role: messages.role, content: messages.content, status: messages.status })
+      .select({ id: messages.id, role: messages.role, content: messages.content, status: messages.status })
       .from(messages)
       .where(and(eq(messages.conversationId, conversationId), gt(messages.position, conversation.through), lte(messages.position, outside)))
       .orderBy(asc(messages.position));
     const turns: ChatMessage[] = rows
       .filter((m) => m.content && m.status !== 'FAILED' && m.role !== 'SYSTEM')
       .map((m) => ({ role: m.role === 'USER' ? 'user' : 'assistant', content: m.content }));
-    const { summary } = await foldIntoSummary(provider, conversation.summary, turns, options.budgetTokens);
-    // Only over the summary it started from: another replica's newer fold wins.
-    await db
-      .update(conversations)
-      .set({ memorySummary: summary, summarizedThrough: outside })
-      .where(and(eq(conversations.id, conversationId), eq(conversations.summarizedThrough, conversation.through)));
+    const { summary, usage } = await foldIntoSummary(provider, conversation.summary, turns, options.budgetTokens);
+    await db.transaction(async (tx) => {
+      // Only over the summary it started from: another replica's newer fold wins.
+      const [updated] = await tx
+        .update(conversations)
+        .set({ memorySummary: summary, summarizedThrough: outside })
+        .where(and(eq(conversations.id, conversationId), eq(conversations.summarizedThrough, conversation.through)))
+        .returning({ id: conversations.id });
+      // The model's tokens count against the owner's budget, on the newest message summarized.
+      const last = rows.at(-1);
+      if (updated && usage && last) await options.usage.record(tx, { userId: conversation.ownerId, messageId: last.id, ...usage, model: provider.model });
+    });
     logger.debug({ conversationId, summarizedThrough: outside, turns: turns.length }, 'conversation summary updated');
   }
 

@@ -111,6 +111,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
     const memory = createMemory({
       db,
       provider,
+      usage,
       facts: createUserFactsStore({ url: identityUrl, timeoutMs: env.KNOWLEDGE_TIMEOUT_MS, logger }),
       logger,
       historyMessages: env.CHAT_HISTORY_MESSAGES,

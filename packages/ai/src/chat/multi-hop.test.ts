@@ -75,10 +75,13 @@ describe('multi-hop retrieval', () => {
       const provider = createOpenAIChatProvider({ client: createOpenAIClient({ baseUrl: fake.baseUrl, apiKey: 'sk-test', timeoutMs: 5_000 }), model: 'fake-chat-1' });
       fake.behaviour.chatReply = '{"hops":[{"query":"regimen adopted by the stroke unit","bridged":false},{"query":"loading dose of that regimen","bridged":true}]}';
       const question = 'What is the loading dose in the regimen that the stroke unit adopted for seizures?';
-      expect(await planHops(provider, question)).toEqual([
+      const spent: unknown[] = [];
+      expect(await planHops(provider, question, undefined, (usage) => spent.push(usage))).toEqual([
         { query: 'regimen adopted by the stroke unit', bridged: false },
         { query: 'loading dose of that regimen', bridged: true },
       ]);
+      // Planning costs tokens, which the reply counts.
+      expect(spent).toEqual([{ promptTokens: expect.any(Number), completionTokens: expect.any(Number) }]);
       fake.behaviour.chatReply = 'I would search twice.';
       expect(await planHops(provider, question)).toEqual(planHopsHeuristically(question));
       expect(await planHops(createEmbeddedChatProvider({ tokenDelayMs: 0 }), question)).toEqual(planHopsHeuristically(question));

@@ -1,5 +1,5 @@
 import { EMBEDDED_CHAT_MODEL, contentTerms } from './embedded.js';
-import type { ChatPassage, ChatProvider } from './provider.js';
+import type { ChatPassage, ChatProvider, ChatUsage } from './provider.js';
 
 /** One search of a multi-hop retrieval. */
 export interface Hop {
@@ -74,7 +74,7 @@ function parsePlan(text: string): Hop[] | undefined {
  * question is long or has several parts (its plan unreadable or the call failing, the
  * heuristic's plan instead), by the heuristic otherwise.
  */
-export async function planHops(provider: ChatProvider, question: string, signal?: AbortSignal): Promise<Hop[]> {
+export async function planHops(provider: ChatProvider, question: string, signal?: AbortSignal, spent?: (usage: ChatUsage) => void): Promise<Hop[]> {
   const heuristic = planHopsHeuristically(question);
   if (provider.model === EMBEDDED_CHAT_MODEL) return heuristic;
   if (heuristic.length === 1 && question.split(/\s+/).length < PLAN_WORDS) return heuristic;
@@ -88,6 +88,7 @@ export async function planHops(provider: ChatProvider, question: string, signal?
       { signal },
     )) {
       if ('delta' in chunk) text += chunk.delta;
+      else spent?.(chunk.usage);
     }
     return parsePlan(text) ?? heuristic;
   } catch {

@@ -189,7 +189,7 @@ export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type MeQuery = { me: { id: string, email: string, displayName: string, role: Role } | null };
 
-export type ChatMessageFragment = { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, citationChecks: Array<{ marker: number, verified: boolean, citation: { id: string } }>, error: { code: string, message: string } | null };
+export type ChatMessageFragment = { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null };
 
 export type ConversationsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -208,7 +208,7 @@ export type ConversationQueryVariables = Exact<{
 }>;
 
 
-export type ConversationQuery = { conversation: { id: string, title: string, archived: boolean, messages: { edges: Array<{ cursor: string, node: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, citationChecks: Array<{ marker: number, verified: boolean, citation: { id: string } }>, error: { code: string, message: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+export type ConversationQuery = { conversation: { id: string, title: string, archived: boolean, messages: { edges: Array<{ cursor: string, node: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
 export type CreateConversationMutationVariables = Exact<{
   title?: string | null | undefined;
@@ -247,21 +247,21 @@ export type SendMessageMutationVariables = Exact<{
 }>;
 
 
-export type SendMessageMutation = { sendMessage: { userMessage: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, citationChecks: Array<{ marker: number, verified: boolean, citation: { id: string } }>, error: { code: string, message: string } | null }, assistantMessage: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, citationChecks: Array<{ marker: number, verified: boolean, citation: { id: string } }>, error: { code: string, message: string } | null } } };
+export type SendMessageMutation = { sendMessage: { userMessage: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null }, assistantMessage: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null } } };
 
 export type CancelGenerationMutationVariables = Exact<{
   messageId: string | number;
 }>;
 
 
-export type CancelGenerationMutation = { cancelGeneration: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, citationChecks: Array<{ marker: number, verified: boolean, citation: { id: string } }>, error: { code: string, message: string } | null } };
+export type CancelGenerationMutation = { cancelGeneration: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null } };
 
 export type RegenerateMutationVariables = Exact<{
   messageId: string | number;
 }>;
 
 
-export type RegenerateMutation = { regenerate: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, citationChecks: Array<{ marker: number, verified: boolean, citation: { id: string } }>, error: { code: string, message: string } | null } };
+export type RegenerateMutation = { regenerate: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null } };
 
 export type MessageStreamSubscriptionVariables = Exact<{
   messageId: string | number;
@@ -269,7 +269,7 @@ export type MessageStreamSubscriptionVariables = Exact<{
 }>;
 
 
-export type MessageStreamSubscription = { messageStream: { messageId: string, index: number, delta: string, done: boolean, message: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, citationChecks: Array<{ marker: number, verified: boolean, citation: { id: string } }>, error: { code: string, message: string } | null } | null, error: { code: string, message: string } | null } };
+export type MessageStreamSubscription = { messageStream: { messageId: string, index: number, delta: string, done: boolean, message: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null } | null, error: { code: string, message: string } | null } };
 
 export type ConversationMemoryQueryVariables = Exact<{
   id: string | number;
@@ -456,13 +456,6 @@ export const ChatMessageFragmentDoc = new TypedDocumentString(`
     document {
       id
       title
-    }
-  }
-  citationChecks {
-    marker
-    verified
-    citation {
-      id
     }
   }
   error {
@@ -700,13 +693,6 @@ export const ConversationDocument = new TypedDocumentString(`
       title
     }
   }
-  citationChecks {
-    marker
-    verified
-    citation {
-      id
-    }
-  }
   error {
     code
     message
@@ -772,13 +758,6 @@ export const SendMessageDocument = new TypedDocumentString(`
       title
     }
   }
-  citationChecks {
-    marker
-    verified
-    citation {
-      id
-    }
-  }
   error {
     code
     message
@@ -804,13 +783,6 @@ export const CancelGenerationDocument = new TypedDocumentString(`
       title
     }
   }
-  citationChecks {
-    marker
-    verified
-    citation {
-      id
-    }
-  }
   error {
     code
     message
@@ -834,13 +806,6 @@ export const RegenerateDocument = new TypedDocumentString(`
     document {
       id
       title
-    }
-  }
-  citationChecks {
-    marker
-    verified
-    citation {
-      id
     }
   }
   error {
@@ -876,13 +841,6 @@ export const MessageStreamDocument = new TypedDocumentString(`
     document {
       id
       title
-    }
-  }
-  citationChecks {
-    marker
-    verified
-    citation {
-      id
     }
   }
   error {
