@@ -276,9 +276,9 @@ export function createGenerations(options: GenerationsOptions) {
       });
       // A reply deleted (or replaced) meanwhile leaves no text behind in the log either.
       if (ending === 'stored') await writer.finish();
+      else if (ending === 'gone') await tokenLog.delete([target.id]);
       // The conversation grew: what left the history window goes into its summary, in the background.
       if (ending === 'stored' && status === 'COMPLETE') void options.memory?.refresh(target.conversationId);
-      else if (ending === 'gone') await tokenLog.delete([target.id]);
     } catch (error) {
       logger.error({ error: loggableError(error), messageId: target.id }, 'could not store the end of a reply');
     }
