@@ -132,5 +132,14 @@ describe('conversation memory with a language model', () => {
     expect(memory.content).toContain(SUMMARY);
     // The first message itself is outside the window: only memory carries it.
     expect(last.some((m) => m.role === 'user' && m.content.startsWith('I am a paediatric cardiologist'))).toBe(false);
+
+    // Writing the summary cost tokens beyond the replies', and they count against the user's budget.
+    const { me, conversation } = await h.data<{ me: { usage: { tokens: number } }; conversation: { messages: { edges: Array<{ node: { usage: { promptTokens: number; completionTokens: number } | null } }> } } }>(
+      `query($id: ID!) { me { usage { tokens } } conversation(id: $id) { messages { edges { node { usage { promptTokens completionTokens } } } } } }`,
+      { id: conversationId },
+      user.accessToken,
+    );
+    const replies = conversation.messages.edges.reduce((n, e) => n + (e.node.usage ? e.node.usage.promptTokens + e.node.usage.completionTokens : 0), 0);
+    expect(me.usage.tokens).toBeGreaterThan(replies);
   });
 });
