@@ -24,6 +24,24 @@ describe.runIf(hasKnowledge)('citations across subgraphs', () => {
   let user: Account;
   let documentId: string;
 
+  /** Ingests a document as the admin and waits until it is searchable. */
+  async function ingest(title: string, text: string): Promise<string> {
+    const { ingestDocument } = await h.data<{ ingestDocument: { id: string } }>(
+      `mutation($input: IngestDocumentInput!) { ingestDocument(input: $input) { id } }`,
+      { input: { title, mimeType: 'text/plain', text } },
+      admin.accessToken,
+    );
+    // Indexing runs in the background (expect.poll is for tests, not hooks).
+    const deadline = Date.now() + 90_000;
+    let status = 'PENDING';
+    while (status !== 'READY' && Date.now() < deadline) {
+      await sleep(200);
+      ({ status } = (await h.data<{ document: { status: string } }>(`query($id: ID!) { document(id: $id) { status } }`, { id: ingestDocument.id }, admin.accessToken)).document);
+    }
+    expect(status).toBe('READY');
+    return ingestDocument.id;
+  }
+
   beforeAll(async () => {
     h = new Harness(
       await startSupergraph({
@@ -33,20 +51,7 @@ describe.runIf(hasKnowledge)('citations across subgraphs', () => {
     );
     admin = await h.signUp('librarian');
     user = await h.signUp('clinician');
-    const { ingestDocument } = await h.data<{ ingestDocument: { id: string } }>(
-      `mutation($input: IngestDocumentInput!) { ingestDocument(input: $input) { id } }`,
-      { input: { title: 'Kawasaki disease guideline', mimeType: 'text/plain', text: GUIDELINE } },
-      admin.accessToken,
-    );
-    documentId = ingestDocument.id;
-    // Indexing runs in the background (expect.poll is for tests, not hooks).
-    const deadline = Date.now() + 90_000;
-    let status = 'PENDING';
-    while (status !== 'READY' && Date.now() < deadline) {
-      await sleep(200);
-      ({ status } = (await h.data<{ document: { status: string } }>(`query($id: ID!) { document(id: $id) { status } }`, { id: documentId }, admin.accessToken)).document);
-    }
-    expect(status).toBe('READY');
+    documentId = await ingest('Kawasaki disease guideline', GUIDELINE);
     // Three subgraphs and an indexing run: generous on a loaded 2-core machine.
   }, 180_000);
 
@@ -68,6 +73,9 @@ describe.runIf(hasKnowledge)('citations across subgraphs', () => {
     expect(last.message!.status).toBe('COMPLETE');
     expect(last.message!.content).toContain('intravenous immunoglobulin');
     expect(last.message!.content).toContain('[1]');
+    // Whole sentences of the passage, without the search's highlighting.
+    expect(last.message!.content).toContain('Kawasaki disease is treated with intravenous immunoglobulin and high-dose aspirin in the acute phase [1].');
+    expect(last.message!.content).not.toContain('**');
     expect(textOf(events)).toBe(last.message!.content);
     expect(last.message!.citations.length).toBeGreaterThan(0);
 
@@ -83,6 +91,31 @@ describe.runIf(hasKnowledge)('citations across subgraphs', () => {
     expect(citations.map((c) => c.id)).toEqual(last.message!.citations.map((c) => c.id));
     expect(citations[0]!.document).toEqual({ id: documentId, title: 'Kawasaki disease guideline' });
     expect(citations[0]!.snippet).toContain('Kawasaki');
+  });
+
+  it('answers a two-hop question from both documents, each [n] verified against its passage', async () => {
+    const selecting = await ingest('Stroke unit: seizure management', 'For seizures after an acute stroke, the stroke unit adopted the Calder regimen as its standard anticonvulsant plan.');
+    const describing = await ingest('Calder regimen', 'Calder regimen: levetiracetam 20 mg/kg intravenously as a loading dose, then 500 mg twice daily by mouth.');
+    const { conversationId, last } = await ask(user, 'What is the loading dose in the regimen that the stroke unit adopted for seizures?');
+    expect(last.message!.status).toBe('COMPLETE');
+    // The name the first document gives, and the dose only the second one states.
+    expect(last.message!.content).toContain('Calder regimen');
+    expect(last.message!.content).toContain('20 mg/kg');
+    const { conversation } = await h.data<{
+      conversation: { messages: { edges: Array<{ node: { role: string; content: string; citations: Array<{ id: string; document: { id: string } }>; citationChecks: Array<{ marker: number; verified: boolean; citation: { id: string; document: { id: string } } }> } }> } };
+    }>(
+      `query($id: ID!) { conversation(id: $id) { messages { edges { node { role content citations { id document { id } } citationChecks { marker verified citation { id document { id } } } } } } } }`,
+      { id: conversationId },
+      user.accessToken,
+    );
+    const reply = conversation.messages.edges.find((e) => e.node.role === 'ASSISTANT')!.node;
+    const cited = reply.citationChecks.map((c) => c.citation.document.id);
+    expect(cited).toContain(selecting);
+    expect(cited).toContain(describing);
+    expect(reply.citationChecks.every((c) => c.verified)).toBe(true);
+    // [n] is the n-th citation.
+    for (const check of reply.citationChecks) expect(reply.citations[check.marker - 1]!.id).toBe(check.citation.id);
+    expect([...reply.content.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])).sort()).toEqual(reply.citationChecks.map((c) => c.marker).sort());
   });
 
   it('leaves the knowledge base out when asked to', async () => {

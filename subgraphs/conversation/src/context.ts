@@ -9,6 +9,7 @@ import type { Analytics } from './analytics.js';
 import type { ConversationRow, MessageRatingRow, MessageRow } from './db/schema.js';
 import type { Feedback } from './feedback.js';
 import type { Generations } from './generation.js';
+import type { Memory } from './memory.js';
 import type { TokenLog } from './token-log.js';
 import type { Usage, UsageSummary } from './usage.js';
 
@@ -20,6 +21,7 @@ export interface ConversationServices {
   tokenLog: TokenLog;
   feedback: Feedback;
   analytics: Analytics;
+  memory: Memory;
   /** This subgraph's part of a person's erasure status and data export. */
   erasure: ErasureEntitySource;
 }

@@ -176,7 +176,7 @@ export function createConversationStore(db: Database) {
       tx: Transaction,
       id: string,
       generatorId: string,
-      outcome: Pick<MessageRow, 'content' | 'status' | 'citations' | 'promptTokens' | 'completionTokens' | 'model' | 'errorCode' | 'firstTokenMs'>,
+      outcome: Pick<MessageRow, 'content' | 'status' | 'citations' | 'citationChecks' | 'promptTokens' | 'completionTokens' | 'model' | 'errorCode' | 'firstTokenMs'>,
     ): Promise<boolean> {
       const rows = await tx
         .update(messages)

@@ -32,6 +32,8 @@ export const conversationEnvSchema = z.object({
   CHAT_TAKEOVER_AFTER_MS: z.coerce.number().int().min(200).max(600_000).default(3_000),
   /** Earlier messages of the conversation sent with each prompt. */
   CHAT_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
+  /** Tokens of memory (the user's facts, then the conversation's running summary) each prompt may carry. */
+  CHAT_MEMORY_TOKENS: z.coerce.number().int().min(0).max(8_000).default(400),
   /** How long a finished reply's token log is kept for late subscribers; later they stream from the database. */
   TOKEN_LOG_TTL_SECONDS: envVar.positiveInt(300),
   /** Monthly (UTC calendar month) token budget per role: prompt plus completion tokens. */

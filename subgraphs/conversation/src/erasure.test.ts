@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedChatProvider, type ChatPassage } from '@voiceassist/ai';
 import type { Viewer } from '@voiceassist/auth';
 import { sql } from '@voiceassist/database';
+import { eq } from 'drizzle-orm';
 import { erasureLedger } from '@voiceassist/database/erased-users';
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
@@ -13,7 +14,7 @@ import { findDatabaseTraces } from '@voiceassist/testkit/traces';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import { createChat, type Chat } from './chat.js';
 import { createConversationStore, type ConversationStore } from './conversations.js';
-import { erasedUsers } from './db/schema.js';
+import { conversations, erasedUsers } from './db/schema.js';
 import { conversationEnvSchema } from './env.js';
 import { createConversationErasure, type ConversationErasure } from './erasure.js';
 import { createFeedback } from './feedback.js';
@@ -57,7 +58,7 @@ beforeAll(async () => {
     tokenLog,
     pubsub,
     provider: createEmbeddedChatProvider({ tokenDelayMs: 0 }),
-    knowledge: { search: async () => PASSAGES },
+    knowledge: { limit: 5, search: async () => PASSAGES },
     ragSwitch: ragAlwaysOn,
     logger: createLogger({ service: 'test', level: 'silent' }),
     idleTimeoutMs: 10_000,
@@ -102,8 +103,12 @@ describe('erasing a person from conversation', () => {
     const [rated] = await store.messagesByIds([replies[1]!]);
     await createFeedback(db.database.db).rate(rated!, { rating: 'NEGATIVE', reason: 'INCOMPLETE', comment: `missed the ${MARKER} step` });
 
+    // Their conversations' running summaries (memory) are theirs too.
+    await db.database.db.update(conversations).set({ memorySummary: `The user said: the ${MARKER} plan.` }).where(eq(conversations.ownerId, person));
+
     const exported = await erasure.exportData(person);
     expect(exported.conversations).toHaveLength(2);
+    expect(exported.conversations[0]!.memorySummary).toContain(MARKER);
     expect(exported.conversations.flatMap((c) => c.messages)).toHaveLength(6);
     expect(exported.usage.map((u) => u.messageId).sort()).toEqual([...replies].sort());
     expect(exported.ratings).toEqual([expect.objectContaining({ messageId: replies[1], rating: 'NEGATIVE', reason: 'INCOMPLETE', comment: `missed the ${MARKER} step` })]);

@@ -31,7 +31,7 @@ export function createConversationErasure(deps: { db: Database; chat: Pick<Chat,
       await chat.forgetMessages(gone);
     },
 
-    /** Everything held about the person: conversations with their messages, their ratings, and usage rows. */
+    /** Everything held about the person: conversations with their running summaries and messages, their ratings, and usage rows. */
     async exportData(userId: string) {
       const owned = await db.select().from(conversations).where(eq(conversations.ownerId, userId)).orderBy(asc(conversations.createdAt), asc(conversations.id));
       const rows = owned.length
@@ -46,6 +46,7 @@ export function createConversationErasure(deps: { db: Database; chat: Pick<Chat,
           archived: c.archived,
           createdAt: iso(c.createdAt),
           updatedAt: iso(c.updatedAt),
+          memorySummary: c.memorySummary,
           messages: rows
             .filter((m) => m.conversationId === c.id)
             .map((m) => ({

@@ -35,7 +35,7 @@ const PASSAGES: ChatPassage[] = Array.from({ length: 3 }, (_, i) => ({
   text: `Hypertension step ${i} involves measuring blood pressure again. Hypertension step ${i} then adjusts treatment for the patient.`,
 }));
 /** Passages without a knowledge subgraph: the embedded provider answers at length from them. */
-const knowledge: KnowledgeSearch = { search: async () => PASSAGES };
+const knowledge: KnowledgeSearch = { limit: 5, search: async () => PASSAGES };
 
 interface Replica {
   generations: Generations;
@@ -323,6 +323,28 @@ describe(`replies outlive their replica (${redisUrl ? 'Redis' : 'in-process'} to
       expect(first![0]!.content).toContain(PASSAGES[0]!.text);
       expect(await stored(message.id)).toMatchObject({ status: 'COMPLETE', content: REPLY, model: 'fake-chat' });
       expect(await usageRows(message.id)).toHaveLength(1);
+    });
+
+    it('stores each [n] of the reply as the model judged it against its passage, and counts what judging cost', async () => {
+      const answer = 'Blood pressure is measured again at step 0 [1]. Step 1 cures hypertension for good [2].';
+      const fake = await startFakeOpenAIServer({
+        // The judge agrees only where the passage is step 0's; the reply itself is `answer`.
+        chatReplyFor: (sent: Array<{ content: string }>) => (sent[0]!.content.startsWith('You check citations') ? (sent.at(-1)!.content.includes('step 0') ? 'yes' : 'no') : answer),
+      });
+      closers.push(() => fake.close());
+      const live = replica(0, 1_000, { provider: createOpenAIChatProvider({ client: createOpenAIClient({ baseUrl: fake.baseUrl, apiKey: 'sk-test', timeoutMs: 10_000 }), model: 'fake-chat' }) });
+      const message = await streamingReply();
+      live.generations.start(job(message));
+      await expect.poll(async () => (await stored(message.id)).status, { timeout: 10_000, interval: 100 }).toBe('COMPLETE');
+      const row = await stored(message.id);
+      expect(row.content).toBe(answer);
+      expect(row.citationChecks).toEqual([
+        { marker: 1, passageId: 'chunk-0', verified: true },
+        { marker: 2, passageId: 'chunk-1', verified: false },
+      ]);
+      // The reply and two verdicts.
+      expect(fake.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(3);
+      expect(row.completionTokens).toBe(answer.split(' ').length + 2);
     });
 
     it('where the provider cannot continue, the reply ends FAILED (PROVIDER_UNAVAILABLE) within 10 s of the crash, keeping its text', async () => {

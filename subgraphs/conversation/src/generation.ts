@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { estimatePromptTokens, estimateTokens, type ChatMessage, type ChatPassage, type ChatProvider, type ChatUsage } from '@voiceassist/ai';
+import { estimatePromptTokens, estimateTokens, planHops, retrieveMultiHop, verifyCitations, type ChatMessage, type ChatPassage, type ChatProvider, type ChatUsage } from '@voiceassist/ai';
 import type { Viewer } from '@voiceassist/auth';
 import type { Database } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
@@ -8,6 +8,7 @@ import type { PubSub } from '@voiceassist/pubsub';
 import type { ConversationStore } from './conversations.js';
 import type { MessageRow, MessageStatus } from './db/schema.js';
 import type { KnowledgeSearch } from './knowledge.js';
+import type { Memory } from './memory.js';
 import { buildPrompt } from './prompt.js';
 import type { RagSwitch } from './rag-switch.js';
 import { loggableError } from '@voiceassist/logging';
@@ -44,6 +45,8 @@ export interface GenerationsOptions {
   provider: ChatProvider;
   knowledge: KnowledgeSearch;
   ragSwitch: RagSwitch;
+  /** The conversation's summary and the user's facts in prompts, and the summary's updates; none without. */
+  memory?: Pick<Memory, 'forPrompt' | 'refresh'> | undefined;
   logger: Logger;
   /** Nothing from the provider for this long ends the reply in FAILED. */
   idleTimeoutMs: number;
@@ -62,6 +65,8 @@ interface Plan {
   userId: string;
   prompt: ChatMessage[];
   passages: ChatPassage[];
+  /** What planning the searches cost (not saved: a replica taking the reply over did not plan it). */
+  planning?: ChatUsage | undefined;
 }
 
 /** A reply continued after the generator that started it stopped. */
@@ -250,8 +255,10 @@ export function createGenerations(options: GenerationsOptions) {
     const status = outcomeOf(signal.aborted ? signal.reason : undefined, failure !== undefined);
     const text = (resume?.prefix ?? '') + content;
     const own = reported ?? (content ? { promptTokens: estimatePromptTokens(plan.prompt), completionTokens: estimateTokens(content) } : undefined);
-    const spent = sumUsage(resume && spentBefore(plan, resume.prefix), own);
-    const citations = text ? [...new Set(plan.passages.map((p) => p.id))] : [];
+    const citations = text ? plan.passages.map((p) => p.id) : [];
+    // Each [n] against its passage; a stopped reply's are checked by overlap only (its judge would outlive it).
+    const verification = text && status !== 'FAILED' ? await checkCitations(text, plan.passages, signal.aborted) : undefined;
+    const spent = sumUsage(resume && spentBefore(plan, resume.prefix), own, plan.planning, verification?.usage);
     const { userId } = plan;
     /** How the reply ended in the database: stored here, deleted meanwhile, or another replica's. */
     let ending: 'stored' | 'gone' | 'taken' | 'unknown' = 'unknown';
@@ -261,6 +268,7 @@ export function createGenerations(options: GenerationsOptions) {
           content: text,
           status,
           citations,
+          citationChecks: verification?.checks ?? [],
           promptTokens: spent?.promptTokens ?? null,
           completionTokens: spent?.completionTokens ?? null,
           model: spent ? provider.model : null,
@@ -275,6 +283,8 @@ export function createGenerations(options: GenerationsOptions) {
       // A reply deleted (or replaced) meanwhile leaves no text behind in the log either.
       if (ending === 'stored') await writer.finish();
       else if (ending === 'gone') await tokenLog.delete([target.id]);
+      // The conversation grew: what left the history window goes into its summary, in the background.
+      if (ending === 'stored' && status === 'COMPLETE') void options.memory?.refresh(target.conversationId);
     } catch (error) {
       logger.error({ error: loggableError(error), messageId: target.id }, 'could not store the end of a reply');
     }
@@ -286,6 +296,8 @@ export function createGenerations(options: GenerationsOptions) {
       status,
       model: provider.model,
       passages: plan.passages.length,
+      hops: new Set(plan.passages.map((p) => p.hop ?? 0)).size,
+      unverifiedCitations: verification?.checks.filter((c) => !c.verified).length ?? 0,
       tokens: writer.count,
       promptTokens: spent?.promptTokens ?? 0,
       completionTokens: spent?.completionTokens ?? 0,
@@ -296,6 +308,15 @@ export function createGenerations(options: GenerationsOptions) {
     };
     if (status === 'FAILED') logger.warn(line, 'reply failed');
     else logger.info(line, 'reply finished');
+  }
+
+  async function checkCitations(text: string, passages: readonly ChatPassage[], stopped: boolean) {
+    try {
+      return await verifyCitations(text, passages, stopped ? undefined : provider, AbortSignal.timeout(options.idleTimeoutMs));
+    } catch (error) {
+      logger.warn({ error: loggableError(error) }, 'could not check the citations of a reply');
+      return undefined;
+    }
   }
 
   function launch(target: { id: string; conversationId: string }, leased: boolean, prepare: (reply: ActiveReply, signal: AbortSignal) => Promise<Plan | undefined>, resume?: Resumption) {
@@ -318,12 +339,19 @@ export function createGenerations(options: GenerationsOptions) {
         if (!(await store.takeLease(job.message.id, generatorId))) return undefined;
         reply.leased = true;
         let passages: ChatPassage[] = [];
+        let planning: ChatUsage | undefined;
         if (job.useKnowledge && (await Promise.resolve().then(() => options.ragSwitch(job.viewer)).catch(() => true))) {
-          passages = await options.knowledge.search(job.question, job.caller, signal);
+          // Several searches when the question needs them (a sub-question each, or what one hop found), one otherwise.
+          const hops = await planHops(provider, job.question, signal, (usage) => (planning = sumUsage(planning, usage)));
+          passages = await retrieveMultiHop({ question: job.question, hops, search: (query) => options.knowledge.search(query, job.caller, signal), limit: options.knowledge.limit });
         }
-        const plan: Plan = { userId: job.viewer.userId, prompt: buildPrompt(job.history, job.question, passages), passages };
+        const memory = await options.memory?.forPrompt(job.message.conversationId, job.question, job.caller).catch((error: unknown) => {
+          logger.warn({ error: loggableError(error) }, 'replying without memory');
+          return undefined;
+        });
+        const plan: Plan = { userId: job.viewer.userId, prompt: buildPrompt(job.history, job.question, passages, memory), passages };
         await store.savePrompt({ messageId: job.message.id, ...plan });
-        return plan;
+        return { ...plan, planning };
       });
     },
 

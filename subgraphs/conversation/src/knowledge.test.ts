@@ -38,14 +38,16 @@ const logger = createLogger({ service: 'test', level: 'silent' });
 const caller = { authorization: 'Bearer caller-token', requestId: 'req-1' };
 
 describe('knowledge search', () => {
-  it('asks with the caller’s credentials and turns hits into passages, best first', async () => {
+  it('asks with the caller’s credentials and turns hits into whole passages, best first, each once', async () => {
     answer = () => ({
       status: 200,
       body: {
         data: {
           search: [
-            { score: 0.9, citation: { id: 'c1', snippet: 'Thiazides lower blood pressure.', document: { title: 'Hypertension guideline' } } },
-            { score: 0.5, citation: { id: 'c2', snippet: 'ACE inhibitors too.', document: null } },
+            { score: 0.9, citation: { id: 'c1', content: 'Thiazides lower blood pressure.', document: { title: 'Hypertension guideline' } } },
+            { score: 0.5, citation: { id: 'c2', content: 'ACE inhibitors too.', document: null } },
+            // The same passage twice would shift every later [n] off its citation.
+            { score: 0.4, citation: { id: 'c1', content: 'Thiazides lower blood pressure.', document: { title: 'Hypertension guideline' } } },
           ],
         },
       },

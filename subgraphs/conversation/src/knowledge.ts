@@ -5,20 +5,25 @@ import { SpanKind, injectTraceContext, serviceTracer, withSpan } from '@voiceass
 
 const tracer = serviceTracer('conversation');
 
-/** Contract fields only (API.md), so the call works with any knowledge subgraph that keeps it. */
+/**
+ * The whole passage (`content`), not the highlighted `snippet`: answers quote whole sentences, and
+ * a snippet's excerpts stop mid-sentence and carry search highlighting.
+ */
 const SEARCH = `query ConversationKnowledgeSearch($query: String!, $limit: Int) {
-  search(query: $query, limit: $limit) { score citation { id snippet document { title } } }
+  search(query: $query, limit: $limit) { score citation { id content document { title } } }
 }`;
 
 /** Longer questions are cut: retrieval needs the gist, not a whole pasted note. */
 const MAX_QUERY_CHARS = 1_000;
 
 interface SearchResponse {
-  data?: { search?: Array<{ score: number; citation: { id: string; snippet: string; document?: { title?: string } | null } | null }> | null } | null;
+  data?: { search?: Array<{ score: number; citation: { id: string; content: string; document?: { title?: string } | null } | null }> | null } | null;
   errors?: Array<{ extensions?: { code?: unknown } }>;
 }
 
 export interface KnowledgeSearch {
+  /** Passages one search gives at most. */
+  readonly limit: number;
   /** Passages for a question, best first, searched as the caller; none when knowledge is absent, down or refuses. */
   search(question: string, caller: { authorization: string | undefined; requestId: string }, signal?: AbortSignal): Promise<ChatPassage[]>;
 }
@@ -26,6 +31,7 @@ export interface KnowledgeSearch {
 export function createKnowledgeSearch(options: { url: string | undefined; timeoutMs: number; limit: number; logger: Logger }): KnowledgeSearch {
   const { url, logger } = options;
   return {
+    limit: options.limit,
     search(question, caller, signal) {
       if (!url || !caller.authorization) return Promise.resolve([]);
       // A span of the reply's trace; knowledge continues it from the `traceparent` sent.
@@ -54,9 +60,11 @@ export function createKnowledgeSearch(options: { url: string | undefined; timeou
         // Codes only: the question itself never reaches the logs.
         logger.warn({ status: response.status, codes: body.errors.map((e) => e.extensions?.code ?? null) }, 'knowledge search refused; replying without passages');
       }
+      const seen = new Set<string>();
+      // Once each: a reply's [n] is its n-th passage and its n-th citation.
       const passages = hits.flatMap((hit) =>
-        hit?.citation?.id && typeof hit.citation.snippet === 'string'
-          ? [{ id: hit.citation.id, text: hit.citation.snippet, title: hit.citation.document?.title ?? undefined }]
+        hit?.citation?.id && typeof hit.citation.content === 'string' && !seen.has(hit.citation.id) && seen.add(hit.citation.id)
+          ? [{ id: hit.citation.id, text: hit.citation.content, title: hit.citation.document?.title ?? undefined }]
           : [],
       );
       logger.debug({ passages: passages.length, durationMs: Math.round(performance.now() - started) }, 'knowledge search');

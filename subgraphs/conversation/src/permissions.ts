@@ -22,6 +22,7 @@ export const permissions: IRuleTypeMap = {
     regenerate: isAuthenticated,
     // Only one's own replies (NOT_FOUND otherwise, checked by the resolver).
     rateMessage: isAuthenticated,
+    forgetMemory: isAuthenticated,
   },
   Subscription: { messageStream: isAuthenticated },
   // Applies inside `_entities` too, so other subgraphs get no more than a direct caller would.
@@ -32,6 +33,9 @@ export const permissions: IRuleTypeMap = {
   MessageStreamEvent: isAuthenticated,
   // Reachable only through the fields above, which carry the checks.
   Citation: allow,
+  CitationCheck: allow,
+  ConversationMemory: allow,
+  UserFact: allow,
   TokenUsage: allow,
   UsageSummary: allow,
   GenerationError: allow,

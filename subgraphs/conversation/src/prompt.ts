@@ -12,12 +12,13 @@ export function passagesBlock(passages: readonly ChatPassage[]): string {
 }
 
 /**
- * The prompt of one reply: instructions (with the retrieved passages, when any), the earlier
- * turns of the conversation, then the question.
+ * The prompt of one reply: instructions (with the retrieved passages, when any), what is
+ * remembered beyond the history window (see memory.ts), the earlier turns of the conversation,
+ * then the question.
  */
-export function buildPrompt(history: readonly ChatMessage[], question: string, passages: readonly ChatPassage[]): ChatMessage[] {
+export function buildPrompt(history: readonly ChatMessage[], question: string, passages: readonly ChatPassage[], memory?: ChatMessage): ChatMessage[] {
   const system = passages.length
     ? `${SYSTEM}\nUse the knowledge base passages below. Cite them as [n] after the sentences that use them. If they do not answer the question, say so.\n\n${passagesBlock(passages)}`
     : SYSTEM;
-  return [{ role: 'system', content: system }, ...history, { role: 'user', content: question }];
+  return [{ role: 'system', content: system }, ...(memory ? [memory] : []), ...history, { role: 'user', content: question }];
 }

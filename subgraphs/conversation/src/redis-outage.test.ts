@@ -49,7 +49,7 @@ beforeAll(async () => {
     tokenLog,
     pubsub,
     provider: createEmbeddedChatProvider({ tokenDelayMs: 60 }),
-    knowledge: { search: async () => PASSAGES },
+    knowledge: { limit: 5, search: async () => PASSAGES },
     ragSwitch: ragAlwaysOn,
     logger: createLogger({ service: 'test', level: 'silent' }),
     idleTimeoutMs: 10_000,

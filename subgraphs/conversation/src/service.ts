@@ -25,6 +25,7 @@ import { conversationContext, type ConversationContext } from './context.js';
 import { createConversationStore } from './conversations.js';
 import { openConversationDatabase } from './db/open.js';
 import { erasedUsers } from './db/schema.js';
+import { createMemory, createUserFactsStore } from './memory.js';
 import { conversationEnvSchema, DEFAULT_FLAGS_URL, DEFAULT_KNOWLEDGE_URL, type ConversationEnv } from './env.js';
 import { createFeedback } from './feedback.js';
 import { createGenerations, type Generations } from './generation.js';
@@ -107,6 +108,17 @@ export async function createConversationService({ env, logger, infra, peers, rag
     const store = createConversationStore(db);
     const usage = createUsage(db, budgetsFromEnv(env));
     const tokenLog = createTokenLog({ redis, pubsub, namespace: infra.namespace, ttlSeconds: env.TOKEN_LOG_TTL_SECONDS });
+    // identity's GraphQL endpoint (beside its JWKS unless the test kit or `pnpm start` says where): the user's facts live in its settings.
+    const identityUrl = peers ? peers.identity : new URL('/graphql', env.JWKS_URL).href;
+    const memory = createMemory({
+      db,
+      provider,
+      usage,
+      facts: createUserFactsStore({ url: identityUrl, timeoutMs: env.KNOWLEDGE_TIMEOUT_MS, logger }),
+      logger,
+      historyMessages: env.CHAT_HISTORY_MESSAGES,
+      budgetTokens: env.CHAT_MEMORY_TOKENS,
+    });
     const generations = createGenerations({
       db,
       store,
@@ -116,6 +128,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       provider,
       knowledge: createKnowledgeSearch({ url: knowledgeUrl, timeoutMs: env.KNOWLEDGE_TIMEOUT_MS, limit: env.KNOWLEDGE_PASSAGES, logger }),
       ragSwitch: ragSwitch ?? (flags ? ragFlag(flags) : ragAlwaysOn),
+      memory,
       logger,
       idleTimeoutMs: env.CHAT_IDLE_TIMEOUT_MS,
       heartbeatMs: env.CHAT_HEARTBEAT_MS,
@@ -128,7 +141,17 @@ export async function createConversationService({ env, logger, infra, peers, rag
       module: conversationSubgraph,
       logger,
       verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
-      context: conversationContext({ store, chat, usage, generations, tokenLog, feedback: createFeedback(db), analytics: createAnalytics(db), erasure: { progress: ledger.progress, exportData: erasure.exportData } }),
+      context: conversationContext({
+        store,
+        chat,
+        usage,
+        generations,
+        tokenLog,
+        memory,
+        feedback: createFeedback(db),
+        analytics: createAnalytics(db),
+        erasure: { progress: ledger.progress, exportData: erasure.exportData },
+      }),
       readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       ...serviceHttpOptions(env),
       onClose: release,
@@ -152,6 +175,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       close() {
         closing ??= (async () => {
           await generations.shutdown();
+          await memory.idle();
           await server.close();
         })();
         return closing;

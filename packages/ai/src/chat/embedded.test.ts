@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_KNOWLEDGE_ANSWER, composeExtractiveAnswer, createEmbeddedChatProvider, splitIntoTokens } from './embedded.js';
+import { NO_KNOWLEDGE_ANSWER, composeExtractiveAnswer, createEmbeddedChatProvider, splitIntoTokens, wholeSentences } from './embedded.js';
 import { ChatProviderError, type ChatChunk, type ChatPassage } from './provider.js';
 
 const PASSAGES: ChatPassage[] = [
@@ -22,7 +22,7 @@ describe('embedded chat provider', () => {
   it('answers from the passages that share the question’s words, citing them by number', () => {
     const answer = composeExtractiveAnswer('What is the treatment of hypertension?', PASSAGES);
     expect(answer).toBe(
-      'From the knowledge base: Hypertension is persistently raised blood pressure. [1] First-line treatment of hypertension includes thiazide diuretics. [2]',
+      'From the knowledge base: Hypertension is persistently raised blood pressure [1]. First-line treatment of hypertension includes thiazide diuretics [2].',
     );
     // Deterministic.
     expect(composeExtractiveAnswer('What is the treatment of hypertension?', PASSAGES)).toBe(answer);
@@ -31,7 +31,41 @@ describe('embedded chat provider', () => {
 
   it('says honestly when it has no knowledge source, and quotes the closest passage when nothing matches', () => {
     expect(composeExtractiveAnswer('Anything?', [])).toBe(NO_KNOWLEDGE_ANSWER);
-    expect(composeExtractiveAnswer('zzz qqq', PASSAGES)).toMatch(/^I found nothing in the knowledge base that answers this directly\. .* \[1\]$/);
+    expect(composeExtractiveAnswer('zzz qqq', PASSAGES)).toMatch(/^I found nothing in the knowledge base that answers this directly\. .* \[1\]\.$/);
+  });
+
+  it('writes whole sentences without search highlighting, leaving out pieces cut at passage or excerpt boundaries', () => {
+    const snippets: ChatPassage[] = [
+      { id: 'x', text: 'crystalloid within the first three hours. Give **noradrenaline** when mean arterial pressure stays below 65 mmHg. Start it through a peripheral' },
+      { id: 'y', text: 'The **noradrenaline** infusion starts at 0.05 micrograms per kg per minute. … titrate every five minutes to the' },
+    ];
+    const answer = composeExtractiveAnswer('When is noradrenaline given, and at what dose?', snippets);
+    expect(answer).toBe(
+      'From the knowledge base: Give noradrenaline when mean arterial pressure stays below 65 mmHg [1]. The noradrenaline infusion starts at 0.05 micrograms per kg per minute [2].',
+    );
+    expect(answer).not.toContain('*');
+    expect(answer).not.toContain('…');
+    expect(wholeSentences('## Dosing\nthe first. Second **one** here! And a cut')).toEqual(['Second one here!']);
+  });
+
+  it('numbers its markers as the passages are listed, so [n] is the n-th citation', () => {
+    const answer = composeExtractiveAnswer('thiazide diuretics for hypertension', PASSAGES);
+    const markers = [...answer.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
+    expect(markers.length).toBeGreaterThan(0);
+    for (const n of markers) {
+      const sentence = answer.split(`[${n}]`)[0]!.split(/[.!?] /).at(-1)!.trim();
+      expect(PASSAGES[n - 1]!.text.replace(/\s+/g, ' ')).toContain(sentence.replace(/^From the knowledge base: /, ''));
+    }
+  });
+
+  it('cites every hop of a multi-hop search, scoring each passage by its own sub-question too', () => {
+    const hops: ChatPassage[] = [
+      { id: 'g', hop: 0, query: 'Which protocol does the guideline select for septic shock?', text: 'The sepsis guideline selects the Meridian protocol for septic shock. Blood cultures come first.' },
+      { id: 'p', hop: 1, query: 'What is the dose in the Meridian protocol?', text: 'The Meridian protocol doses vasopressin at 0.03 units per minute. It is reviewed yearly.' },
+    ];
+    const answer = composeExtractiveAnswer('What vasopressin dose does the protocol the sepsis guideline selects use?', hops);
+    expect(answer).toContain('Meridian protocol for septic shock [1].');
+    expect(answer).toContain('0.03 units per minute [2].');
   });
 
   it('streams the answer token by token, the tokens joining back into it, then reports usage', async () => {

@@ -8,10 +8,15 @@ import type { ChatProvider } from './provider.js';
 export * from './provider.js';
 export { chatEnvShape, type ChatEnv } from './env.js';
 export { createOpenAIChatProvider } from './openai.js';
+export { bridgeTerms, planHops, planHopsHeuristically, retrieveMultiHop, type Hop, type MultiHopOptions } from './multi-hop.js';
+export { MEMORY_HEADING, foldIntoSummary, memoryMessage, rememberedLines } from './memory.js';
+export { citedSentences, supportedByOverlap, verifyCitations, type CitationCheck } from './citation-check.js';
 export {
   EMBEDDED_CHAT_MODEL,
   NO_KNOWLEDGE_ANSWER,
   composeExtractiveAnswer,
+  contentTerms,
+  wholeSentences,
   createEmbeddedChatProvider,
   splitIntoTokens,
   type EmbeddedChatOptions,

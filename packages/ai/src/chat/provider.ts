@@ -13,6 +13,9 @@ export interface ChatPassage {
   text: string;
   /** The source document's title, when known. */
   title?: string | undefined;
+  /** Found by a multi-hop search: which hop (0 for the first) and the sub-question it searched for. */
+  hop?: number | undefined;
+  query?: string | undefined;
 }
 
 export interface ChatUsage {

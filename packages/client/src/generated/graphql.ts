@@ -321,6 +321,21 @@ export type MessageStreamSubscriptionVariables = Exact<{
 
 export type MessageStreamSubscription = { messageStream: { messageId: string, index: number, delta: string, done: boolean, message: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null } | null, error: { code: string, message: string } | null } };
 
+export type ConversationMemoryQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConversationMemoryQuery = { conversation: { id: string, memory: { summary: string, summarizedThrough: number, facts: Array<{ key: string, value: string }> } } | null };
+
+export type ForgetMemoryMutationVariables = Exact<{
+  conversationId: string | number;
+  facts?: boolean | null | undefined;
+}>;
+
+
+export type ForgetMemoryMutation = { forgetMemory: { id: string } };
+
 export type RateMessageMutationVariables = Exact<{
   messageId: string | number;
   rating: Rating;
@@ -936,6 +951,28 @@ export const MessageStreamDocument = new TypedDocumentString(`
     message
   }
 }`) as unknown as TypedDocumentString<MessageStreamSubscription, MessageStreamSubscriptionVariables>;
+export const ConversationMemoryDocument = new TypedDocumentString(`
+    query ConversationMemory($id: ID!) {
+  conversation(id: $id) {
+    id
+    memory {
+      summary
+      summarizedThrough
+      facts {
+        key
+        value
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConversationMemoryQuery, ConversationMemoryQueryVariables>;
+export const ForgetMemoryDocument = new TypedDocumentString(`
+    mutation ForgetMemory($conversationId: ID!, $facts: Boolean) {
+  forgetMemory(conversationId: $conversationId, facts: $facts) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<ForgetMemoryMutation, ForgetMemoryMutationVariables>;
 export const RateMessageDocument = new TypedDocumentString(`
     mutation RateMessage($messageId: ID!, $rating: Rating!, $reason: FeedbackReason, $comment: String) {
   rateMessage(

@@ -7,6 +7,8 @@ import { registerFakeOpenAIRoute, sendOpenAIError, type FakeOpenAIServer } from 
  * finish_reason, a usage chunk when `stream_options.include_usage` asks), or one JSON completion
  * without `stream`. Knobs, read per request from `server.behaviour`:
  * - `chatReply` (string): the reply text; default {@link FAKE_CHAT_REPLY}.
+ * - `chatReplyFor` ((messages) => string | undefined): the reply text per request (e.g. by its
+ *   system prompt), ahead of `chatReply` when it returns one.
  * - `chatDelayMs` (number): pause before each content chunk (a slow stream).
  * - `chatFailStatus` (number): answer with this HTTP error status instead of a completion.
  * - `chatFailAfterChunks` (number): drop the connection after that many content chunks.
@@ -59,7 +61,8 @@ registerFakeOpenAIRoute('POST /v1/chat/completions', async (request, res, server
     return;
   }
   const model = body.model ?? 'fake-chat';
-  const fullReply = typeof behaviour.chatReply === 'string' ? behaviour.chatReply : FAKE_CHAT_REPLY;
+  const replyFor = typeof behaviour.chatReplyFor === 'function' ? (behaviour.chatReplyFor as (messages: ChatRequestBody['messages']) => unknown)(body.messages) : undefined;
+  const fullReply = typeof replyFor === 'string' ? replyFor : typeof behaviour.chatReply === 'string' ? behaviour.chatReply : FAKE_CHAT_REPLY;
   const prefill = body.messages?.at(-1)?.role === 'assistant' ? String(body.messages.at(-1)!.content ?? '') : '';
   const reply = prefill && fullReply.startsWith(prefill) ? fullReply.slice(prefill.length) : fullReply;
   const pieces = reply.match(/\s*\S+/g) ?? [];

@@ -24,6 +24,10 @@ export const conversations = conversationSchema.table(
     createdAt: timestampColumn('created_at').notNull().$defaultFn(now),
     /** Bumped by every message, so the most recently active come first. */
     updatedAt: timestampColumn('updated_at').notNull().$defaultFn(now),
+    /** The running summary of the messages older than the prompt's history window (see memory.ts). */
+    memorySummary: text('memory_summary').notNull().default(''),
+    /** Position of the last message folded into the summary; -1 before any. */
+    summarizedThrough: integer('summarized_through').notNull().default(-1),
   },
   (t) => [
     index('conversations_owner_updated_idx').on(t.ownerId, t.updatedAt, t.id),
@@ -49,6 +53,8 @@ export const messages = conversationSchema.table(
     useKnowledge: boolean('use_knowledge').notNull().default(true),
     /** Knowledge citation (chunk) ids the reply drew on, best first. */
     citations: jsonb('citations').$type<string[]>().notNull().default([]),
+    /** Each [n] of the reply, checked against its passage (n-th of `citations`) when the reply ended. */
+    citationChecks: jsonb('citation_checks').$type<Array<{ marker: number; passageId: string; verified: boolean }>>().notNull().default([]),
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
     model: text('model'),

@@ -15,6 +15,9 @@ export const Conversation = {
 
   owner: (row: ConversationRow) => ({ __typename: 'User', id: row.ownerId }),
 
+  memory: (row: ConversationRow, _: unknown, ctx: ConversationContext) =>
+    ctx.services.memory.view(row.id, { authorization: ctx.authorization, requestId: ctx.requestId }),
+
   /** Pages of many conversations load in one query (DataLoader), not one per conversation. */
   messages: async (row: ConversationRow, args: { first?: number | null; after?: string | null }, ctx: ConversationContext) => {
     const page = pageRequest(MESSAGE_CURSOR, args, 50, 100);

@@ -21,6 +21,9 @@ export const Message = {
 
   citations: (row: MessageRow) => row.citations.map((id) => ({ __typename: 'Citation', id })),
 
+  citationChecks: (row: MessageRow) =>
+    row.citationChecks.map((check) => ({ marker: check.marker, verified: check.verified, citation: { __typename: 'Citation', id: check.passageId } })),
+
   usage: (row: MessageRow) =>
     row.promptTokens === null || row.completionTokens === null
       ? null

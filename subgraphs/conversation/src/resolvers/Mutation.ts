@@ -31,6 +31,12 @@ export const Mutation = {
     return ctx.services.chat.send(viewer, conversation, content, args.useKnowledge ?? true, callerOf(ctx));
   },
 
+  forgetMemory: async (_: unknown, { conversationId, facts }: { conversationId: string; facts?: boolean | null }, ctx: ConversationContext) => {
+    const conversation = await ownedConversation(ctx, conversationId);
+    await ctx.services.memory.forget(conversation.id, callerOf(ctx), facts ?? true);
+    return conversation;
+  },
+
   cancelGeneration: async (_: unknown, { messageId }: { messageId: string }, ctx: ConversationContext) =>
     ctx.services.chat.cancel(await ownedMessage(ctx, messageId)),
 
