@@ -6,10 +6,15 @@ import type { ErasureEntitySource } from '@voiceassist/subgraph-server/erasure-e
 import type { Dictation } from './dictation.js';
 import type { MessageOwnerLookup } from './message-owners.js';
 import type { Preferences, StoredPreferences } from './preferences.js';
+import type { Hear } from './hearing.js';
 import type { VoiceSpeech } from './speech.js';
+import type { Vocabulary } from './vocabulary/store.js';
 
 export interface VoiceServices {
   speech: VoiceSpeech;
+  /** Transcription with the organisation's vocabulary applied. */
+  hear: Hear;
+  vocabulary: Vocabulary;
   preferences: Preferences;
   dictation: Dictation;
   messageOwners: MessageOwnerLookup;

@@ -5,7 +5,7 @@ import type { Logger } from '@voiceassist/logging';
 import type { AudioInput } from './audio-input.js';
 import { clinicalNotes, dictationChunks, dictationSessions, type ClinicalNoteRow, type DictationSessionRow } from './db/schema.js';
 import type { NoteKind, NoteWriter } from './soap-note.js';
-import type { VoiceSpeech } from './speech.js';
+import type { Hear } from './hearing.js';
 
 export const MAX_CHUNK_CHARS = 10_000;
 export const MAX_CHUNKS = 500;
@@ -34,13 +34,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createDictation({
   db,
-  speech,
+  hear,
   writer,
   idleTimeoutMs,
   logger,
 }: {
   db: Database;
-  speech: VoiceSpeech;
+  hear: Hear;
   writer: NoteWriter;
   idleTimeoutMs: number;
   logger: Logger;
@@ -137,7 +137,7 @@ export function createDictation({
       const seq = reserved.nextSeq - 1;
       let stored: { text: string; durationMs: number };
       try {
-        stored = chunk.audio ? await speech.transcribe(userId, chunk.audio, 'audio') : { text: text!, durationMs: 0 };
+        stored = chunk.audio ? await hear(userId, chunk.audio, 'audio') : { text: text!, durationMs: 0 };
       } catch (error) {
         await db.update(dictationSessions).set({ pending: sql`${dictationSessions.pending} - 1` }).where(eq(dictationSessions.id, sessionId));
         throw error;

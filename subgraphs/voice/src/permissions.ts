@@ -9,6 +9,7 @@ export const permissions: IRuleTypeMap = {
     voicePreferences: isAuthenticated,
     dictationSession: hasRole('USER'),
     clinicalNote: hasRole('USER'),
+    vocabulary: hasRole('ADMIN'),
   },
   Mutation: {
     transcribe: hasRole('USER'),
@@ -17,6 +18,7 @@ export const permissions: IRuleTypeMap = {
     startDictation: hasRole('USER'),
     appendDictation: hasRole('USER'),
     finishDictation: hasRole('USER'),
+    addVocabularyTerms: hasRole('ADMIN'),
   },
   // Inside `_entities` too: the resolver checks the caller owns the message (NOT_FOUND otherwise).
   Message: { '*': isAuthenticated },
@@ -28,5 +30,6 @@ export const permissions: IRuleTypeMap = {
   DictationSession: allow,
   ClinicalNote: allow,
   NoteSection: allow,
+  VocabularyTerm: allow,
   ...erasureEntityPermissions,
 };

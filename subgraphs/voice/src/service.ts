@@ -25,6 +25,8 @@ import { resolvers } from './resolvers/index.js';
 import { createNoteWriter } from './soap-note.js';
 import { createSpeechCache } from './speech-cache.js';
 import { createVoiceSpeech, type VoiceSpeech } from './speech.js';
+import { createHearing } from './hearing.js';
+import { createVocabulary } from './vocabulary/store.js';
 
 export { voiceEnvSchema, type VoiceEnv } from './env.js';
 export type { VoiceContext } from './context.js';
@@ -92,9 +94,11 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       },
     });
     const { db } = database;
+    const vocabulary = createVocabulary(db);
+    const hear = createHearing(speech, vocabulary);
     const dictation = createDictation({
       db,
-      speech,
+      hear,
       writer: createNoteWriter({ chat, logger }),
       idleTimeoutMs: env.DICTATION_IDLE_TIMEOUT_SECONDS * 1000,
       logger,
@@ -103,6 +107,8 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
     const ledger = erasureLedger(db, erasedUsers);
     const services = {
       speech,
+      hear,
+      vocabulary,
       preferences: createPreferences(db, speech.isVoice),
       dictation,
       messageOwners: createMessageOwnerLookup({ conversationUrl: peers?.conversation ?? env.CONVERSATION_URL ?? 'http://localhost:4002/graphql' }),

@@ -7,6 +7,7 @@ import { Message } from './Message.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
 import { VoicePreferences } from './VoicePreferences.js';
+import type { VocabularyTermRow } from '../db/schema.js';
 
 export const resolvers = {
   Query,
@@ -15,5 +16,6 @@ export const resolvers = {
   DictationSession,
   ClinicalNote,
   VoicePreferences,
+  VocabularyTerm: { kind: (term: VocabularyTermRow) => term.kind.toUpperCase() },
   ...erasureEntityResolvers('voice', (ctx: VoiceContext) => ctx.voice.erasure),
 } as unknown as GraphQLResolverMap<VoiceContext>;
