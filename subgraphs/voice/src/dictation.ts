@@ -4,7 +4,8 @@ import { badUserInput, conflict, internalError, notFound } from '@voiceassist/er
 import type { Logger } from '@voiceassist/logging';
 import type { AudioInput } from './audio-input.js';
 import { clinicalNotes, dictationChunks, dictationSessions, type ClinicalNoteRow, type DictationSessionRow } from './db/schema.js';
-import type { NoteKind, NoteWriter } from './soap-note.js';
+import { SECTION_TITLES, type NoteKind, type NoteWriter } from './soap-note.js';
+import { dictatedSections, editedText, replayDictation, type ChunkResult, type DictationState } from './dictation-commands.js';
 import type { Hear } from './hearing.js';
 
 export const MAX_CHUNK_CHARS = 10_000;
@@ -21,13 +22,24 @@ export interface Dictation {
   start(userId: string, kind: NoteKind): Promise<DictationSessionRow>;
   /** The caller's session (expiring it first if it has been idle too long), or null. */
   get(userId: string, id: string): Promise<DictationSessionRow | null>;
-  transcript(sessionId: string): Promise<string>;
+  /** The note so far: every chunk replayed in order, spoken commands applied. */
+  progress(session: Pick<DictationSessionRow, 'id' | 'kind'>): Promise<DictationProgress>;
   append(userId: string, sessionId: string, chunk: DictationChunkInput): Promise<DictationSessionRow>;
   finish(userId: string, sessionId: string): Promise<ClinicalNoteRow>;
   note(userId: string, id: string): Promise<ClinicalNoteRow | null>;
   noteOfSession(sessionId: string): Promise<ClinicalNoteRow | null>;
   /** Expires idle sessions and deletes their chunks; returns how many expired. */
   sweep(): Promise<number>;
+}
+
+export interface DictationProgress {
+  state: DictationState;
+  /** Per chunk, in order: its sequence number, the text it added and the commands it applied. */
+  results: Array<ChunkResult & { seq: number }>;
+  /** Everything written, commands applied. */
+  transcript: string;
+  /** Everything heard or typed, commands included, a chunk per line. */
+  rawTranscript: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -82,9 +94,15 @@ export function createDictation({
     return row ?? null;
   }
 
-  async function transcript(sessionId: string): Promise<string> {
-    const rows = await db.select({ text: dictationChunks.text }).from(dictationChunks).where(eq(dictationChunks.sessionId, sessionId)).orderBy(asc(dictationChunks.seq));
-    return rows.map((r) => r.text.trim()).filter(Boolean).join('\n');
+  async function progress(session: Pick<DictationSessionRow, 'id' | 'kind'>): Promise<DictationProgress> {
+    const rows = await db
+      .select({ seq: dictationChunks.seq, text: dictationChunks.text, source: dictationChunks.source })
+      .from(dictationChunks)
+      .where(eq(dictationChunks.sessionId, session.id))
+      .orderBy(asc(dictationChunks.seq));
+    const chunks = rows.filter((r) => r.text.trim());
+    const { state, results } = replayDictation(session.kind, chunks);
+    return { state, results: results.map((r, i) => ({ ...r, seq: chunks[i]!.seq })), transcript: editedText(state), rawTranscript: chunks.map((c) => c.text.trim()).join('\n') };
   }
 
   /** Why an ACTIVE-only operation cannot proceed. */
@@ -97,6 +115,39 @@ export function createDictation({
     throw conflict('This dictation is busy; try again', { reason: 'BUSY' });
   }
 
+async function finish(userId: string, sessionId: string): Promise<ClinicalNoteRow> {
+    const session = await get(userId, sessionId);
+    if (!session || session.status !== 'ACTIVE') return refusal(userId, sessionId);
+    if (session.pending > 0) throw conflict('Chunks are still being transcribed; finish once they are in', { reason: 'PENDING' });
+    const dictated = await progress(session);
+    if (!dictated.transcript) throw badUserInput('Nothing has been dictated yet', 'sessionId');
+    // Sections the clinician moved between by voice are theirs; otherwise the writer sorts the text.
+    const written = dictated.state.navigated
+      ? { sections: dictatedSections(dictated.state).map((section) => ({ ...section, title: SECTION_TITLES[section.kind] })), generatedBy: 'voice-commands' }
+      : await writer.write(session.kind, dictated.transcript);
+    const note = await withText(() =>
+      db.transaction(async (tx) => {
+        // Nothing may have arrived while the note was written.
+        const [finished] = await tx
+          .update(dictationSessions)
+          .set({ status: 'FINISHED', finishedAt: new Date() })
+          .where(and(eq(dictationSessions.id, sessionId), eq(dictationSessions.status, 'ACTIVE'), eq(dictationSessions.nextSeq, session.nextSeq), eq(dictationSessions.pending, 0)))
+          .returning({ id: dictationSessions.id });
+        if (!finished) return undefined;
+        const [inserted] = await tx
+          .insert(clinicalNotes)
+          .values({ sessionId, userId, kind: session.kind, sections: written.sections, transcript: dictated.transcript, rawTranscript: dictated.rawTranscript, generatedBy: written.generatedBy })
+          .returning();
+        // The note keeps the transcript; the chunks are not kept twice.
+        await tx.delete(dictationChunks).where(eq(dictationChunks.sessionId, sessionId));
+        return inserted;
+      }),
+    );
+    if (!note) return refusal(userId, sessionId);
+    logger.info({ sessionId, noteId: note.id, generatedBy: note.generatedBy, chunks: session.chunkCount }, 'dictation finished');
+    return note;
+  }
+
   return {
     idleTimeoutMs,
     get,
@@ -106,7 +157,7 @@ export function createDictation({
       return row!;
     },
 
-    transcript,
+    progress,
 
     async append(userId, sessionId, chunk) {
       if ((chunk.text == null) === (chunk.audio == null)) {
@@ -160,38 +211,16 @@ export function createDictation({
         }),
       );
       if (!row) return refusal(userId, sessionId);
+      const dictated = await progress(row);
+      // "Stop dictation" finishes it, once no earlier chunk is still being transcribed.
+      if (dictated.state.stopped && row.pending === 0) {
+        await finish(userId, sessionId);
+        return (await get(userId, sessionId)) ?? row;
+      }
       return row;
     },
 
-    async finish(userId, sessionId) {
-      const session = await get(userId, sessionId);
-      if (!session || session.status !== 'ACTIVE') return refusal(userId, sessionId);
-      if (session.pending > 0) throw conflict('Chunks are still being transcribed; finish once they are in', { reason: 'PENDING' });
-      const dictated = await transcript(sessionId);
-      if (!dictated) throw badUserInput('Nothing has been dictated yet', 'sessionId');
-      const written = await writer.write(session.kind, dictated);
-      const note = await withText(() =>
-        db.transaction(async (tx) => {
-          // Nothing may have arrived while the note was written.
-          const [finished] = await tx
-            .update(dictationSessions)
-            .set({ status: 'FINISHED', finishedAt: new Date() })
-            .where(and(eq(dictationSessions.id, sessionId), eq(dictationSessions.status, 'ACTIVE'), eq(dictationSessions.nextSeq, session.nextSeq), eq(dictationSessions.pending, 0)))
-            .returning({ id: dictationSessions.id });
-          if (!finished) return undefined;
-          const [inserted] = await tx
-            .insert(clinicalNotes)
-            .values({ sessionId, userId, kind: session.kind, sections: written.sections, transcript: dictated, generatedBy: written.generatedBy })
-            .returning();
-          // The note keeps the transcript; the chunks are not kept twice.
-          await tx.delete(dictationChunks).where(eq(dictationChunks.sessionId, sessionId));
-          return inserted;
-        }),
-      );
-      if (!note) return refusal(userId, sessionId);
-      logger.info({ sessionId, noteId: note.id, generatedBy: note.generatedBy, chunks: session.chunkCount }, 'dictation finished');
-      return note;
-    },
+    finish,
 
     async note(userId, id) {
       if (!UUID.test(id)) return null;
