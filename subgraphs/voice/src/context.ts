@@ -4,6 +4,7 @@ import { unauthenticated } from '@voiceassist/errors';
 import type { RequestContext } from '@voiceassist/subgraph-server';
 import type { ErasureEntitySource } from '@voiceassist/subgraph-server/erasure-entities';
 import type { Dictation } from './dictation.js';
+import type { DictationEvents } from './dictation-events.js';
 import type { MessageOwnerLookup } from './message-owners.js';
 import type { Preferences, StoredPreferences } from './preferences.js';
 import type { Hear } from './hearing.js';
@@ -17,6 +18,7 @@ export interface VoiceServices {
   vocabulary: Vocabulary;
   preferences: Preferences;
   dictation: Dictation;
+  dictationEvents: DictationEvents;
   messageOwners: MessageOwnerLookup;
   /** This subgraph's part of a person's erasure status and data export. */
   erasure: ErasureEntitySource;

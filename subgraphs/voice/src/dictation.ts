@@ -6,6 +6,7 @@ import type { AudioInput } from './audio-input.js';
 import { clinicalNotes, dictationChunks, dictationSessions, type ClinicalNoteRow, type DictationSessionRow } from './db/schema.js';
 import { SECTION_TITLES, type NoteKind, type NoteWriter } from './soap-note.js';
 import { dictatedSections, editedText, replayDictation, type ChunkResult, type DictationState } from './dictation-commands.js';
+import type { DictationEvent, DictationEvents } from './dictation-events.js';
 import type { Hear } from './hearing.js';
 
 export const MAX_CHUNK_CHARS = 10_000;
@@ -50,18 +51,28 @@ export function createDictation({
   writer,
   idleTimeoutMs,
   logger,
+  events,
 }: {
   db: Database;
   hear: Hear;
   writer: NoteWriter;
   idleTimeoutMs: number;
   logger: Logger;
+  events: DictationEvents;
 }): Dictation {
   const cutoff = () => new Date(Date.now() - idleTimeoutMs);
 
+  /** Live dictation is a nicety: a pub/sub failure is logged, never fails the write that happened. */
+  async function announce(event: DictationEvent): Promise<void> {
+    await events.publish(event).catch((error: unknown) => logger.warn({ err: { name: (error as Error).name }, sessionId: event.sessionId }, 'dictation event not published'));
+  }
+
   async function expire(where: ReturnType<typeof and>): Promise<string[]> {
     const expired = await db.update(dictationSessions).set({ status: 'EXPIRED' }).where(where).returning({ id: dictationSessions.id });
-    for (const { id } of expired) await db.delete(dictationChunks).where(eq(dictationChunks.sessionId, id));
+    for (const { id } of expired) {
+      await db.delete(dictationChunks).where(eq(dictationChunks.sessionId, id));
+      await announce({ sessionId: id, chunkIndex: null, text: '', commands: [], section: null, transcript: '', status: 'EXPIRED', noteId: null });
+    }
     return expired.map((e) => e.id);
   }
 
@@ -145,6 +156,7 @@ async function finish(userId: string, sessionId: string): Promise<ClinicalNoteRo
     );
     if (!note) return refusal(userId, sessionId);
     logger.info({ sessionId, noteId: note.id, generatedBy: note.generatedBy, chunks: session.chunkCount }, 'dictation finished');
+  await announce({ sessionId, chunkIndex: null, text: '', commands: [], section: null, transcript: '', status: 'FINISHED', noteId: note.id });
     return note;
   }
 
@@ -212,6 +224,17 @@ async function finish(userId: string, sessionId: string): Promise<ClinicalNoteRo
       );
       if (!row) return refusal(userId, sessionId);
       const dictated = await progress(row);
+      const added = dictated.results.find((r) => r.seq === seq);
+      await announce({
+        sessionId,
+        chunkIndex: seq,
+        text: added?.text ?? '',
+        commands: added?.commands ?? [],
+        section: dictated.state.current,
+        transcript: dictated.transcript,
+        status: 'ACTIVE',
+        noteId: null,
+      });
       // "Stop dictation" finishes it, once no earlier chunk is still being transcribed.
       if (dictated.state.stopped && row.pending === 0) {
         await finish(userId, sessionId);

@@ -20,6 +20,7 @@ export const permissions: IRuleTypeMap = {
     finishDictation: hasRole('USER'),
     addVocabularyTerms: hasRole('ADMIN'),
   },
+  Subscription: { dictationEvents: hasRole('USER') },
   // Inside `_entities` too: the resolver checks the caller owns the message (NOT_FOUND otherwise).
   Message: { '*': isAuthenticated },
   // Reachable only through the fields above, which carry the checks.
@@ -31,5 +32,7 @@ export const permissions: IRuleTypeMap = {
   ClinicalNote: allow,
   NoteSection: allow,
   VocabularyTerm: allow,
+  DictationEvent: allow,
+  DictationCommandApplied: allow,
   ...erasureEntityPermissions,
 };

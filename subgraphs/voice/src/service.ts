@@ -16,6 +16,7 @@ import { voiceContext, type VoiceContext } from './context.js';
 import { openVoiceDatabase } from './db/open.js';
 import { erasedUsers } from './db/schema.js';
 import { createDictation, type Dictation } from './dictation.js';
+import { createDictationEvents } from './dictation-events.js';
 import { voiceEnvSchema, type VoiceEnv } from './env.js';
 import { createVoiceErasure } from './erasure.js';
 import { createMessageOwnerLookup } from './message-owners.js';
@@ -66,7 +67,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
   let redis: Redis | undefined;
   const redisAvailability = new RedisAvailability();
   let sweeper: NodeJS.Timeout | undefined;
-  // Only erasure travels on pub/sub here: deletions announced by identity, confirmations back.
+  // On pub/sub: erasure (deletions announced by identity, confirmations back) and live dictation events.
   const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'voice', availability: redisAvailability });
   let erasures: ErasureConsumer | undefined;
   const release = async () => {
@@ -95,6 +96,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
     });
     const { db } = database;
     const vocabulary = createVocabulary(db);
+    const dictationEvents = createDictationEvents(pubsub);
     const hear = createHearing(speech, vocabulary);
     const dictation = createDictation({
       db,
@@ -102,6 +104,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       writer: createNoteWriter({ chat, logger }),
       idleTimeoutMs: env.DICTATION_IDLE_TIMEOUT_SECONDS * 1000,
       logger,
+      events: dictationEvents,
     });
     const erasure = createVoiceErasure({ db, speech });
     const ledger = erasureLedger(db, erasedUsers);
@@ -111,6 +114,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       vocabulary,
       preferences: createPreferences(db, speech.isVoice),
       dictation,
+      dictationEvents,
       messageOwners: createMessageOwnerLookup({ conversationUrl: peers?.conversation ?? env.CONVERSATION_URL ?? 'http://localhost:4002/graphql' }),
       erasure: { progress: ledger.progress, exportData: erasure.exportData },
     };

@@ -6,12 +6,14 @@ import { DictationSession } from './DictationSession.js';
 import { Message } from './Message.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
+import { Subscription } from './Subscription.js';
 import { VoicePreferences } from './VoicePreferences.js';
 import type { VocabularyTermRow } from '../db/schema.js';
 
 export const resolvers = {
   Query,
   Mutation,
+  Subscription,
   Message,
   DictationSession,
   ClinicalNote,
