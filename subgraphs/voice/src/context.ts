@@ -3,6 +3,7 @@ import type { Viewer } from '@voiceassist/auth';
 import { unauthenticated } from '@voiceassist/errors';
 import type { RequestContext } from '@voiceassist/subgraph-server';
 import type { ErasureEntitySource } from '@voiceassist/subgraph-server/erasure-entities';
+import type { ConversationClient } from './conversation-client.js';
 import type { Dictation } from './dictation.js';
 import type { DictationEvents } from './dictation-events.js';
 import type { MessageOwnerLookup } from './message-owners.js';
@@ -19,6 +20,10 @@ export interface VoiceServices {
   preferences: Preferences;
   dictation: Dictation;
   dictationEvents: DictationEvents;
+  /** sendMessage and reply tokens, asked of the conversation subgraph as the caller. */
+  conversation: ConversationClient;
+  /** A spoken question heard with less confidence than this is answered with a clarification request. */
+  repairBelowConfidence: number;
   messageOwners: MessageOwnerLookup;
   /** This subgraph's part of a person's erasure status and data export. */
   erasure: ErasureEntitySource;

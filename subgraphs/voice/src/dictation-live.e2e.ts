@@ -9,7 +9,8 @@ import { signUp, type Account } from './testing/accounts.js';
 
 // Live dictation through the real router: voice commands and per-chunk events. Speech comes
 // from the test kit's OpenAI-compatible server, whose recognizer hears exactly what its own
-// speech said, so each command is tested as spoken (pocketsphinx mishears short commands).
+// speech said, so each command is tested as spoken (pocketsphinx mishears short commands). It
+// reports a confidence of 0.905, under this supergraph's repair threshold of 0.95.
 let fake: FakeOpenAIServer;
 let supergraph: TestSupergraph;
 let alice: Account;
@@ -55,7 +56,7 @@ async function say(account: Account, sessionId: string, text: string): Promise<S
 
 beforeAll(async () => {
   fake = await startFakeOpenAIServer();
-  supergraph = await startSupergraph({ subgraphs: ['identity', 'conversation', 'voice'], env: { voice: { OPENAI_BASE_URL: fake.baseUrl } } });
+  supergraph = await startSupergraph({ subgraphs: ['identity', 'conversation', 'voice'], env: { voice: { OPENAI_BASE_URL: fake.baseUrl, VOICE_REPAIR_MIN_CONFIDENCE: '0.95' } } });
   await signUp(supergraph.request, 'founder');
   alice = await signUp(supergraph.request, 'alice');
   bob = await signUp(supergraph.request, 'bob');
@@ -146,5 +147,24 @@ describe('dictationEvents through the router', () => {
     } finally {
       await client.dispose();
     }
+  });
+});
+
+describe('askByVoice repair through the router', () => {
+  it('answers a question heard with low confidence with a clarification request', async () => {
+    const conversationId = dataOf(await supergraph.request<{ createConversation: { id: string } }>('mutation { createConversation { id } }', {}, { token: alice.token })).createConversation.id;
+    const speech = dataOf(await supergraph.request<{ synthesize: { base64: string } }>('mutation S($text: String!) { synthesize(text: $text) { base64 } }', { text: 'what is the dose of metformin' }, { token: alice.token })).synthesize;
+    const turn = dataOf(
+      await supergraph.request<{ askByVoice: { transcription: { text: string; confidence: number }; userMessage: null; clarification: { reason: string; text: string } } }>(
+        'mutation A($id: ID!, $audio: AudioInput!) { askByVoice(conversationId: $id, audio: $audio) { transcription { text confidence } userMessage { id } clarification { reason text } } }',
+        { id: conversationId, audio: { base64: speech.base64, mimeType: 'audio/wav' } },
+        { token: alice.token },
+      ),
+    ).askByVoice;
+    expect(turn).toEqual({
+      transcription: { text: 'what is the dose of metformin', confidence: 0.905 },
+      userMessage: null,
+      clarification: { reason: 'LOW_CONFIDENCE', text: expect.stringContaining("didn't catch that") },
+    });
   });
 });

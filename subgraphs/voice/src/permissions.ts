@@ -19,8 +19,9 @@ export const permissions: IRuleTypeMap = {
     appendDictation: hasRole('USER'),
     finishDictation: hasRole('USER'),
     addVocabularyTerms: hasRole('ADMIN'),
+    askByVoice: hasRole('USER'),
   },
-  Subscription: { dictationEvents: hasRole('USER') },
+  Subscription: { dictationEvents: hasRole('USER'), speechStream: hasRole('USER') },
   // Inside `_entities` too: the resolver checks the caller owns the message (NOT_FOUND otherwise).
   Message: { '*': isAuthenticated },
   // Reachable only through the fields above, which carry the checks.
@@ -33,6 +34,9 @@ export const permissions: IRuleTypeMap = {
   NoteSection: allow,
   VocabularyTerm: allow,
   DictationEvent: allow,
+  SpeechChunk: allow,
+  AskByVoicePayload: allow,
+  VoiceClarification: allow,
   DictationCommandApplied: allow,
   ...erasureEntityPermissions,
 };

@@ -15,6 +15,7 @@ import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type Subg
 import { voiceContext, type VoiceContext } from './context.js';
 import { openVoiceDatabase } from './db/open.js';
 import { erasedUsers } from './db/schema.js';
+import { createConversationClient } from './conversation-client.js';
 import { createDictation, type Dictation } from './dictation.js';
 import { createDictationEvents } from './dictation-events.js';
 import { voiceEnvSchema, type VoiceEnv } from './env.js';
@@ -95,6 +96,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       },
     });
     const { db } = database;
+    const conversationUrl = peers?.conversation ?? env.CONVERSATION_URL ?? 'http://localhost:4002/graphql';
     const vocabulary = createVocabulary(db);
     const dictationEvents = createDictationEvents(pubsub);
     const hear = createHearing(speech, vocabulary);
@@ -115,7 +117,9 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       preferences: createPreferences(db, speech.isVoice),
       dictation,
       dictationEvents,
-      messageOwners: createMessageOwnerLookup({ conversationUrl: peers?.conversation ?? env.CONVERSATION_URL ?? 'http://localhost:4002/graphql' }),
+      messageOwners: createMessageOwnerLookup({ conversationUrl }),
+      conversation: createConversationClient({ conversationUrl }),
+      repairBelowConfidence: env.VOICE_REPAIR_MIN_CONFIDENCE,
       erasure: { progress: ledger.progress, exportData: erasure.exportData },
     };
     // Idle dictations expire (and their transcripts go) even if nobody looks at them again.

@@ -5,7 +5,7 @@ import type { PreferencesInput } from '../preferences.js';
 import type { NoteKind } from '../soap-note.js';
 import type { VocabularyTermInput } from '../vocabulary/store.js';
 
-type AudioFormat = 'WAV' | 'MP3' | 'OGG';
+export type AudioFormat = 'WAV' | 'MP3' | 'OGG';
 export const speechFormat = (format: AudioFormat | null | undefined): SpeechFormat => (format ?? 'WAV').toLowerCase() as SpeechFormat;
 
 export const Mutation = {

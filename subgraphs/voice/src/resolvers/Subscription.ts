@@ -1,7 +1,9 @@
-import { notFound } from '@voiceassist/errors';
+import { badUserInput, notFound } from '@voiceassist/errors';
 import { viewerOf, type VoiceContext, type VoiceServices } from '../context.js';
 import type { DictationSessionRow } from '../db/schema.js';
 import type { DictationEvent } from '../dictation-events.js';
+import { speechChunks, type SpeechChunk } from '../speech-stream.js';
+import { speechFormat, type AudioFormat } from './Mutation.js';
 
 const ended = (session: DictationSessionRow, noteId: string | null): DictationEvent => ({
   sessionId: session.id,
@@ -54,5 +56,21 @@ export const Subscription = {
       return dictationEvents(ctx.voice, userId, session, Math.max(-1, args.afterChunk ?? -1));
     },
     resolve: (event: DictationEvent) => event,
+  },
+
+  speechStream: {
+    subscribe: async (_: unknown, args: { messageId: string; afterIndex?: number | null; voice?: string | null; format?: AudioFormat | null }, ctx: VoiceContext) => {
+      const { userId } = viewerOf(ctx);
+      // Someone else's message does not exist for this caller (as for Message.speech).
+      if ((await ctx.messageOwners.load(args.messageId)) !== userId) throw notFound('Message');
+      if (args.voice && !(await ctx.voice.speech.isVoice(args.voice))) throw badUserInput(`Unknown voice "${args.voice.slice(0, 100)}": see the voices query`, 'voice');
+      const preferred = await ctx.preferences();
+      const format = speechFormat(args.format);
+      const tokens = ctx.voice.conversation.replyTokens({ authorization: ctx.authorization, requestId: ctx.requestId, logger: ctx.logger }, args.messageId);
+      return speechChunks(args.messageId, tokens, Math.max(-1, args.afterIndex ?? -1), (text) =>
+        ctx.voice.speech.synthesize({ userId, text, voice: args.voice, format, preferred, textField: 'content' }),
+      );
+    },
+    resolve: (chunk: SpeechChunk) => chunk,
   },
 };

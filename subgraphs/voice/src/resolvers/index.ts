@@ -7,13 +7,15 @@ import { Message } from './Message.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
 import { Subscription } from './Subscription.js';
+import { spokenTurnMutations, VoiceClarification } from './spoken-turn.js';
 import { VoicePreferences } from './VoicePreferences.js';
 import type { VocabularyTermRow } from '../db/schema.js';
 
 export const resolvers = {
   Query,
-  Mutation,
+  Mutation: { ...Mutation, ...spokenTurnMutations },
   Subscription,
+  VoiceClarification,
   Message,
   DictationSession,
   ClinicalNote,
