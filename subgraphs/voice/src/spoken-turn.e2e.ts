@@ -114,7 +114,8 @@ describe('askByVoice and speechStream through the router', () => {
     } finally {
       await client.dispose();
     }
-  });
+    // Three pocketsphinx runs (the question, the reply's audio), seconds each on a busy machine.
+  }, 120_000);
 
   it('answers silence with a clarification request and sends nothing to the language model', async () => {
     const conversationId = await conversationOf(alice);
@@ -140,5 +141,5 @@ describe('askByVoice and speechStream through the router', () => {
     } finally {
       await client.dispose();
     }
-  });
+  }, 60_000);
 });
