@@ -11,6 +11,22 @@ export type AdminUpdateUserInput = {
   role?: Role | null | undefined;
 };
 
+/** Audio sent by a client, e.g. a browser MediaRecorder blob. */
+export type AudioInput = {
+  /** The audio file, base64-encoded (a data: URL prefix is accepted). WAV, MP3, OGG or WebM. */
+  base64: string;
+  /** What is spoken, e.g. en; engines that know one language only refuse others. */
+  language?: string | null | undefined;
+  /** audio/wav, audio/mpeg, audio/ogg or audio/webm (codec parameters allowed). */
+  mimeType: string;
+};
+
+export type ClarificationReason =
+  /** The words were recognized with less confidence than VOICE_REPAIR_MIN_CONFIDENCE. */
+  | 'LOW_CONFIDENCE'
+  /** No words were recognized (silence or noise). */
+  | 'NOTHING_HEARD';
+
 export type CreateFlagInput = {
   description?: string | null | undefined;
   enabled?: boolean | null | undefined;
@@ -386,6 +402,23 @@ export type MessageSpeechQueryVariables = Exact<{
 
 
 export type MessageSpeechQuery = { conversation: { id: string, messages: { edges: Array<{ node: { id: string, speech: { mimeType: string, base64: string, durationMs: number, voice: string } } }> } } | null };
+
+export type AskByVoiceMutationVariables = Exact<{
+  conversationId: string | number;
+  audio: AudioInput;
+  useKnowledge?: boolean | null | undefined;
+}>;
+
+
+export type AskByVoiceMutation = { askByVoice: { transcription: { text: string, confidence: number | null }, userMessage: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null } | null, assistantMessage: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null } | null, clarification: { reason: ClarificationReason, text: string, speech: { mimeType: string, base64: string } } | null } };
+
+export type SpeechStreamSubscriptionVariables = Exact<{
+  messageId: string | number;
+  afterIndex?: number | null | undefined;
+}>;
+
+
+export type SpeechStreamSubscription = { speechStream: { messageId: string, index: number, text: string, done: boolean, audio: { mimeType: string, base64: string, durationMs: number } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1092,3 +1125,64 @@ export const MessageSpeechDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<MessageSpeechQuery, MessageSpeechQueryVariables>;
+export const AskByVoiceDocument = new TypedDocumentString(`
+    mutation AskByVoice($conversationId: ID!, $audio: AudioInput!, $useKnowledge: Boolean) {
+  askByVoice(
+    conversationId: $conversationId
+    audio: $audio
+    useKnowledge: $useKnowledge
+  ) {
+    transcription {
+      text
+      confidence
+    }
+    userMessage {
+      ...ChatMessage
+    }
+    assistantMessage {
+      ...ChatMessage
+    }
+    clarification {
+      reason
+      text
+      speech {
+        mimeType
+        base64
+      }
+    }
+  }
+}
+    fragment ChatMessage on Message {
+  id
+  role
+  content
+  status
+  createdAt
+  citations {
+    id
+    snippet
+    document {
+      id
+      title
+    }
+  }
+  error {
+    code
+    message
+  }
+}`) as unknown as TypedDocumentString<AskByVoiceMutation, AskByVoiceMutationVariables>;
+export const SpeechStreamDocument = new TypedDocumentString(`
+    subscription SpeechStream($messageId: ID!, $afterIndex: Int) {
+  speechStream(messageId: $messageId, afterIndex: $afterIndex) {
+    messageId
+    index
+    text
+    done
+    audio {
+      mimeType
+      base64
+      durationMs
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SpeechStreamSubscription, SpeechStreamSubscriptionVariables>;
