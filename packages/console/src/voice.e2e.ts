@@ -83,4 +83,28 @@ describe.skipIf(!hasChromium)('voice mode in the console', { timeout: 180_000 },
     await page.getByText(`Spoke the reply (${received} sentences).`).waitFor();
     await screenshot(page, 'voice-01-spoken-reply');
   });
+
+  it('shows live dictation: each recorded chunk appears as it is stored, then the note', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dictation', exact: true }).click();
+    await page.getByRole('button', { name: 'New dictation' }).click();
+    const live = page.getByRole('region', { name: 'Live dictation' });
+    await live.waitFor();
+    for (let chunk = 1; chunk <= 2; chunk++) {
+      await page.getByRole('button', { name: 'Record a chunk' }).click();
+      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
+      await page.waitForTimeout(3_500);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      // The chunk's partial arrives over dictationEvents, without reloading anything.
+      await expect.poll(() => live.getAttribute('data-chunks'), { timeout: 60_000 }).toBe(String(chunk));
+    }
+    const chunks = await page.getByRole('list', { name: 'Chunks' }).getByRole('listitem').allTextContents();
+    expect(chunks).toHaveLength(2);
+    for (const text of chunks) expect(text.trim().length).toBeGreaterThan(0);
+    const growing = await page.locator('.dictation-transcript').textContent();
+    expect(growing?.trim().length).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Finish' }).click();
+    await expect.poll(() => live.getAttribute('data-dictation-status')).toBe('FINISHED');
+    await expect.poll(() => page.locator('.dictation-transcript').textContent()).toContain('Subjective:');
+    await screenshot(page, 'voice-02-dictation');
+  });
 });

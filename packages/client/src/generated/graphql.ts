@@ -37,6 +37,27 @@ export type CreateFlagInput = {
   visibility: FlagVisibility;
 };
 
+export type DictationCommand =
+  | 'COLON'
+  | 'COMMA'
+  | 'DELETE_LAST_SENTENCE'
+  | 'GO_TO_SECTION'
+  | 'NEW_LINE'
+  | 'NEW_PARAGRAPH'
+  | 'NEXT_SECTION'
+  | 'PERIOD'
+  | 'QUESTION_MARK'
+  | 'STOP_DICTATION'
+  | 'UNDO';
+
+export type DictationStatus =
+  /** Taking chunks. */
+  | 'ACTIVE'
+  /** Untouched for too long; its transcript was deleted. */
+  | 'EXPIRED'
+  /** Turned into a note. */
+  | 'FINISHED';
+
 /** PENDING (accepted, waiting) → INDEXING (extracting, chunking, embedding) → READY (searchable), or FAILED (see `error`). */
 export type DocumentStatus =
   | 'FAILED'
@@ -91,6 +112,21 @@ export type MessageStatus =
   | 'COMPLETE'
   | 'FAILED'
   | 'STREAMING';
+
+/** What a dictation becomes. */
+export type NoteKind =
+  /** The dictation as one section, unstructured. */
+  | 'FREE_TEXT'
+  /** Subjective, Objective, Assessment, Plan. */
+  | 'SOAP';
+
+export type NoteSectionKind =
+  | 'ASSESSMENT'
+  /** The whole dictation, for FREE_TEXT notes. */
+  | 'NOTE'
+  | 'OBJECTIVE'
+  | 'PLAN'
+  | 'SUBJECTIVE';
 
 export type RegisterInput = {
   displayName: string;
@@ -419,6 +455,36 @@ export type SpeechStreamSubscriptionVariables = Exact<{
 
 
 export type SpeechStreamSubscription = { speechStream: { messageId: string, index: number, text: string, done: boolean, audio: { mimeType: string, base64: string, durationMs: number } | null } };
+
+export type StartDictationMutationVariables = Exact<{
+  kind?: NoteKind | null | undefined;
+}>;
+
+
+export type StartDictationMutation = { startDictation: { id: string, kind: NoteKind, status: DictationStatus } };
+
+export type AppendDictationAudioMutationVariables = Exact<{
+  sessionId: string | number;
+  audio: AudioInput;
+}>;
+
+
+export type AppendDictationAudioMutation = { appendDictation: { id: string, status: DictationStatus, chunkCount: number } };
+
+export type FinishDictationMutationVariables = Exact<{
+  sessionId: string | number;
+}>;
+
+
+export type FinishDictationMutation = { finishDictation: { id: string, generatedBy: string, text: string, rawTranscript: string } };
+
+export type DictationEventsSubscriptionVariables = Exact<{
+  sessionId: string | number;
+  afterChunk?: number | null | undefined;
+}>;
+
+
+export type DictationEventsSubscription = { dictationEvents: { chunkIndex: number | null, text: string, section: NoteSectionKind | null, transcript: string, status: DictationStatus, noteId: string | null, commands: Array<{ command: DictationCommand, section: NoteSectionKind }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1186,3 +1252,47 @@ export const SpeechStreamDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SpeechStreamSubscription, SpeechStreamSubscriptionVariables>;
+export const StartDictationDocument = new TypedDocumentString(`
+    mutation StartDictation($kind: NoteKind) {
+  startDictation(kind: $kind) {
+    id
+    kind
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<StartDictationMutation, StartDictationMutationVariables>;
+export const AppendDictationAudioDocument = new TypedDocumentString(`
+    mutation AppendDictationAudio($sessionId: ID!, $audio: AudioInput!) {
+  appendDictation(sessionId: $sessionId, audio: $audio) {
+    id
+    status
+    chunkCount
+  }
+}
+    `) as unknown as TypedDocumentString<AppendDictationAudioMutation, AppendDictationAudioMutationVariables>;
+export const FinishDictationDocument = new TypedDocumentString(`
+    mutation FinishDictation($sessionId: ID!) {
+  finishDictation(sessionId: $sessionId) {
+    id
+    generatedBy
+    text
+    rawTranscript
+  }
+}
+    `) as unknown as TypedDocumentString<FinishDictationMutation, FinishDictationMutationVariables>;
+export const DictationEventsDocument = new TypedDocumentString(`
+    subscription DictationEvents($sessionId: ID!, $afterChunk: Int) {
+  dictationEvents(sessionId: $sessionId, afterChunk: $afterChunk) {
+    chunkIndex
+    text
+    commands {
+      command
+      section
+    }
+    section
+    transcript
+    status
+    noteId
+  }
+}
+    `) as unknown as TypedDocumentString<DictationEventsSubscription, DictationEventsSubscriptionVariables>;
