@@ -7,10 +7,10 @@ import '@voiceassist/testkit/openai-server/audio';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import { signUp, type Account } from './testing/accounts.js';
 
-// Live dictation through the real router: voice commands and per-chunk events. Speech comes
+// Voice mode through the real router on the OpenAI-compatible speech path: voice commands and
+// live dictation events, a spoken turn with its reply's speech streamed, and repair. Speech comes
 // from the test kit's OpenAI-compatible server, whose recognizer hears exactly what its own
-// speech said, so each command is tested as spoken (pocketsphinx mishears short commands). It
-// reports a confidence of 0.905, under this supergraph's repair threshold of 0.95.
+// speech said, so each command is tested as spoken (pocketsphinx mishears short commands).
 let fake: FakeOpenAIServer;
 let supergraph: TestSupergraph;
 let alice: Account;
@@ -56,7 +56,7 @@ async function say(account: Account, sessionId: string, text: string): Promise<S
 
 beforeAll(async () => {
   fake = await startFakeOpenAIServer();
-  supergraph = await startSupergraph({ subgraphs: ['identity', 'conversation', 'voice'], env: { voice: { OPENAI_BASE_URL: fake.baseUrl, VOICE_REPAIR_MIN_CONFIDENCE: '0.95' } } });
+  supergraph = await startSupergraph({ subgraphs: ['identity', 'conversation', 'voice'], env: { voice: { OPENAI_BASE_URL: fake.baseUrl } } });
   await signUp(supergraph.request, 'founder');
   alice = await signUp(supergraph.request, 'alice');
   bob = await signUp(supergraph.request, 'bob');
@@ -150,8 +150,46 @@ describe('dictationEvents through the router', () => {
   });
 });
 
-describe('askByVoice repair through the router', () => {
+describe('a spoken turn through the router', () => {
+  it('sends the question, and speaks the reply sentence by sentence in the OpenAI-compatible voice', async () => {
+    const conversationId = dataOf(await supergraph.request<{ createConversation: { id: string } }>('mutation { createConversation { id } }', {}, { token: alice.token })).createConversation.id;
+    const question = dataOf(await supergraph.request<{ synthesize: { base64: string } }>('mutation S($text: String!) { synthesize(text: $text) { base64 } }', { text: 'what is the dose of metformin' }, { token: alice.token })).synthesize;
+    const turn = dataOf(
+      await supergraph.request<{ askByVoice: { userMessage: { content: string }; assistantMessage: { id: string } } }>(
+        'mutation A($id: ID!, $audio: AudioInput!) { askByVoice(conversationId: $id, audio: $audio, useKnowledge: false) { userMessage { content } assistantMessage { id } } }',
+        { id: conversationId, audio: { base64: question.base64, mimeType: 'audio/wav' } },
+        { token: alice.token },
+      ),
+    ).askByVoice;
+    expect(turn.userMessage.content).toBe('what is the dose of metformin');
+    const { client } = graphqlWsClient(supergraph.wsUrl, alice.token);
+    try {
+      const speech = subscribe<{ speechStream: { index: number; text: string; done: boolean; audio: { base64: string; voice: string } | null } }>(
+        client,
+        'subscription S($id: ID!) { speechStream(messageId: $id) { index text done audio { base64 voice } } }',
+        { id: turn.assistantMessage.id },
+      );
+      expect(await speech.ended).toEqual({ kind: 'complete' });
+      const chunks = speech.data.map((d) => d.speechStream);
+      expect(chunks.at(-1)).toMatchObject({ done: true, audio: null });
+      const spoken = chunks.filter((c) => !c.done);
+      expect(spoken.length).toBeGreaterThanOrEqual(2);
+      const reply = dataOf(await supergraph.request<{ conversation: { messages: { edges: Array<{ node: { content: string } }> } } }>('query C($id: ID!) { conversation(id: $id) { messages { edges { node { content } } } } }', { id: conversationId }, { token: alice.token }));
+      expect(spoken.map((c) => c.text).join(' ')).toBe(reply.conversation.messages.edges[1]!.node.content);
+      // Each chunk's audio says its sentence (the fake's recognizer reads it back).
+      for (const chunk of spoken) {
+        expect(chunk.audio?.voice).toBe('alloy');
+        const heard = dataOf(await supergraph.request<{ transcribe: { rawText: string } }>('mutation T($audio: AudioInput!) { transcribe(audio: $audio) { rawText } }', { audio: { base64: chunk.audio!.base64, mimeType: 'audio/wav' } }, { token: alice.token })).transcribe;
+        expect(heard.rawText).toBe(chunk.text);
+      }
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('answers a question heard with low confidence with a clarification request', async () => {
+    // exp(-3): a confidence of 0.05, under the default threshold of 0.2.
+    fake.behaviour.transcriptLogprob = -3;
     const conversationId = dataOf(await supergraph.request<{ createConversation: { id: string } }>('mutation { createConversation { id } }', {}, { token: alice.token })).createConversation.id;
     const speech = dataOf(await supergraph.request<{ synthesize: { base64: string } }>('mutation S($text: String!) { synthesize(text: $text) { base64 } }', { text: 'what is the dose of metformin' }, { token: alice.token })).synthesize;
     const turn = dataOf(
@@ -162,9 +200,10 @@ describe('askByVoice repair through the router', () => {
       ),
     ).askByVoice;
     expect(turn).toEqual({
-      transcription: { text: 'what is the dose of metformin', confidence: 0.905 },
+      transcription: { text: 'what is the dose of metformin', confidence: 0.05 },
       userMessage: null,
       clarification: { reason: 'LOW_CONFIDENCE', text: expect.stringContaining("didn't catch that") },
     });
+    delete fake.behaviour.transcriptLogprob;
   });
 });
