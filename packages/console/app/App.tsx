@@ -6,6 +6,7 @@ import { LoginPage, RegisterPage } from './pages/auth.js';
 import { ChatPage } from './pages/chat.js';
 import { ConversationsPage } from './pages/conversations.js';
 import { FlagsPage } from './pages/flags.js';
+import { DictationPage } from './pages/dictation.js';
 import { DocumentPage, KnowledgePage } from './pages/knowledge.js';
 import { UsersPage } from './pages/users.js';
 import { href, match, navigate, useRoute } from './routing.js';
@@ -29,6 +30,7 @@ function Content({ path }: { path: string }) {
   if (path === '/register') return <RegisterPage />;
   if (path === '/' || path === '/conversations') return <ConversationsPage />;
   if ((params = match('/conversations/:id', path))) return <ChatPage key={params.id} id={params.id!} />;
+  if (path === '/dictation') return <DictationPage />;
   if (path === '/knowledge') return <KnowledgePage />;
   if ((params = match('/knowledge/:id', path))) return <DocumentPage key={params.id} id={params.id!} />;
   if (path === '/flags') return <FlagsPage />;
@@ -74,6 +76,11 @@ export function App() {
               <li>
                 <a href={href('/conversations')} aria-current={current('/conversations')}>
                   Conversations
+                </a>
+              </li>
+              <li>
+                <a href={href('/dictation')} aria-current={current('/dictation')}>
+                  Dictation
                 </a>
               </li>
               <li>

@@ -4,16 +4,28 @@ import type { Viewer } from '@voiceassist/auth';
 import { unauthenticated } from '@voiceassist/errors';
 import type { RequestContext } from '@voiceassist/subgraph-server';
 import type { ErasureEntitySource } from '@voiceassist/subgraph-server/erasure-entities';
+import type { ConversationClient } from './conversation-client.js';
 import type { Dictation } from './dictation.js';
+import type { DictationEvents } from './dictation-events.js';
 import type { MessageOwnerLookup } from './message-owners.js';
 import type { Preferences, StoredPreferences } from './preferences.js';
+import type { Hear } from './hearing.js';
 import type { VoiceSpeech } from './speech.js';
 import { voiceMinutesLoader, type UsageBucketRef } from './voice-minutes.js';
+import type { Vocabulary } from './vocabulary/store.js';
 
 export interface VoiceServices {
   speech: VoiceSpeech;
+  /** Transcription with the organisation's vocabulary applied. */
+  hear: Hear;
+  vocabulary: Vocabulary;
   preferences: Preferences;
   dictation: Dictation;
+  dictationEvents: DictationEvents;
+  /** sendMessage and reply tokens, asked of the conversation subgraph as the caller. */
+  conversation: ConversationClient;
+  /** A spoken question heard with less confidence than this is answered with a clarification request. */
+  repairBelowConfidence: number;
   messageOwners: MessageOwnerLookup;
   /** For admin analytics (voice minutes). */
   db: Database;

@@ -4,8 +4,10 @@ import { badUserInput, conflict, internalError, notFound } from '@voiceassist/er
 import type { Logger } from '@voiceassist/logging';
 import type { AudioInput } from './audio-input.js';
 import { clinicalNotes, dictationChunks, dictationSessions, type ClinicalNoteRow, type DictationSessionRow } from './db/schema.js';
-import type { NoteKind, NoteWriter } from './soap-note.js';
-import type { VoiceSpeech } from './speech.js';
+import { SECTION_TITLES, type NoteKind, type NoteWriter } from './soap-note.js';
+import { dictatedSections, editedText, replayDictation, type ChunkResult, type DictationState } from './dictation-commands.js';
+import type { DictationEvent, DictationEvents } from './dictation-events.js';
+import type { Hear } from './hearing.js';
 
 export const MAX_CHUNK_CHARS = 10_000;
 export const MAX_CHUNKS = 500;
@@ -21,7 +23,8 @@ export interface Dictation {
   start(userId: string, kind: NoteKind): Promise<DictationSessionRow>;
   /** The caller's session (expiring it first if it has been idle too long), or null. */
   get(userId: string, id: string): Promise<DictationSessionRow | null>;
-  transcript(sessionId: string): Promise<string>;
+  /** The note so far: every chunk replayed in order, spoken commands applied. */
+  progress(session: Pick<DictationSessionRow, 'id' | 'kind'>): Promise<DictationProgress>;
   append(userId: string, sessionId: string, chunk: DictationChunkInput): Promise<DictationSessionRow>;
   finish(userId: string, sessionId: string): Promise<ClinicalNoteRow>;
   note(userId: string, id: string): Promise<ClinicalNoteRow | null>;
@@ -30,26 +33,46 @@ export interface Dictation {
   sweep(): Promise<number>;
 }
 
+export interface DictationProgress {
+  state: DictationState;
+  /** Per chunk, in order: its sequence number, the text it added and the commands it applied. */
+  results: Array<ChunkResult & { seq: number }>;
+  /** Everything written, commands applied. */
+  transcript: string;
+  /** Everything heard or typed, commands included, a chunk per line. */
+  rawTranscript: string;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createDictation({
   db,
-  speech,
+  hear,
   writer,
   idleTimeoutMs,
   logger,
+  events,
 }: {
   db: Database;
-  speech: VoiceSpeech;
+  hear: Hear;
   writer: NoteWriter;
   idleTimeoutMs: number;
   logger: Logger;
+  events: DictationEvents;
 }): Dictation {
   const cutoff = () => new Date(Date.now() - idleTimeoutMs);
 
+  /** Live dictation is a nicety: a pub/sub failure is logged, never fails the write that happened. */
+  async function announce(event: DictationEvent): Promise<void> {
+    await events.publish(event).catch((error: unknown) => logger.warn({ err: { name: (error as Error).name }, sessionId: event.sessionId }, 'dictation event not published'));
+  }
+
   async function expire(where: ReturnType<typeof and>): Promise<string[]> {
     const expired = await db.update(dictationSessions).set({ status: 'EXPIRED' }).where(where).returning({ id: dictationSessions.id });
-    for (const { id } of expired) await db.delete(dictationChunks).where(eq(dictationChunks.sessionId, id));
+    for (const { id } of expired) {
+      await db.delete(dictationChunks).where(eq(dictationChunks.sessionId, id));
+      await announce({ sessionId: id, chunkIndex: null, text: '', commands: [], section: null, transcript: '', status: 'EXPIRED', noteId: null });
+    }
     return expired.map((e) => e.id);
   }
 
@@ -82,9 +105,15 @@ export function createDictation({
     return row ?? null;
   }
 
-  async function transcript(sessionId: string): Promise<string> {
-    const rows = await db.select({ text: dictationChunks.text }).from(dictationChunks).where(eq(dictationChunks.sessionId, sessionId)).orderBy(asc(dictationChunks.seq));
-    return rows.map((r) => r.text.trim()).filter(Boolean).join('\n');
+  async function progress(session: Pick<DictationSessionRow, 'id' | 'kind'>): Promise<DictationProgress> {
+    const rows = await db
+      .select({ seq: dictationChunks.seq, text: dictationChunks.text, source: dictationChunks.source })
+      .from(dictationChunks)
+      .where(eq(dictationChunks.sessionId, session.id))
+      .orderBy(asc(dictationChunks.seq));
+    const chunks = rows.filter((r) => r.text.trim());
+    const { state, results } = replayDictation(session.kind, chunks);
+    return { state, results: results.map((r, i) => ({ ...r, seq: chunks[i]!.seq })), transcript: editedText(state), rawTranscript: chunks.map((c) => c.text.trim()).join('\n') };
   }
 
   /** Why an ACTIVE-only operation cannot proceed. */
@@ -97,6 +126,40 @@ export function createDictation({
     throw conflict('This dictation is busy; try again', { reason: 'BUSY' });
   }
 
+async function finish(userId: string, sessionId: string): Promise<ClinicalNoteRow> {
+    const session = await get(userId, sessionId);
+    if (!session || session.status !== 'ACTIVE') return refusal(userId, sessionId);
+    if (session.pending > 0) throw conflict('Chunks are still being transcribed; finish once they are in', { reason: 'PENDING' });
+    const dictated = await progress(session);
+    if (!dictated.transcript) throw badUserInput('Nothing has been dictated yet', 'sessionId');
+    // Sections the clinician moved between by voice are theirs; otherwise the writer sorts the text.
+    const written = dictated.state.navigated
+      ? { sections: dictatedSections(dictated.state).map((section) => ({ ...section, title: SECTION_TITLES[section.kind] })), generatedBy: 'voice-commands' }
+      : await writer.write(session.kind, dictated.transcript);
+    const note = await withText(() =>
+      db.transaction(async (tx) => {
+        // Nothing may have arrived while the note was written.
+        const [finished] = await tx
+          .update(dictationSessions)
+          .set({ status: 'FINISHED', finishedAt: new Date() })
+          .where(and(eq(dictationSessions.id, sessionId), eq(dictationSessions.status, 'ACTIVE'), eq(dictationSessions.nextSeq, session.nextSeq), eq(dictationSessions.pending, 0)))
+          .returning({ id: dictationSessions.id });
+        if (!finished) return undefined;
+        const [inserted] = await tx
+          .insert(clinicalNotes)
+          .values({ sessionId, userId, kind: session.kind, sections: written.sections, transcript: dictated.transcript, rawTranscript: dictated.rawTranscript, generatedBy: written.generatedBy })
+          .returning();
+        // The note keeps the transcript; the chunks are not kept twice.
+        await tx.delete(dictationChunks).where(eq(dictationChunks.sessionId, sessionId));
+        return inserted;
+      }),
+    );
+    if (!note) return refusal(userId, sessionId);
+    logger.info({ sessionId, noteId: note.id, generatedBy: note.generatedBy, chunks: session.chunkCount }, 'dictation finished');
+  await announce({ sessionId, chunkIndex: null, text: '', commands: [], section: null, transcript: '', status: 'FINISHED', noteId: note.id });
+    return note;
+  }
+
   return {
     idleTimeoutMs,
     get,
@@ -106,7 +169,7 @@ export function createDictation({
       return row!;
     },
 
-    transcript,
+    progress,
 
     async append(userId, sessionId, chunk) {
       if ((chunk.text == null) === (chunk.audio == null)) {
@@ -137,7 +200,7 @@ export function createDictation({
       const seq = reserved.nextSeq - 1;
       let stored: { text: string; durationMs: number };
       try {
-        stored = chunk.audio ? await speech.transcribe(userId, chunk.audio, 'audio') : { text: text!, durationMs: 0 };
+        stored = chunk.audio ? await hear(userId, chunk.audio, 'audio') : { text: text!, durationMs: 0 };
       } catch (error) {
         await db.update(dictationSessions).set({ pending: sql`${dictationSessions.pending} - 1` }).where(eq(dictationSessions.id, sessionId));
         throw error;
@@ -160,38 +223,27 @@ export function createDictation({
         }),
       );
       if (!row) return refusal(userId, sessionId);
+      const dictated = await progress(row);
+      const added = dictated.results.find((r) => r.seq === seq);
+      await announce({
+        sessionId,
+        chunkIndex: seq,
+        text: added?.text ?? '',
+        commands: added?.commands ?? [],
+        section: dictated.state.current,
+        transcript: dictated.transcript,
+        status: 'ACTIVE',
+        noteId: null,
+      });
+      // "Stop dictation" finishes it, once no earlier chunk is still being transcribed.
+      if (dictated.state.stopped && row.pending === 0) {
+        await finish(userId, sessionId);
+        return (await get(userId, sessionId)) ?? row;
+      }
       return row;
     },
 
-    async finish(userId, sessionId) {
-      const session = await get(userId, sessionId);
-      if (!session || session.status !== 'ACTIVE') return refusal(userId, sessionId);
-      if (session.pending > 0) throw conflict('Chunks are still being transcribed; finish once they are in', { reason: 'PENDING' });
-      const dictated = await transcript(sessionId);
-      if (!dictated) throw badUserInput('Nothing has been dictated yet', 'sessionId');
-      const written = await writer.write(session.kind, dictated);
-      const note = await withText(() =>
-        db.transaction(async (tx) => {
-          // Nothing may have arrived while the note was written.
-          const [finished] = await tx
-            .update(dictationSessions)
-            .set({ status: 'FINISHED', finishedAt: new Date() })
-            .where(and(eq(dictationSessions.id, sessionId), eq(dictationSessions.status, 'ACTIVE'), eq(dictationSessions.nextSeq, session.nextSeq), eq(dictationSessions.pending, 0)))
-            .returning({ id: dictationSessions.id });
-          if (!finished) return undefined;
-          const [inserted] = await tx
-            .insert(clinicalNotes)
-            .values({ sessionId, userId, kind: session.kind, sections: written.sections, transcript: dictated, generatedBy: written.generatedBy })
-            .returning();
-          // The note keeps the transcript; the chunks are not kept twice.
-          await tx.delete(dictationChunks).where(eq(dictationChunks.sessionId, sessionId));
-          return inserted;
-        }),
-      );
-      if (!note) return refusal(userId, sessionId);
-      logger.info({ sessionId, noteId: note.id, generatedBy: note.generatedBy, chunks: session.chunkCount }, 'dictation finished');
-      return note;
-    },
+    finish,
 
     async note(userId, id) {
       if (!UUID.test(id)) return null;

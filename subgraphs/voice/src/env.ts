@@ -27,6 +27,11 @@ export const voiceEnvSchema = z.object({
    * http://localhost:4002/graphql (the router reads the same variable for the same URL).
    */
   CONVERSATION_URL: envVar.url(),
+  /**
+   * `askByVoice` answers a question heard with a lower confidence (0 to 1) with a request to
+   * repeat it instead of sending it to the language model.
+   */
+  VOICE_REPAIR_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.2),
 });
 
 export type VoiceEnv = z.infer<typeof voiceEnvSchema>;

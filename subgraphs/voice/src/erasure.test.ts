@@ -13,6 +13,10 @@ import { findDatabaseTraces, findRedisTraces } from '@voiceassist/testkit/traces
 import { openVoiceDatabase } from './db/open.js';
 import { erasedUsers } from './db/schema.js';
 import { createDictation, type Dictation } from './dictation.js';
+import { createDictationEvents } from './dictation-events.js';
+import { createHearing } from './hearing.js';
+import { createInProcessPubSub } from '@voiceassist/pubsub';
+import { createVocabulary } from './vocabulary/store.js';
 import { voiceEnvSchema } from './env.js';
 import { createVoiceErasure, type VoiceErasure } from './erasure.js';
 import { createPreferences, type Preferences } from './preferences.js';
@@ -46,7 +50,7 @@ beforeAll(async () => {
     limiter: redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter(),
     limits: { maxAudioBytes: 1_000_000, maxAudioSeconds: 60, maxTextChars: 1_000, requestsPerMinute: 100 },
   });
-  dictation = createDictation({ db: database.db, speech, writer: createNoteWriter({ logger }), idleTimeoutMs: 60_000, logger });
+  dictation = createDictation({ db: database.db, hear: createHearing(speech, createVocabulary(database.db)), writer: createNoteWriter({ logger }), idleTimeoutMs: 60_000, logger, events: createDictationEvents(createInProcessPubSub()) });
   preferences = createPreferences(database.db, speech.isVoice);
   erasure = createVoiceErasure({ db: database.db, speech });
 });

@@ -44,7 +44,7 @@ export function createVoiceErasure(deps: { db: Database; speech: Pick<VoiceSpeec
             createdAt: iso(s.createdAt),
             finishedAt: iso(s.finishedAt),
             chunks: chunks.filter((c) => c.sessionId === s.id).map((c) => ({ seq: c.seq, source: c.source, text: c.text, durationMs: c.durationMs, createdAt: iso(c.createdAt) })),
-            note: note ? { id: note.id, kind: note.kind, sections: note.sections, transcript: note.transcript, generatedBy: note.generatedBy, createdAt: iso(note.createdAt) } : null,
+            note: note ? { id: note.id, kind: note.kind, sections: note.sections, transcript: note.transcript, rawTranscript: note.rawTranscript, generatedBy: note.generatedBy, createdAt: iso(note.createdAt) } : null,
           };
         }),
       };

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { internalError } from '@voiceassist/errors';
 import type { Logger } from '@voiceassist/logging';
+import { postToConversation } from './conversation-client.js';
 
 /**
  * Who owns a message, asked of the conversation subgraph as the caller. `@requires` hands us a
@@ -28,18 +29,8 @@ export function createMessageOwnerLookup({ conversationUrl, timeoutMs = 10_000 }
       return new DataLoader<string, string | null>(async (ids) => {
         let body: EntitiesResponse;
         try {
-          const response = await fetch(conversationUrl, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              accept: 'application/graphql-response+json, application/json',
-              'x-request-id': requestId,
-              ...(authorization ? { authorization } : {}),
-            },
-            body: JSON.stringify({ query: QUERY, variables: { representations: ids.map((id) => ({ __typename: 'Message', id })) } }),
-            signal: AbortSignal.timeout(timeoutMs),
-          });
-          body = (await response.json()) as EntitiesResponse;
+          const request = { query: QUERY, variables: { representations: ids.map((id) => ({ __typename: 'Message', id })) } };
+          body = (await postToConversation(conversationUrl, { authorization, requestId }, request, timeoutMs)) as EntitiesResponse;
         } catch (error) {
           logger.error({ err: error }, 'conversation subgraph unreachable for a message ownership check');
           throw internalError();

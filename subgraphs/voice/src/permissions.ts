@@ -9,6 +9,7 @@ export const permissions: IRuleTypeMap = {
     voicePreferences: isAuthenticated,
     dictationSession: hasRole('USER'),
     clinicalNote: hasRole('USER'),
+    vocabulary: hasRole('ADMIN'),
   },
   Mutation: {
     transcribe: hasRole('USER'),
@@ -17,7 +18,10 @@ export const permissions: IRuleTypeMap = {
     startDictation: hasRole('USER'),
     appendDictation: hasRole('USER'),
     finishDictation: hasRole('USER'),
+    addVocabularyTerms: hasRole('ADMIN'),
+    askByVoice: hasRole('USER'),
   },
+  Subscription: { dictationEvents: hasRole('USER'), speechStream: hasRole('USER') },
   // Inside `_entities` too: the resolver checks the caller owns the message (NOT_FOUND otherwise).
   Message: { '*': isAuthenticated },
   // Reachable only through the fields above, which carry the checks.
@@ -31,5 +35,11 @@ export const permissions: IRuleTypeMap = {
   PhiFinding: allow,
   // Admin analytics, also inside `_entities`.
   UsageAnalyticsBucket: hasRole('ADMIN'),
+  VocabularyTerm: allow,
+  DictationEvent: allow,
+  SpeechChunk: allow,
+  AskByVoicePayload: allow,
+  VoiceClarification: allow,
+  DictationCommandApplied: allow,
   ...erasureEntityPermissions,
 };

@@ -15,7 +15,9 @@ import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type Subg
 import { voiceContext, type VoiceContext } from './context.js';
 import { openVoiceDatabase } from './db/open.js';
 import { erasedUsers } from './db/schema.js';
+import { createConversationClient } from './conversation-client.js';
 import { createDictation, type Dictation } from './dictation.js';
+import { createDictationEvents } from './dictation-events.js';
 import { voiceEnvSchema, type VoiceEnv } from './env.js';
 import { createVoiceErasure } from './erasure.js';
 import { createMessageOwnerLookup } from './message-owners.js';
@@ -25,6 +27,8 @@ import { resolvers } from './resolvers/index.js';
 import { createNoteWriter } from './soap-note.js';
 import { createSpeechCache } from './speech-cache.js';
 import { createVoiceSpeech, type VoiceSpeech } from './speech.js';
+import { createHearing } from './hearing.js';
+import { createVocabulary } from './vocabulary/store.js';
 
 export { voiceEnvSchema, type VoiceEnv } from './env.js';
 export type { VoiceContext } from './context.js';
@@ -64,7 +68,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
   let redis: Redis | undefined;
   const redisAvailability = new RedisAvailability();
   let sweeper: NodeJS.Timeout | undefined;
-  // Only erasure travels on pub/sub here: deletions announced by identity, confirmations back.
+  // On pub/sub: erasure (deletions announced by identity, confirmations back) and live dictation events.
   const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'voice', availability: redisAvailability });
   let erasures: ErasureConsumer | undefined;
   const release = async () => {
@@ -92,20 +96,30 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
       },
     });
     const { db } = database;
+    const conversationUrl = peers?.conversation ?? env.CONVERSATION_URL ?? 'http://localhost:4002/graphql';
+    const vocabulary = createVocabulary(db);
+    const dictationEvents = createDictationEvents(pubsub);
+    const hear = createHearing(speech, vocabulary);
     const dictation = createDictation({
       db,
-      speech,
+      hear,
       writer: createNoteWriter({ chat, logger }),
       idleTimeoutMs: env.DICTATION_IDLE_TIMEOUT_SECONDS * 1000,
       logger,
+      events: dictationEvents,
     });
     const erasure = createVoiceErasure({ db, speech });
     const ledger = erasureLedger(db, erasedUsers);
     const services = {
       speech,
+      hear,
+      vocabulary,
       preferences: createPreferences(db, speech.isVoice),
       dictation,
-      messageOwners: createMessageOwnerLookup({ conversationUrl: peers?.conversation ?? env.CONVERSATION_URL ?? 'http://localhost:4002/graphql' }),
+      dictationEvents,
+      messageOwners: createMessageOwnerLookup({ conversationUrl }),
+      conversation: createConversationClient({ conversationUrl }),
+      repairBelowConfidence: env.VOICE_REPAIR_MIN_CONFIDENCE,
       db,
       erasure: { progress: ledger.progress, exportData: erasure.exportData },
     };

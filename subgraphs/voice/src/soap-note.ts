@@ -29,9 +29,9 @@ const STRONG_CUES: Record<SoapSection, string[]> = {
 /** Phrases that lean a sentence without a strong cue towards a section. */
 const WEAK_CUES: Record<SoapSection, string[]> = {
   SUBJECTIVE: ['reports', 'states', 'denies', 'history of', 'complains', 'year old', 'years old', 'for the past', 'feels', 'symptoms'],
-  OBJECTIVE: ['blood pressure', 'heart rate', 'pulse', 'temperature', 'respiratory rate', 'oxygen saturation', 'saturation', 'lungs', 'heart sounds', 'abdomen', 'tender', 'afebrile', 'auscultation', 'labs', 'x-ray', 'mmhg', 'bpm'],
+  OBJECTIVE: ['blood pressure', 'heart rate', 'pulse', 'temperature', 'respiratory rate', 'oxygen saturation', 'saturation', 'lungs', 'heart sounds', 'abdomen', 'tender', 'afebrile', 'auscultation', 'labs', 'x-ray', 'mmhg', 'bpm', 'bp', 'hr', 'spo2'],
   ASSESSMENT: ['likely', 'consistent with', 'suspect', 'suspected', 'probable', 'rule out', 'suggestive of', 'secondary to'],
-  PLAN: ['start', 'prescribe', 'prescribed', 'order', 'follow up', 'follow-up', 'refer', 'referral', 'schedule', 'return if', 'advise', 'advised', 'continue', 'discontinue', 'counsel', 'mg daily', 'twice a day'],
+  PLAN: ['start', 'prescribe', 'prescribed', 'order', 'follow up', 'follow-up', 'refer', 'referral', 'schedule', 'return if', 'advise', 'advised', 'continue', 'discontinue', 'counsel', 'mg daily', 'twice a day', 'bid', 'tid', 'qid', 'prn'],
 };
 
 /** Section names said as headings ("Plan: ...", "assessment ...") are dropped from the section's text. */

@@ -46,7 +46,8 @@ export interface VoiceSpeech {
   voices(): Promise<SpeechVoice[]>;
   isVoice(id: string): Promise<boolean>;
   synthesize(request: SynthesizeRequest): Promise<SpeechAudio>;
-  transcribe(userId: string, input: AudioInput, field: string): Promise<TranscriptionResult>;
+  /** `prompt`: vocabulary to bias recognition towards, where the engine takes a hint. */
+  transcribe(userId: string, input: AudioInput, field: string, prompt?: string): Promise<TranscriptionResult>;
   /** Erasure: the cached speech of everything `userId` had read aloud, and their rate-limit counter. */
   forget(userId: string): Promise<void>;
 }
@@ -158,11 +159,11 @@ export function createVoiceSpeech({
       await limiter.reset(limitKey(userId));
     },
 
-    async transcribe(userId, input, field) {
+    async transcribe(userId, input, field, prompt) {
       const { audio, container, language } = decodeAudioInput(input, field, limits.maxAudioBytes);
       await spend(userId);
       try {
-        return await stt.transcribe({ audio, container, language, maxDurationMs: limits.maxAudioSeconds * 1000 });
+        return await stt.transcribe({ audio, container, language, maxDurationMs: limits.maxAudioSeconds * 1000, prompt });
       } catch (error) {
         throw asInputError(error, { audio: field });
       }

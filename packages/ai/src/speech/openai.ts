@@ -84,7 +84,7 @@ export function createOpenAISpeech(options: OpenAISpeechOptions): { tts: TextToS
 
   const stt: SpeechToText = {
     engine: 'openai',
-    async transcribe({ audio, container, language, maxDurationMs, signal }): Promise<TranscriptionResult> {
+    async transcribe({ audio, container, language, maxDurationMs, prompt, signal }): Promise<TranscriptionResult> {
       const known = containerDurationMs(audio, container);
       if (maxDurationMs !== undefined && known !== undefined && known > maxDurationMs) {
         throw new SpeechInputError('TOO_LONG', `The audio is longer than ${Math.round(maxDurationMs / 1000)} seconds`);
@@ -98,6 +98,7 @@ export function createOpenAISpeech(options: OpenAISpeechOptions): { tts: TextToS
             model: options.sttModel,
             response_format: 'verbose_json',
             ...(language ? { language: language.split(/[-_]/)[0]!.toLowerCase() } : {}),
+            ...(prompt ? { prompt } : {}),
           },
           signal ? { signal } : undefined,
         );

@@ -45,6 +45,11 @@ export interface TranscriptionRequest {
   language?: string | undefined;
   /** Refuse audio longer than this after decoding. */
   maxDurationMs?: number;
+  /**
+   * Words to expect (a vocabulary), for engines that take a hint: the OpenAI-compatible
+   * `prompt`. The embedded recognizer's language model is fixed, so it ignores this.
+   */
+  prompt?: string | undefined;
   signal?: AbortSignal;
 }
 

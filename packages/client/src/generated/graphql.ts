@@ -11,6 +11,22 @@ export type AdminUpdateUserInput = {
   role?: Role | null | undefined;
 };
 
+/** Audio sent by a client, e.g. a browser MediaRecorder blob. */
+export type AudioInput = {
+  /** The audio file, base64-encoded (a data: URL prefix is accepted). WAV, MP3, OGG or WebM. */
+  base64: string;
+  /** What is spoken, e.g. en; engines that know one language only refuse others. */
+  language?: string | null | undefined;
+  /** audio/wav, audio/mpeg, audio/ogg or audio/webm (codec parameters allowed). */
+  mimeType: string;
+};
+
+export type ClarificationReason =
+  /** The words were recognized with less confidence than VOICE_REPAIR_MIN_CONFIDENCE. */
+  | 'LOW_CONFIDENCE'
+  /** No words were recognized (silence or noise). */
+  | 'NOTHING_HEARD';
+
 export type CreateFlagInput = {
   description?: string | null | undefined;
   enabled?: boolean | null | undefined;
@@ -20,6 +36,27 @@ export type CreateFlagInput = {
   variants?: Array<FlagVariantInput> | null | undefined;
   visibility: FlagVisibility;
 };
+
+export type DictationCommand =
+  | 'COLON'
+  | 'COMMA'
+  | 'DELETE_LAST_SENTENCE'
+  | 'GO_TO_SECTION'
+  | 'NEW_LINE'
+  | 'NEW_PARAGRAPH'
+  | 'NEXT_SECTION'
+  | 'PERIOD'
+  | 'QUESTION_MARK'
+  | 'STOP_DICTATION'
+  | 'UNDO';
+
+export type DictationStatus =
+  /** Taking chunks. */
+  | 'ACTIVE'
+  /** Untouched for too long; its transcript was deleted. */
+  | 'EXPIRED'
+  /** Turned into a note. */
+  | 'FINISHED';
 
 /** PENDING (accepted, waiting) → INDEXING (extracting, chunking, embedding) → READY (searchable), or FAILED (see `error`). */
 export type DocumentStatus =
@@ -92,6 +129,14 @@ export type NoteKind =
   | 'FREE_TEXT'
   /** Subjective, Objective, Assessment, Plan. */
   | 'SOAP';
+
+export type NoteSectionKind =
+  | 'ASSESSMENT'
+  /** The whole dictation, for FREE_TEXT notes. */
+  | 'NOTE'
+  | 'OBJECTIVE'
+  | 'PLAN'
+  | 'SUBJECTIVE';
 
 /** A class of HIPAA Safe Harbor identifier found in text. */
 export type PhiKind =
@@ -496,6 +541,53 @@ export type MessageSpeechQueryVariables = Exact<{
 
 
 export type MessageSpeechQuery = { conversation: { id: string, messages: { edges: Array<{ node: { id: string, speech: { mimeType: string, base64: string, durationMs: number, voice: string } } }> } } | null };
+
+export type AskByVoiceMutationVariables = Exact<{
+  conversationId: string | number;
+  audio: AudioInput;
+  useKnowledge?: boolean | null | undefined;
+}>;
+
+
+export type AskByVoiceMutation = { askByVoice: { transcription: { text: string, confidence: number | null }, userMessage: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null } | null, assistantMessage: { id: string, role: MessageRole, content: string, status: MessageStatus, createdAt: string, citations: Array<{ id: string, snippet: string, document: { id: string, title: string } }>, error: { code: string, message: string } | null } | null, clarification: { reason: ClarificationReason, text: string, speech: { mimeType: string, base64: string } } | null } };
+
+export type SpeechStreamSubscriptionVariables = Exact<{
+  messageId: string | number;
+  afterIndex?: number | null | undefined;
+}>;
+
+
+export type SpeechStreamSubscription = { speechStream: { messageId: string, index: number, text: string, done: boolean, audio: { mimeType: string, base64: string, durationMs: number } | null } };
+
+export type StartDictationMutationVariables = Exact<{
+  kind?: NoteKind | null | undefined;
+}>;
+
+
+export type StartDictationMutation = { startDictation: { id: string, kind: NoteKind, status: DictationStatus } };
+
+export type AppendDictationAudioMutationVariables = Exact<{
+  sessionId: string | number;
+  audio: AudioInput;
+}>;
+
+
+export type AppendDictationAudioMutation = { appendDictation: { id: string, status: DictationStatus, chunkCount: number } };
+
+export type FinishDictationMutationVariables = Exact<{
+  sessionId: string | number;
+}>;
+
+
+export type FinishDictationMutation = { finishDictation: { id: string, generatedBy: string, text: string, rawTranscript: string } };
+
+export type DictationEventsSubscriptionVariables = Exact<{
+  sessionId: string | number;
+  afterChunk?: number | null | undefined;
+}>;
+
+
+export type DictationEventsSubscription = { dictationEvents: { chunkIndex: number | null, text: string, section: NoteSectionKind | null, transcript: string, status: DictationStatus, noteId: string | null, commands: Array<{ command: DictationCommand, section: NoteSectionKind }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1347,3 +1439,108 @@ export const MessageSpeechDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<MessageSpeechQuery, MessageSpeechQueryVariables>;
+export const AskByVoiceDocument = new TypedDocumentString(`
+    mutation AskByVoice($conversationId: ID!, $audio: AudioInput!, $useKnowledge: Boolean) {
+  askByVoice(
+    conversationId: $conversationId
+    audio: $audio
+    useKnowledge: $useKnowledge
+  ) {
+    transcription {
+      text
+      confidence
+    }
+    userMessage {
+      ...ChatMessage
+    }
+    assistantMessage {
+      ...ChatMessage
+    }
+    clarification {
+      reason
+      text
+      speech {
+        mimeType
+        base64
+      }
+    }
+  }
+}
+    fragment ChatMessage on Message {
+  id
+  role
+  content
+  status
+  createdAt
+  citations {
+    id
+    snippet
+    document {
+      id
+      title
+    }
+  }
+  error {
+    code
+    message
+  }
+}`) as unknown as TypedDocumentString<AskByVoiceMutation, AskByVoiceMutationVariables>;
+export const SpeechStreamDocument = new TypedDocumentString(`
+    subscription SpeechStream($messageId: ID!, $afterIndex: Int) {
+  speechStream(messageId: $messageId, afterIndex: $afterIndex) {
+    messageId
+    index
+    text
+    done
+    audio {
+      mimeType
+      base64
+      durationMs
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SpeechStreamSubscription, SpeechStreamSubscriptionVariables>;
+export const StartDictationDocument = new TypedDocumentString(`
+    mutation StartDictation($kind: NoteKind) {
+  startDictation(kind: $kind) {
+    id
+    kind
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<StartDictationMutation, StartDictationMutationVariables>;
+export const AppendDictationAudioDocument = new TypedDocumentString(`
+    mutation AppendDictationAudio($sessionId: ID!, $audio: AudioInput!) {
+  appendDictation(sessionId: $sessionId, audio: $audio) {
+    id
+    status
+    chunkCount
+  }
+}
+    `) as unknown as TypedDocumentString<AppendDictationAudioMutation, AppendDictationAudioMutationVariables>;
+export const FinishDictationDocument = new TypedDocumentString(`
+    mutation FinishDictation($sessionId: ID!) {
+  finishDictation(sessionId: $sessionId) {
+    id
+    generatedBy
+    text
+    rawTranscript
+  }
+}
+    `) as unknown as TypedDocumentString<FinishDictationMutation, FinishDictationMutationVariables>;
+export const DictationEventsDocument = new TypedDocumentString(`
+    subscription DictationEvents($sessionId: ID!, $afterChunk: Int) {
+  dictationEvents(sessionId: $sessionId, afterChunk: $afterChunk) {
+    chunkIndex
+    text
+    commands {
+      command
+      section
+    }
+    section
+    transcript
+    status
+    noteId
+  }
+}
+    `) as unknown as TypedDocumentString<DictationEventsSubscription, DictationEventsSubscriptionVariables>;

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import {
+  AskByVoiceDocument,
   CancelGenerationDocument,
   ConversationDocument,
   MessageSpeechDocument,
@@ -14,6 +15,7 @@ import { Page } from '../page.js';
 import { href } from '../routing.js';
 import { sessionStore } from '../session.js';
 import { Emphasised } from '../text.js';
+import { SpeechPlayer, useRecorder } from '../voice.js';
 
 interface Entry {
   message: ChatMessageFragment;
@@ -29,6 +31,10 @@ export function ChatPage({ id }: { id: string }) {
   const [error, setError] = useState<unknown>(null);
   const [announcement, setAnnouncement] = useState('');
   const [sending, setSending] = useState(false);
+  const recorder = useRecorder();
+  /** The reply to a spoken question, read aloud as it streams. */
+  const [spokenReply, setSpokenReply] = useState<string | null>(null);
+  const [clarification, setClarification] = useState<{ text: string; audio: string } | null>(null);
 
   useEffect(() => {
     const edges = conversation.data?.conversation?.messages.edges;
@@ -49,6 +55,33 @@ export function ChatPage({ id }: { id: string }) {
       const { sendMessage } = await sessionStore.execute(SendMessageDocument, { conversationId: id, content: draft, useKnowledge });
       setEntries((previous) => [...previous, { message: sendMessage.userMessage, cursor: null }, { message: sendMessage.assistantMessage, cursor: null }]);
       setDraft('');
+    } catch (e) {
+      setError(e);
+    } finally {
+      setSending(false);
+    }
+  }
+
+  /** The microphone button: the first press records, the second sends the question by voice. */
+  async function speak() {
+    setError(null);
+    try {
+      if (!recorder.recording) {
+        setClarification(null);
+        await recorder.start();
+        return;
+      }
+      setSending(true);
+      const audio = await recorder.stop();
+      const { askByVoice } = await sessionStore.execute(AskByVoiceDocument, { conversationId: id, audio, useKnowledge });
+      if (askByVoice.clarification) {
+        const { text, speech } = askByVoice.clarification;
+        setClarification({ text, audio: `data:${speech.mimeType};base64,${speech.base64}` });
+      } else if (askByVoice.userMessage && askByVoice.assistantMessage) {
+        const { userMessage, assistantMessage } = askByVoice;
+        setEntries((previous) => [...previous, { message: userMessage, cursor: null }, { message: assistantMessage, cursor: null }]);
+        setSpokenReply(assistantMessage.id);
+      }
     } catch (e) {
       setError(e);
     } finally {
@@ -132,8 +165,18 @@ export function ChatPage({ id }: { id: string }) {
         </div>
         <button type="submit" disabled={sending || streaming || !draft.trim()}>
           {streaming ? 'Waiting for the reply…' : 'Send'}
+        </button>{' '}
+        <button type="button" onClick={() => void speak()} disabled={sending || (streaming && !recorder.recording)} aria-pressed={recorder.recording}>
+          {recorder.recording ? 'Stop and send' : 'Ask by voice'}
         </button>
       </form>
+      {clarification && (
+        <p className="clarification">
+          {clarification.text}
+          <audio src={clarification.audio} autoPlay />
+        </p>
+      )}
+      {spokenReply && <SpeechPlayer key={spokenReply} messageId={spokenReply} onError={setError} />}
     </Page>
   );
 }

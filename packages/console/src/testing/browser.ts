@@ -40,8 +40,16 @@ export async function buildConsole(): Promise<string> {
 }
 
 /** Headless Chromium; Playwright gives every launch a fresh temporary profile (user data dir). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+/**
+ * Chromium with a fake microphone that plays `wavPath` (looped), granted without a prompt,
+ * and audio allowed to play without a click.
+ */
+export function launchChromiumWithMicrophone(wavPath: string): Promise<Browser> {
+  return launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${wavPath}`, '--autoplay-policy=no-user-gesture-required']);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

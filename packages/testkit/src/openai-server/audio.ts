@@ -13,6 +13,7 @@ import { registerFakeOpenAIRoute, sendOpenAIError, type FakeOpenAIRequest, type 
  * - `audioDelayMs` (number): pause before answering either route.
  * - `audioFailStatus` (number): answer both routes with this HTTP error status.
  * - `transcript` (string): text of audio that carries none (default "fake transcript").
+ * - `transcriptLogprob` (number): the segments' `avg_logprob` (default -0.1, a confidence of 0.905).
  */
 export interface FakeAudioStats {
   speechRequests: number;
@@ -200,7 +201,7 @@ registerFakeOpenAIRoute('POST /v1/audio/transcriptions', async (request, res, se
   }
   const payload =
     format === 'verbose_json'
-      ? { task: 'transcribe', language: fields.language === 'es' ? 'spanish' : 'english', duration, text, segments: [{ id: 0, seek: 0, start: 0, end: duration, text, tokens: [], temperature: 0, avg_logprob: -0.1, compression_ratio: 1, no_speech_prob: 0.01 }] }
+      ? { task: 'transcribe', language: fields.language === 'es' ? 'spanish' : 'english', duration, text, segments: [{ id: 0, seek: 0, start: 0, end: duration, text, tokens: [], temperature: 0, avg_logprob: numberKnob(server.behaviour.transcriptLogprob) ?? -0.1, compression_ratio: 1, no_speech_prob: 0.01 }] }
       : { text };
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(payload));

@@ -72,13 +72,34 @@ export const clinicalNotes = voice.table(
     userId: uuid('user_id').notNull(),
     kind: noteKindEnum('kind').notNull(),
     sections: jsonb('sections').$type<NoteSectionRecord[]>().notNull(),
+    /** The note's text as edited by voice commands. */
     transcript: text('transcript').notNull(),
+    /** Everything heard, commands included, in order. */
+    rawTranscript: text('raw_transcript').notNull().default(''),
     generatedBy: text('generated_by').notNull(),
     createdAt: timestampColumn('created_at').notNull().defaultNow().$defaultFn(now),
   },
   (t) => [uniqueIndex('clinical_notes_session_key').on(t.sessionId), index('clinical_notes_user_idx').on(t.userId, t.createdAt)],
 );
 
+/**
+ * The organisation's own vocabulary (a deployment serves one organisation), added by admins on
+ * top of the shipped lexicon. Not tied to who added it: terms are the organisation's.
+ */
+export const vocabularyTerms = voice.table(
+  'vocabulary_terms',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    written: text('written').notNull(),
+    /** Lowercase spoken forms. */
+    spoken: jsonb('spoken').$type<string[]>().notNull(),
+    kind: text('kind').$type<'drug' | 'unit' | 'abbreviation' | 'phrase'>().notNull(),
+    createdAt: timestampColumn('created_at').notNull().defaultNow().$defaultFn(now),
+  },
+  (t) => [uniqueIndex('vocabulary_terms_written_key').on(t.written)],
+);
+
+export type VocabularyTermRow = typeof vocabularyTerms.$inferSelect;
 export type PreferencesRow = typeof preferences.$inferSelect;
 export type DictationSessionRow = typeof dictationSessions.$inferSelect;
 export type ClinicalNoteRow = typeof clinicalNotes.$inferSelect;

@@ -1,12 +1,21 @@
 import type { VoiceContext } from '../context.js';
 import type { DictationSessionRow } from '../db/schema.js';
 import { detectPhi, redact } from '@voiceassist/phi-detection';
+import type { DictationProgress } from '../dictation.js';
 
-const transcriptOf = (session: DictationSessionRow, ctx: VoiceContext) =>
-  session.status === 'ACTIVE' ? ctx.voice.dictation.transcript(session.id) : Promise.resolve('');
+// One replay of the chunks per session object, however many of its fields a query selects.
+const replays = new WeakMap<DictationSessionRow, Promise<DictationProgress | null>>();
+function progress(session: DictationSessionRow, ctx: VoiceContext): Promise<DictationProgress | null> {
+  let replay = replays.get(session);
+  if (!replay) replays.set(session, (replay = session.status === 'ACTIVE' ? ctx.voice.dictation.progress(session) : Promise.resolve(null)));
+  return replay;
+}
+const transcriptOf = async (session: DictationSessionRow, ctx: VoiceContext) => (await progress(session, ctx))?.transcript ?? '';
 
 export const DictationSession = {
   transcript: (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) => transcriptOf(session, ctx),
+  rawTranscript: async (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) => (await progress(session, ctx))?.rawTranscript ?? '',
+  section: async (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) => (await progress(session, ctx))?.state.current ?? null,
   // Computed on read, like Message.phiFindings: nothing more about the dictation is stored.
   phiFindings: async (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) => detectPhi(await transcriptOf(session, ctx)),
   redactedTranscript: async (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) => {

@@ -3,12 +3,15 @@ import type { AudioInput } from '../audio-input.js';
 import { viewerOf, type VoiceContext } from '../context.js';
 import type { PreferencesInput } from '../preferences.js';
 import type { NoteKind } from '../soap-note.js';
+import type { VocabularyTermInput } from '../vocabulary/store.js';
 
-type AudioFormat = 'WAV' | 'MP3' | 'OGG';
+export type AudioFormat = 'WAV' | 'MP3' | 'OGG';
 export const speechFormat = (format: AudioFormat | null | undefined): SpeechFormat => (format ?? 'WAV').toLowerCase() as SpeechFormat;
 
 export const Mutation = {
-  transcribe: (_: unknown, { audio }: { audio: AudioInput }, ctx: VoiceContext) => ctx.voice.speech.transcribe(viewerOf(ctx).userId, audio, 'audio'),
+  transcribe: (_: unknown, { audio }: { audio: AudioInput }, ctx: VoiceContext) => ctx.voice.hear(viewerOf(ctx).userId, audio, 'audio'),
+
+  addVocabularyTerms: (_: unknown, { terms }: { terms: VocabularyTermInput[] }, ctx: VoiceContext) => ctx.voice.vocabulary.add(terms),
 
   async synthesize(_: unknown, args: { text: string; voice?: string | null; format?: AudioFormat | null; rate?: number | null }, ctx: VoiceContext) {
     const { userId } = viewerOf(ctx);

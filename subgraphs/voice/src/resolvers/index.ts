@@ -6,16 +6,22 @@ import { DictationSession } from './DictationSession.js';
 import { Message } from './Message.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
+import { Subscription } from './Subscription.js';
+import { spokenTurnMutations, VoiceClarification } from './spoken-turn.js';
 import { VoicePreferences } from './VoicePreferences.js';
 import { UsageAnalyticsBucket } from './UsageAnalyticsBucket.js';
+import type { VocabularyTermRow } from '../db/schema.js';
 
 export const resolvers = {
   Query,
-  Mutation,
+  Mutation: { ...Mutation, ...spokenTurnMutations },
+  Subscription,
+  VoiceClarification,
   Message,
   DictationSession,
   ClinicalNote,
   VoicePreferences,
   UsageAnalyticsBucket,
+  VocabularyTerm: { kind: (term: VocabularyTermRow) => term.kind.toUpperCase() },
   ...erasureEntityResolvers('voice', (ctx: VoiceContext) => ctx.voice.erasure),
 } as unknown as GraphQLResolverMap<VoiceContext>;
