@@ -30,7 +30,7 @@ import {
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, registerDependencyGauge, rootFieldLabel, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
-import { extractTraceContext, serviceTracer, startSpan, tracingEnabled } from '@voiceassist/tracing';
+import { extractTraceContext, serviceTracer, startSpan, traceparentOf, tracingEnabled } from '@voiceassist/tracing';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 
 export type { GraphQLResolverMap };
@@ -146,11 +146,35 @@ function argumentValuesRefusal(payload: { query: string; operationName?: string 
   return error ? [error] : undefined;
 }
 
-/** A span per subscription event sent, in the trace of the subscription (the router's `traceparent` in its extensions). */
-function markSubscriptionEvent(service: string, extensions: Record<string, unknown> | null | undefined) {
-  // Without one (a client subscribing here directly) each event would start a trace of its own.
-  if (!tracingEnabled() || typeof extensions?.traceparent !== 'string') return;
-  startSpan(serviceTracer(service), 'subscription.event', { parent: extractTraceContext(extensions) })?.span.end();
+/** The `traceparent` of the event each subscription is resolving now, keyed by its operation's context. */
+const eventTraceparents = new WeakMap<object, string>();
+
+/**
+ * Puts the event a subscription resolves now in a trace of its own making: a resolver's `resolve`
+ * calls it with the trace the event was published in (a reply's token, in its sendMessage's
+ * trace), so its delivery (here and at the router) belongs to that trace.
+ */
+export function continueEventTrace(context: object, traceparent: string | undefined): void {
+  if (traceparent) eventTraceparents.set(context, traceparent);
+}
+
+/**
+ * A span per subscription event sent: in the trace the event was published in when its resolver
+ * named one (linked to the subscription), else in the subscription's trace (the router's
+ * `traceparent` in the subscribe message's extensions). Returns the span's `traceparent` in the
+ * first case, for the event's extensions: the router's span of the event continues it.
+ */
+function markSubscriptionEvent(service: string, extensions: Record<string, unknown> | null | undefined, context: unknown): string | undefined {
+  if (!tracingEnabled()) return undefined;
+  const published = typeof context === 'object' && context ? eventTraceparents.get(context) : undefined;
+  if (published) eventTraceparents.delete(context as object);
+  const subscription = typeof extensions?.traceparent === 'string' ? extractTraceContext(extensions) : undefined;
+  // Neither (a client subscribing here directly, an untraced event): each event would start a trace of its own.
+  if (!published && !subscription) return undefined;
+  const parent = published ? extractTraceContext({ traceparent: published }) : subscription;
+  const started = startSpan(serviceTracer(service), 'subscription.event', { parent, links: published && subscription ? [subscription] : [] });
+  started?.span.end();
+  return published && started ? traceparentOf(started.context) : undefined;
 }
 
 function withHttpStatus(error: unknown, status: number): unknown {
@@ -222,11 +246,12 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
         ),
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((e) => formatError(e.toJSON(), { includeStacktrace: options.includeStacktrace ?? false })),
-      onNext: (_ctx, _id, payload, _args, result) => {
-        markSubscriptionEvent(module.name, payload.extensions);
-        return result.errors
+      onNext: (_ctx, _id, payload, args, result) => {
+        const traceparent = markSubscriptionEvent(module.name, payload.extensions, args.contextValue);
+        const sent = result.errors
           ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), { includeStacktrace: options.includeStacktrace ?? false })) }
           : undefined;
+        return traceparent ? { ...(sent ?? result), extensions: { ...result.extensions, traceparent } } : sent;
       },
     },
     wsServer,

@@ -141,6 +141,17 @@ function traceHeaders(traceContext: TraceContext | undefined): Record<string, st
 }
 
 /**
+ * The trace a subgraph says an event was published in: the `traceparent` its extensions end with
+ * (ours put it last). Read from the text, so an event is not parsed for it; quotes inside
+ * string values are escaped, so only a key matches.
+ */
+const PUBLISHED_TRACE = /"traceparent":"(00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2})"\}\}$/;
+function publishedTrace(event: string | ExecutionResult): TraceContext | undefined {
+  const traceparent = typeof event === 'string' ? PUBLISHED_TRACE.exec(event)?.[1] : event.extensions?.traceparent;
+  return typeof traceparent === 'string' ? extractTraceContext({ traceparent }) : undefined;
+}
+
+/**
  * A payload that is `{"data":…}` and nothing else, judged from its text: no errors or
  * extensions to rewrite. A data value that merely contains such a word takes the parsing path.
  */
@@ -445,7 +456,13 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       next(event) {
         const receivedAt = performance.now();
         fieldCounts.in += 1;
-        const eventSpan = startSpan(tracer, 'subscription.event', { parent: traced?.context, attributes: { 'graphql.field': field } });
+        // An event published in a trace of its own (a reply's token, in its sendMessage's trace) is delivered in that trace.
+        const published = traced && publishedTrace(event);
+        const eventSpan = startSpan(tracer, 'subscription.event', {
+          parent: published ?? traced?.context,
+          links: published && traced ? [traced.context] : [],
+          attributes: { 'graphql.field': field },
+        });
         shared.deliver(
           () => runInContext(eventSpan?.context, () => resolveEvent(event, planned, variables, context)),
           () => {
