@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
@@ -5,7 +6,11 @@ import { createClient as createSseClient, type NetworkError } from 'graphql-sse'
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEnv, tracingEnvShape, z } from '@voiceassist/env';
 import type { SubgraphServer } from '@voiceassist/subgraph-server';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@voiceassist/testkit/otlp-receiver';
+import { waitUntil } from '@voiceassist/testkit/wait';
+import { startTracing, type Tracing } from '@voiceassist/tracing';
 import type { Router } from '../router.js';
 import { TestIssuer, startTickerRouter, tickerStats } from '../test-fixtures.js';
 
@@ -43,8 +48,8 @@ interface Run {
 }
 
 /** Subscribes with graphql-sse's own client (distinct connections mode), gathering everything. */
-function sse(query: string, variables: Record<string, unknown>, token?: string): Run {
-  const client = createSseClient({ url: graphqlUrl, headers: token ? { authorization: `Bearer ${token}` } : {}, retryAttempts: 0 });
+function sse(query: string, variables: Record<string, unknown>, token?: string, headers: Record<string, string> = {}): Run {
+  const client = createSseClient({ url: graphqlUrl, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) }, retryAttempts: 0 });
   const outcome: Outcome = { events: [], completed: false };
   let stop = () => {};
   const done = new Promise<Outcome>((resolve) => {
@@ -61,8 +66,8 @@ function sse(query: string, variables: Record<string, unknown>, token?: string):
 }
 
 /** Subscribes with Apollo Client over its HttpLink (multipart subscriptions over fetch). */
-function apollo(query: string, variables: Record<string, unknown>, token?: string): Run {
-  const client = new ApolloClient({ link: new HttpLink({ uri: graphqlUrl, headers: token ? { authorization: `Bearer ${token}` } : {} }), cache: new InMemoryCache() });
+function apollo(query: string, variables: Record<string, unknown>, token?: string, headers: Record<string, string> = {}): Run {
+  const client = new ApolloClient({ link: new HttpLink({ uri: graphqlUrl, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } }), cache: new InMemoryCache() });
   const outcome: Outcome = { events: [], completed: false };
   let stop = () => {};
   const done = new Promise<Outcome>((resolve) => {
@@ -229,5 +234,47 @@ describe('the wire formats, as curl sees them', () => {
       expect(overHttp).toBeLessThan(2_800);
       expect(overHttp - overWs).toBeLessThan(500);
     }
+  });
+});
+
+// Last in this file: tracing stays registered in this process once it has been on.
+describe('subscriptions over HTTP continue the trace of their traceparent header', () => {
+  let receiver: OtlpReceiver;
+  let tracing: Tracing;
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    tracing = startTracing(loadEnv(z.object(tracingEnvShape), { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), 'voiceassist');
+  });
+  afterAll(async () => {
+    await tracing?.shutdown();
+    await receiver?.close();
+  });
+
+  const spansOf = (traceId: string, predicate: (span: ReceivedSpan) => boolean) => receiver.spans.filter((s) => s.traceId === traceId && predicate(s));
+
+  it.each([
+    ['GraphQL over SSE', sse],
+    ['multipart', apollo],
+  ] as const)('%s: the router\'s subscription span is in the header\'s trace (under its request span), its events and the subgraph\'s in that trace', async (_name, subscribe) => {
+    expect(tracing.enabled).toBe(true);
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const run = subscribe(TICKS, { count: 3, interval: 0 }, await issuer.token(), { traceparent: `00-${traceId}-${callerSpanId}-01` });
+    const { completed, events } = await run.done;
+    expect(completed).toBe(true);
+    expect(ticks(events)).toEqual([0, 1, 2]);
+    await tracing.flush();
+
+    // The caller's span → the router's request span → the subscription's span.
+    const request = await receiver.waitForSpan((s) => s.traceId === traceId && s.name === 'POST /graphql');
+    expect(request.parentSpanId).toBe(callerSpanId);
+    const subscription = await receiver.waitForSpan((s) => s.traceId === traceId && s.name === 'subscription ticks');
+    expect(subscription.parentSpanId).toBe(request.spanId);
+    expect(subscription.attributes['service.name']).toBe('router');
+    const routerEvents = () => spansOf(traceId, (s) => s.name === 'subscription.event' && s.attributes['service.name'] === 'router');
+    const tickerEvents = () => spansOf(traceId, (s) => s.name === 'subscription.event' && s.attributes['service.name'] === 'ticker');
+    await waitUntil(() => routerEvents().length === 3 && tickerEvents().length === 3);
+    expect(routerEvents().every((s) => s.parentSpanId === subscription.spanId)).toBe(true);
+    expect(tickerEvents().every((s) => s.parentSpanId === subscription.spanId)).toBe(true);
   });
 });

@@ -21,7 +21,7 @@ import { ErrorCode, formatError, internalError, rateLimited, unauthenticated } f
 import type { Logger } from '@voiceassist/logging';
 import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
 import { clientIp, readStreamedOperation, requestIdFrom, sendJson, type OperationRequest, type TrustProxy } from '@voiceassist/graphql-http';
-import { SpanKind, extractTraceContext, injectTraceContext, runInContext, serviceTracer, startSpan, type TraceContext } from '@voiceassist/tracing';
+import { SpanKind, activeContext, extractTraceContext, injectTraceContext, runInContext, serviceTracer, startSpan, type TraceContext } from '@voiceassist/tracing';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 import type { RouterContext } from '../context.js';
 import type { Edge } from '../edge/edge.js';
@@ -502,6 +502,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     payload: OperationPayload,
     operationId: string,
     defaultRequestId: () => string,
+    /** The trace the client's operation continues (its `traceparent`, wherever the transport carries it). */
+    traceContext: TraceContext,
   ): (ExecutionArgs & { contextValue: OperationContext }) | Refusal => {
     const refuse = (status: number, errors: GraphQLError[]): Refusal => ({ status, errors });
     if (connection.refusal) return refuse(401, [unauthenticated(connection.refusal)]);
@@ -542,21 +544,22 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       document,
       operationName: payload.operationName ?? null,
       variableValues: payload.variables ?? {},
-      contextValue: contextFor(connection, requestId, operationId),
+      contextValue: withTraceContext(contextFor(connection, requestId, operationId), traceContext),
     };
   };
 
   /** Queries and mutations run through the ordinary gateway pipeline, with the operation's context. */
   const executeAdmitted = async (args: ExecutionArgs) => {
-    const { connection: _connection, operationId: _operationId, ...context } = args.contextValue as OperationContext;
-    return options.executeOperation(
+    const { connection: _connection, operationId: _operationId, traceContext, ...context } = args.contextValue as OperationContext;
+    // In the client's trace, as the same operation over plain HTTP would be.
+    return runInContext(traceContext, () => options.executeOperation(
       {
         query: args.document.loc?.source.body ?? '',
         variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
         operationName: args.operationName ?? undefined,
       },
       context,
-    );
+    ));
   };
 
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
@@ -603,10 +606,10 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           { query: payload.query || undefined, operationName: payload.operationName ?? undefined, variables: payload.variables ?? undefined, extensions: payload.extensions ?? undefined },
           id,
           randomUUID,
+          // Per subscription (the subscribe message's extensions), else the connection's (connectionParams).
+          extractTraceContext({ ...ctx.connectionParams, ...(payload.extensions as Record<string, unknown> | undefined) }),
         );
         if ('errors' in admitted) return admitted.errors;
-        // Per subscription (the subscribe message's extensions), else the connection's (connectionParams).
-        withTraceContext(admitted.contextValue, extractTraceContext({ ...ctx.connectionParams, ...(payload.extensions as Record<string, unknown> | undefined) }));
         return admitted;
       },
       // graphql-ws only iterates the result; ActiveSubscription is an async iterator of results.
@@ -644,7 +647,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       },
       drop: () => res.destroy(),
     });
-    const admitted = admit(connection, read.operation, caller.requestId, () => caller.requestId);
+    // The HTTP request's span is active here: it continues the request's `traceparent` header.
+    const admitted = admit(connection, read.operation, caller.requestId, () => caller.requestId, activeContext());
     if ('errors' in admitted) {
       closeConnection(connection);
       return sendRefusal(res, admitted);
