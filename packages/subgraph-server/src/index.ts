@@ -32,6 +32,7 @@ import { createMetrics, registerDependencyGauge, rootFieldLabel, type ServiceMet
 import type { z } from '@voiceassist/env';
 import { extractTraceContext, serviceTracer, startSpan, traceparentOf, tracingEnabled } from '@voiceassist/tracing';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
+import { continueOperationTrace, traceResolvers } from './resolver-spans.js';
 
 export type { GraphQLResolverMap };
 
@@ -89,6 +90,7 @@ export function buildExecutableSubgraphSchema<TContext>(module: SubgraphModule<T
     typeDefs: module.typeDefs,
     resolvers: { ...scalars, ...module.resolvers } as GraphQLResolverMap<unknown>,
   });
+  traceResolvers(schema, module.name);
   const shielded = applyMiddleware(schema, createPermissions(module.permissions, schema));
   unwrapAlwaysAllowedFields(schema, shielded, module.permissions);
   return shielded;
@@ -237,13 +239,16 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       },
       // A fresh context per operation: loaders never serve one subscription's stale rows to another,
       // and the router's per-operation request id (sent in extensions) reaches the logs.
-      context: (ctx, _id, payload) =>
-        baseContext(
+      context: async (ctx, _id, payload) => {
+        const context = await baseContext(
           ctx.extra.request.headers,
           clientIp(ctx.extra.request, trustProxy),
           wsAuthorization(ctx.connectionParams),
           (payload.extensions as { requestId?: unknown } | undefined)?.requestId,
-        ),
+        );
+        continueOperationTrace(context, payload.extensions);
+        return context;
+      },
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((e) => formatError(e.toJSON(), { includeStacktrace: options.includeStacktrace ?? false })),
       onNext: (_ctx, _id, payload, args, result) => {

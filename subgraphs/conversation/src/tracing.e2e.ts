@@ -113,8 +113,10 @@ describe('tracing a sendMessage', () => {
     const routed = await receiver.waitForSpan((s) => s.attributes['service.name'] === 'router' && s.name === 'mutation Send');
     const inTrace = (predicate: (s: ReceivedSpan) => boolean) => receiver.waitForSpan((s) => s.traceId === routed.traceId && predicate(s));
     const generation = await inTrace((s) => s.name === 'reply.generate');
-    // The reply's work belongs to the request's trace, under the subgraph operation that started it.
-    const subgraphOperation = await inTrace((s) => s.spanId === generation.parentSpanId);
+    // The reply's work belongs to the request's trace, under the resolver (and the subgraph operation) that started it.
+    const resolver = await inTrace((s) => s.spanId === generation.parentSpanId);
+    expect(resolver).toMatchObject({ name: 'Mutation.sendMessage', attributes: { 'service.name': 'conversation', 'graphql.field.name': 'sendMessage' } });
+    const subgraphOperation = await inTrace((s) => s.spanId === resolver.parentSpanId);
     const fetchedBy = await inTrace((s) => s.spanId === subgraphOperation.parentSpanId);
     const searchCall = await inTrace((s) => s.name === 'knowledge.search' && s.attributes['service.name'] === 'conversation');
     const searchServed = await inTrace((s) => s.attributes['service.name'] === 'knowledge' && s.name === 'query ConversationKnowledgeSearch');
@@ -125,6 +127,8 @@ describe('tracing a sendMessage', () => {
     expect(fetchedBy.attributes['service.name']).toBe('router');
     expect(generation.attributes['service.name']).toBe('conversation');
     expect(searchServed.parentSpanId).toBe(searchCall.spanId);
+    // Knowledge's resolver of the search, under its operation.
+    expect((await inTrace((s) => s.name === 'Query.search' && s.attributes['service.name'] === 'knowledge')).parentSpanId).toBe(searchServed.spanId);
     expect(llm.parentSpanId).toBe(generation.spanId);
     expect(llm.attributes).toMatchObject({ 'service.name': 'conversation', 'gen_ai.request.model': expect.any(String) });
     expect(llm.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
@@ -139,6 +143,9 @@ describe('tracing a sendMessage', () => {
     // generation, sent by conversation and resolved by the router as children of that span, each
     // event linked to the subscription that carried it (a trace of its own, started by the client).
     const subscription = await receiver.waitForSpan((s) => s.attributes['service.name'] === 'router' && s.name === 'subscription messageStream');
+    // The subgraph's start of the stream (its resolver) continues the router's subscribe message.
+    const started = await receiver.waitForSpan((s) => s.name === 'Subscription.messageStream' && s.traceId === subscription.traceId);
+    expect(started).toMatchObject({ parentSpanId: subscription.spanId, attributes: { 'service.name': 'conversation' } });
     const tokens = await waitFor(() => receiver.spans.filter((s) => s.traceId === routed.traceId && s.name === 'reply.token'), (found) => found.length > 1);
     expect(tokens.every((token) => token.parentSpanId === generation.spanId && token.attributes['service.name'] === 'conversation')).toBe(true);
     const tokenIds = new Set(tokens.map((token) => token.spanId));
