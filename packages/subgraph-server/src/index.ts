@@ -28,7 +28,7 @@ import {
   type ServiceHttpOptions,
 } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
-import { createMetrics, registerDependencyGauge, rootFieldLabel, type ServiceMetrics } from '@voiceassist/metrics';
+import { createMetrics, registerDependencyGauge, rootFieldLabel, type Metric, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
 import { extractTraceContext, serviceTracer, startSpan, traceparentOf, tracingEnabled } from '@voiceassist/tracing';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
@@ -67,6 +67,8 @@ export interface SubgraphServerOptions<TContext extends RequestContext> extends 
   bodyLimitBytes?: number;
   /** Releases the subgraph's own resources (database, Redis) after the server has drained. */
   onClose?: () => Promise<void>;
+  /** The subgraph's own metrics (made before the server), exported with the rest on /metrics. */
+  metrics?: ReadonlyArray<Metric>;
 }
 
 export interface SubgraphServer {
@@ -195,6 +197,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
   const { module, logger, verifier } = options;
   const schema = buildExecutableSubgraphSchema(module);
   const metrics = createMetrics(module.name, rootFieldLabel);
+  for (const metric of options.metrics ?? []) metrics.registry.registerMetric(metric);
   const metricsServer = options.metricsListener ? createMetricsServer(metrics, logger) : undefined;
   // Behind the router, set to trust the router's address: it forwards the client's.
   const trustProxy = options.trustProxy ?? TRUST_NOTHING;

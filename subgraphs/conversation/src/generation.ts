@@ -4,6 +4,7 @@ import { estimatePromptTokens, estimateTokens, type ChatMessage, type ChatPassag
 import type { Viewer } from '@voiceassist/auth';
 import type { Database } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
+import type { LlmMetrics } from '@voiceassist/metrics';
 import type { PubSub } from '@voiceassist/pubsub';
 import type { ConversationStore } from './conversations.js';
 import type { MessageRow, MessageStatus } from './db/schema.js';
@@ -53,6 +54,8 @@ export interface GenerationsOptions {
   takeoverAfterMs?: number;
   /** How long a cancel waits for another replica's generator before ending the reply itself. */
   cancelWaitMs?: number;
+  /** Tokens spent and time to first token, exported by the service. */
+  metrics?: LlmMetrics;
 }
 
 const CANCEL_TOPIC = 'conversation.cancel';
@@ -223,8 +226,12 @@ export function createGenerations(options: GenerationsOptions) {
           } else if (chunk.delta) {
             // The log first: what followers saw is exactly what the message will hold.
             writer.append(chunk.delta);
-            // Its first token is on record at once: a takeover finding no log then knows it lost one.
-            if (!content) void renewLeases().catch(() => {});
+            if (!content) {
+              // Its first token is on record at once: a takeover finding no log then knows it lost one.
+              void renewLeases().catch(() => {});
+              // From the request (a continued reply started long before: not counted).
+              if (!resume) options.metrics?.firstToken(provider.model, (performance.now() - started) / 1000);
+            }
             content += chunk.delta;
           }
           if (signal.aborted) break;
@@ -266,6 +273,9 @@ export function createGenerations(options: GenerationsOptions) {
         if (spent && (ended || deleted)) await options.usage.record(tx, { userId, messageId: target.id, ...spent, model: provider.model });
         return ended ? 'stored' : deleted ? 'gone' : 'taken';
       });
+      // Counted before the log's end is written, so whoever saw the reply end sees its tokens counted.
+      // This generator's own tokens: a stopped one's were its to count.
+      if (own && ending !== 'taken') options.metrics?.spent(provider.model, own);
       // A reply deleted (or replaced) meanwhile leaves no text behind in the log either.
       if (ending === 'stored') await writer.finish();
       else if (ending === 'gone') await tokenLog.delete([target.id]);
