@@ -39,6 +39,8 @@ export const routerEnvSchema = z.object({
   SUBSCRIPTIONS_MAX_TOTAL: envVar.positiveInt(20_000),
   /** Events waiting for one slow client connection before the router closes it. */
   SUBSCRIPTIONS_MAX_BUFFERED_EVENTS: envVar.positiveInt(1_000),
+  /** How often a quiet GraphQL over SSE stream gets a `:` comment, so proxies and clients keep it open. */
+  SUBSCRIPTIONS_SSE_KEEPALIVE_MS: envVar.positiveInt(12_000),
   /** Operation limits, checked before planning; each refusal is BAD_USER_INPUT naming the limit. */
   ROUTER_MAX_DEPTH: envVar.positiveInt(15),
   ROUTER_MAX_ALIASES: envVar.positiveInt(30),

@@ -44,6 +44,7 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
       maxTotal: env.SUBSCRIPTIONS_MAX_TOTAL,
       maxBufferedEvents: env.SUBSCRIPTIONS_MAX_BUFFERED_EVENTS,
     },
+    sseKeepAliveMs: env.SUBSCRIPTIONS_SSE_KEEPALIVE_MS,
     edge: {
       limits: {
         maxDepth: env.ROUTER_MAX_DEPTH,

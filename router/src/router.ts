@@ -55,6 +55,8 @@ export interface RouterOptions {
   subscriptionLimits?: Partial<SubscriptionLimits>;
   /** Subscription root fields that are pure live streams, whose identical subscriptions may share one upstream. */
   sharedSubscriptionFields?: string[];
+  /** How often a quiet GraphQL over SSE stream gets a keep-alive comment (12 s unless given). */
+  sseKeepAliveMs?: number;
   corsOrigins?: string[];
   /** Let Apollo Gateway send its own telemetry to Apollo (off by default). */
   apolloTelemetry?: boolean;
@@ -239,6 +241,7 @@ export function createRouter(options: RouterOptions): Router {
     trustProxy,
     limits: { maxPerUser: 100, maxTotal: 20_000, maxBufferedEvents: 1_000, ...options.subscriptionLimits },
     sharedFields: new Set(options.sharedSubscriptionFields ?? []),
+    ...(options.sseKeepAliveMs ? { sseKeepAliveMs: options.sseKeepAliveMs } : {}),
   });
 
   registerDependencyGauge(metrics.registry, degradable);

@@ -11,8 +11,10 @@ import type { SubgraphServer } from '@voiceassist/subgraph-server';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@voiceassist/testkit/otlp-receiver';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import { startTracing, type Tracing } from '@voiceassist/tracing';
+import { routerEnvSchema } from '../env.js';
 import type { Router } from '../router.js';
 import { TestIssuer, startTickerRouter, tickerStats } from '../test-fixtures.js';
+import { HTTP_STREAM_FORMATS } from './http-transports.js';
 
 let issuer: TestIssuer;
 let ticker: { server: SubgraphServer; url: string };
@@ -211,6 +213,29 @@ describe('the wire formats, as curl sees them', () => {
     const response = await post('multipart/mixed;subscriptionSpec="1.0"', TICKS, { count: 1, interval: 6_500 });
     const part = (json: string) => `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}\r\n--graphql`;
     expect(await response.text()).toBe(`\r\n--graphql${part('{}')}${part('{"payload":{"data":{"ticks":{"n":0,"item":{"id":"item-0","name":"Item #0"}}}}}')}--\r\n`);
+  });
+
+  it('sends an SSE keep-alive comment every 12 s by default, or every SUBSCRIPTIONS_SSE_KEEPALIVE_MS, while a subscription is quiet', async () => {
+    expect(loadEnv(routerEnvSchema, {}).SUBSCRIPTIONS_SSE_KEEPALIVE_MS).toBe(12_000);
+    expect(HTTP_STREAM_FORMATS.sse.heartbeatMs).toBe(12_000);
+    const keepAliveMs = loadEnv(routerEnvSchema, { SUBSCRIPTIONS_SSE_KEEPALIVE_MS: '250' }).SUBSCRIPTIONS_SSE_KEEPALIVE_MS;
+    const quick = await startTickerRouter(issuer, { sseKeepAliveMs: keepAliveMs });
+    try {
+      const url = `${(await quick.router.listen(0, '127.0.0.1')).url}/graphql`;
+      // One tick after 1.2 s: about four keep-alives before it, none after the stream ends.
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ query: TICKS, variables: { count: 1, interval: 1_200 } }) });
+      const text = await response.text();
+      const event = 'event: next\ndata: {"data":{"ticks":{"n":0,"item":{"id":"item-0","name":"Item #0"}}}}\n\n';
+      expect(text.endsWith(`${event}event: complete\ndata:\n\n`)).toBe(true);
+      const keepAlives = text.slice(0, -`${event}event: complete\ndata:\n\n`.length);
+      expect(keepAlives).toMatch(/^(:\n\n)+$/);
+      expect(keepAlives.length / 3).toBeGreaterThanOrEqual(2);
+      expect(keepAlives.length / 3).toBeLessThanOrEqual(5);
+    } finally {
+      await quick.router.close();
+      await quick.ticker.server.close();
+      await quick.catalog.server.close();
+    }
   });
 
   it('delivers the first event as soon as graphql-ws does, not held back until the next one', async () => {

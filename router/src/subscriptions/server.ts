@@ -68,6 +68,8 @@ export interface SubscriptionServerOptions {
    * starts with a snapshot must give every subscriber its own stream.
    */
   sharedFields?: ReadonlySet<string>;
+  /** How often a quiet GraphQL over SSE stream gets a keep-alive comment; the format's (12 s) unless given. */
+  sseKeepAliveMs?: number;
 }
 
 /** graphql-ws's code for a refused connection. */
@@ -682,7 +684,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       return sendJson(res, 500, { errors: started.errors ? format(started.errors) : [] });
     }
     begin();
-    const heartbeat = setInterval(() => sendToConnection(connection, wire.heartbeat), wire.heartbeatMs);
+    const heartbeatMs = transport === 'sse' ? (options.sseKeepAliveMs ?? wire.heartbeatMs) : wire.heartbeatMs;
+    const heartbeat = setInterval(() => sendToConnection(connection, wire.heartbeat), heartbeatMs);
     heartbeat.unref();
     // The client went away: the subscription (and its upstream, when no one else shares it) ends.
     res.once('close', () => void started.return());
