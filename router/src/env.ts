@@ -33,6 +33,8 @@ export const routerEnvSchema = z.object({
   ROUTER_QUERY_PLAN_CACHE_SIZE: envVar.positiveInt(1_000),
   /** Timeout for one subgraph fetch; long enough for embedded transcription of long dictations. */
   SUBGRAPH_TIMEOUT_MS: envVar.positiveInt(300_000),
+  /** How often the router probes each subgraph's /health in the background (its /health and subgraph_up report the last probe). */
+  ROUTER_SUBGRAPH_HEALTH_INTERVAL_MS: envVar.positiveInt(10_000),
   /** Open subscriptions per user (per IP when anonymous) on one router. */
   SUBSCRIPTIONS_MAX_PER_USER: envVar.positiveInt(100),
   /** Open subscriptions on one router. */

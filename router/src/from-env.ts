@@ -32,6 +32,7 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
     landingPage: env.ROUTER_SANDBOX ?? !production,
     bodyLimitBytes: env.ROUTER_BODY_LIMIT_BYTES,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    subgraphHealthIntervalMs: env.ROUTER_SUBGRAPH_HEALTH_INTERVAL_MS,
     engine: env.ROUTER_ENGINE,
     queryPlanner: env.ROUTER_QUERY_PLANNER,
     deduplicateQueries: env.ROUTER_DEDUPLICATE_QUERIES,
