@@ -35,12 +35,16 @@ export const routerEnvSchema = z.object({
   ROUTER_QUERY_PLAN_CACHE_SIZE: envVar.positiveInt(1_000),
   /** Timeout for one subgraph fetch; long enough for embedded transcription of long dictations. */
   SUBGRAPH_TIMEOUT_MS: envVar.positiveInt(300_000),
+  /** How often the router probes each subgraph's /health in the background (its /health and subgraph_up report the last probe). */
+  ROUTER_SUBGRAPH_HEALTH_INTERVAL_MS: envVar.positiveInt(10_000),
   /** Open subscriptions per user (per IP when anonymous) on one router. */
   SUBSCRIPTIONS_MAX_PER_USER: envVar.positiveInt(100),
   /** Open subscriptions on one router. */
   SUBSCRIPTIONS_MAX_TOTAL: envVar.positiveInt(20_000),
   /** Events waiting for one slow client connection before the router closes it. */
   SUBSCRIPTIONS_MAX_BUFFERED_EVENTS: envVar.positiveInt(1_000),
+  /** How often a quiet GraphQL over SSE stream gets a `:` comment, so proxies and clients keep it open. */
+  SUBSCRIPTIONS_SSE_KEEPALIVE_MS: envVar.positiveInt(12_000),
   /** Operation limits, checked before planning; each refusal is BAD_USER_INPUT naming the limit. */
   ROUTER_MAX_DEPTH: envVar.positiveInt(15),
   ROUTER_MAX_ALIASES: envVar.positiveInt(30),

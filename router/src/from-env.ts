@@ -35,6 +35,7 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
     landingPage: env.ROUTER_SANDBOX ?? !production,
     bodyLimitBytes: env.ROUTER_BODY_LIMIT_BYTES,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    subgraphHealthIntervalMs: env.ROUTER_SUBGRAPH_HEALTH_INTERVAL_MS,
     engine: env.ROUTER_ENGINE,
     queryPlanner: env.ROUTER_QUERY_PLANNER,
     deduplicateQueries: env.ROUTER_DEDUPLICATE_QUERIES,
@@ -47,6 +48,7 @@ export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {
       maxTotal: env.SUBSCRIPTIONS_MAX_TOTAL,
       maxBufferedEvents: env.SUBSCRIPTIONS_MAX_BUFFERED_EVENTS,
     },
+    sseKeepAliveMs: env.SUBSCRIPTIONS_SSE_KEEPALIVE_MS,
     edge: {
       limits: {
         maxDepth: env.ROUTER_MAX_DEPTH,

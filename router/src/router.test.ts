@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { GraphQLError, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAuthenticated, allow } from '@voiceassist/auth';
@@ -163,6 +164,52 @@ describe('router', () => {
     const res = await graphqlRequest(graphqlUrl, '{ gadget publicPing }');
     expect(res.body.data).toEqual({ gadget: null, publicPing: 'pong' });
     expect(res.body.errors?.[0]).toMatchObject({ message: 'The gadgets service is unavailable', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'gadgets' } });
+  });
+
+  it('answers /health from its background probe: no request to a subgraph per call', async () => {
+    await fetch(`${routerUrl}/health`);
+    let probes = 0;
+    const count = (req: IncomingMessage) => {
+      if (req.url === '/health') probes += 1;
+    };
+    subgraph.httpServer.on('request', count);
+    try {
+      for (let i = 0; i < 20; i++) {
+        const health = await fetch(`${routerUrl}/health`);
+        expect(await health.json()).toMatchObject({ subgraphs: { widgets: 'ok', gadgets: 'unreachable' } });
+      }
+      await fetch(metricsUrl);
+    } finally {
+      subgraph.httpServer.off('request', count);
+    }
+    // Twenty calls and a scrape; at most one background probe (every 10 s) fell in between.
+    expect(probes).toBeLessThanOrEqual(1);
+  });
+
+  it('follows a subgraph going down within one probe interval', async () => {
+    const logger = createLogger({ service: 'test', level: 'silent' });
+    const leaving = createSubgraphServer({ module: widgetsModule, logger, verifier: issuer.verifier, context: (base) => base });
+    const { url: leavingUrl } = await leaving.listen(0, '127.0.0.1');
+    const watching = createRouter({
+      supergraphSdl: composeSupergraph([{ name: 'widgets', url: `${leavingUrl}/graphql`, typeDefs: widgetsModule.typeDefs }]),
+      verifier: issuer.verifier,
+      revocations: issuer.revocations,
+      logger,
+      subgraphHealthIntervalMs: 100,
+      metricsListener: { port: 0, host: '127.0.0.1' },
+      ...testRouterEngine,
+    });
+    try {
+      const listening = await watching.listen(0, '127.0.0.1');
+      const widgetsState = async () => ((await (await fetch(`${listening.url}/health`)).json()) as { subgraphs: Record<string, string> }).subgraphs.widgets;
+      expect(await widgetsState()).toBe('ok');
+      await leaving.close();
+      await expect.poll(widgetsState, { timeout: 5_000, interval: 50 }).toBe('unreachable');
+      expect(await (await fetch(listening.metricsUrl!)).text()).toMatch(/^subgraph_up\{subgraph="widgets"[^}]*\} 0$/m);
+    } finally {
+      await watching.close();
+      await leaving.close();
+    }
   });
 
   it("rejects malformed requests with Apollo's codes for documents and BAD_USER_INPUT for the rest", async () => {

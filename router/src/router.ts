@@ -63,6 +63,10 @@ export interface RouterOptions {
   subscriptionLimits?: Partial<SubscriptionLimits>;
   /** Subscription root fields that are pure live streams, whose identical subscriptions may share one upstream. */
   sharedSubscriptionFields?: string[];
+  /** How often a quiet GraphQL over SSE stream gets a keep-alive comment (12 s unless given). */
+  sseKeepAliveMs?: number;
+  /** How often each subgraph's /health is probed in the background for /health and subgraph_up (10 s unless given). */
+  subgraphHealthIntervalMs?: number;
   corsOrigins?: string[];
   /** Let Apollo Gateway send its own telemetry to Apollo (off by default). */
   apolloTelemetry?: boolean;
@@ -332,7 +336,8 @@ export function createRouter(options: RouterOptions): Router {
   const started = apollo.start();
   let schemaLoaded = false;
   void started.then(() => (schemaLoaded = true), () => {});
-  registerSubgraphGauge(metrics.registry, subgraphUrls);
+  const subgraphHealth = watchSubgraphHealth(subgraphUrls, options.subgraphHealthIntervalMs ?? 10_000);
+  registerSubgraphGauge(metrics.registry, subgraphHealth);
 
   const subscriptions = attachSubscriptionServer({
     httpServer,
@@ -364,6 +369,7 @@ export function createRouter(options: RouterOptions): Router {
     trustProxy,
     limits: { maxPerUser: 100, maxTotal: 20_000, maxBufferedEvents: 1_000, ...options.subscriptionLimits },
     sharedFields: new Set(options.sharedSubscriptionFields ?? []),
+    ...(options.sseKeepAliveMs ? { sseKeepAliveMs: options.sseKeepAliveMs } : {}),
   });
 
   registerDependencyGauge(metrics.registry, degradable);
@@ -376,7 +382,7 @@ export function createRouter(options: RouterOptions): Router {
     readiness: async () => ({ ready: schemaLoaded, details: schemaLoaded ? {} : { schema: 'loading' } }),
     health: async () => {
       const [subgraphs, revocationsSynced] = await Promise.all([
-        probeSubgraphs(subgraphUrls),
+        subgraphHealth.states(),
         // Until the revoked sessions are known every token is refused (UNAUTHENTICATED); anonymous calls serve.
         options.revocations.checkSynced().then(() => true, () => false),
       ]);
@@ -460,6 +466,7 @@ export function createRouter(options: RouterOptions): Router {
     close() {
       closing ??= (async () => {
         watcher?.close();
+        subgraphHealth.stop();
         await subscriptions.dispose();
         await started.catch(() => {});
         // Stops every supergraph's gateway (the native engine's closes its subgraph pools).
@@ -504,15 +511,49 @@ async function probeSubgraphs(subgraphUrls: Record<string, string>): Promise<Rec
   return Object.fromEntries(await Promise.all(probes));
 }
 
-/** subgraph_up{subgraph}: 1 while its /health answers (degraded included), probed at each scrape. */
-function registerSubgraphGauge(registry: Registry, subgraphUrls: Record<string, string>): void {
+interface SubgraphHealth {
+  /** Each subgraph's state at the last probe (the first probe's, awaited once, before any). */
+  states(): Promise<Record<string, string>>;
+  stop(): void;
+}
+
+/**
+ * Probes every subgraph's /health in the background, every `intervalMs`: the router's /health
+ * and subgraph_up read the last result, so however often they are called they cost no request
+ * to a subgraph (nor a wait on one that does not answer). A probe still running is not doubled.
+ */
+function watchSubgraphHealth(subgraphUrls: Record<string, string>, intervalMs: number): SubgraphHealth {
+  let last: Record<string, string> = {};
+  let probing: Promise<void> | undefined;
+  const probe = () =>
+    (probing ??= probeSubgraphs(subgraphUrls)
+      .then((states) => {
+        last = states;
+      })
+      .finally(() => {
+        probing = undefined;
+      }));
+  const first = probe();
+  const timer = setInterval(() => void probe(), intervalMs);
+  timer.unref();
+  return {
+    states: async () => {
+      await first;
+      return last;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** subgraph_up{subgraph}: 1 while its /health answers (degraded included), as of the last background probe. */
+function registerSubgraphGauge(registry: Registry, health: SubgraphHealth): void {
   new Gauge({
     name: 'subgraph_up',
-    help: "Whether the router reaches a subgraph's /health (1) or not (0), probed at each scrape",
+    help: "Whether the router reaches a subgraph's /health (1) or not (0), as of its last background probe",
     labelNames: ['subgraph'],
     registers: [registry],
     async collect() {
-      for (const [subgraph, state] of Object.entries(await probeSubgraphs(subgraphUrls))) {
+      for (const [subgraph, state] of Object.entries(await health.states())) {
         this.set({ subgraph }, state === 'ok' || state.startsWith('degraded') ? 1 : 0);
       }
     },

@@ -36,7 +36,9 @@ const expressions = [
 
 describe('monitoring', () => {
   it('reads the metrics of every service from a running supergraph', () => {
-    for (const name of ['graphql_requests_total', 'router_subgraph_fetch_duration_seconds_bucket', 'subgraph_up', 'dependency_up']) expect(exported).toContain(name);
+    for (const name of ['graphql_requests_total', 'router_subgraph_fetch_duration_seconds_bucket', 'subgraph_up', 'dependency_up', 'llm_tokens_total', 'llm_time_to_first_token_seconds_bucket', 'audit_chain_verifications_total', 'audit_chain_broken']) {
+      expect(exported).toContain(name);
+    }
   });
 
   it('uses only metrics the services export', () => {
@@ -50,10 +52,11 @@ describe('monitoring', () => {
     expect(expressions.flatMap(({ where, expr }) => errorCodesIn(expr).filter((code) => !codes.has(code)).map((code) => `${where}: ${code}`))).toEqual([]);
   });
 
-  it('alerts on error rate, p95 latency, a subgraph down, Redis degraded and token budget exhaustion', () => {
+  it('alerts on error rate, p95 latency, a subgraph down, Redis degraded, token budget exhaustion and a broken audit chain', () => {
     expect(rules.map((rule) => rule.alert).sort()).toEqual(
-      ['VoiceAssistHighErrorRate', 'VoiceAssistHighLatencyP95', 'VoiceAssistRedisDegraded', 'VoiceAssistSubgraphDown', 'VoiceAssistTokenBudgetExhaustion'],
+      ['VoiceAssistAuditChainBroken', 'VoiceAssistHighErrorRate', 'VoiceAssistHighLatencyP95', 'VoiceAssistRedisDegraded', 'VoiceAssistSubgraphDown', 'VoiceAssistTokenBudgetExhaustion'],
     );
+    expect(metricsIn(rules.find((rule) => rule.alert === 'VoiceAssistAuditChainBroken')!.expr)).toEqual(['audit_chain_broken']);
     for (const rule of rules) {
       expect(rule.labels?.severity, rule.alert).toMatch(/^(page|warn|info)$/);
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
@@ -64,7 +67,20 @@ describe('monitoring', () => {
   it('has a dashboard panel per concern, each with a query', () => {
     expect(new Set(panels.map((panel) => panel.id)).size).toBe(panels.length);
     const used = new Set(panels.flatMap((panel) => panel.targets.flatMap((target) => metricsIn(target.expr))));
-    for (const metric of ['graphql_requests_total', 'graphql_errors_total', 'graphql_request_duration_seconds_bucket', 'router_subgraph_fetch_duration_seconds_bucket', 'subgraph_up', 'router_open_subscriptions', 'dependency_up', 'knowledge_cache_lookups_total']) {
+    for (const metric of [
+      'graphql_requests_total',
+      'graphql_errors_total',
+      'graphql_request_duration_seconds_bucket',
+      'router_subgraph_fetch_duration_seconds_bucket',
+      'subgraph_up',
+      'router_open_subscriptions',
+      'dependency_up',
+      'knowledge_cache_lookups_total',
+      'llm_tokens_total',
+      'llm_time_to_first_token_seconds_bucket',
+      'audit_chain_verifications_total',
+      'audit_chain_broken',
+    ]) {
       expect(used, `a panel reads ${metric}`).toContain(metric);
     }
   });

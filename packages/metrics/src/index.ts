@@ -2,7 +2,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { OperationDefinitionNode } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export { Counter, Gauge, Histogram, Registry } from 'prom-client';
+export { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -99,3 +99,64 @@ export function registerDependencyGauge(registry: Registry, dependencies: Record
     },
   });
 }
+
+/**
+ * What a service's LLM calls cost and how soon they answer: tokens by model and kind (prompt,
+ * completion) and the time from a reply's start to its first token. Made before the service's
+ * registry exists (its generator is built first): pass `metrics` to the server, which registers them.
+ */
+export function createLlmMetrics() {
+  const tokens = new Counter({
+    name: 'llm_tokens_total',
+    help: 'LLM tokens spent, by model and kind (prompt, completion)',
+    labelNames: ['model', 'kind'],
+    registers: [],
+  });
+  const timeToFirstToken = new Histogram({
+    name: 'llm_time_to_first_token_seconds',
+    help: 'From a reply being asked for (knowledge search included) to its first token, by model',
+    labelNames: ['model'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32],
+    registers: [],
+  });
+  return {
+    metrics: [tokens, timeToFirstToken],
+    spent(model: string, usage: { promptTokens: number; completionTokens: number }) {
+      tokens.inc({ model, kind: 'prompt' }, usage.promptTokens);
+      tokens.inc({ model, kind: 'completion' }, usage.completionTokens);
+    },
+    firstToken(model: string, seconds: number) {
+      timeToFirstToken.observe({ model }, seconds);
+    },
+  };
+}
+
+export type LlmMetrics = ReturnType<typeof createLlmMetrics>;
+
+/**
+ * The audit chain's checks: every verification by result (intact, broken), and whether the last
+ * one found the chain broken (1) or not (0), for an alert that holds until a check passes again.
+ */
+export function createAuditChainMetrics() {
+  const verifications = new Counter({
+    name: 'audit_chain_verifications_total',
+    help: 'Audit chain verifications, by result (intact, broken)',
+    labelNames: ['result'],
+    registers: [],
+  });
+  const broken = new Gauge({
+    name: 'audit_chain_broken',
+    help: 'Whether the last audit chain verification found an entry edited or removed (1) or none (0)',
+    registers: [],
+  });
+  broken.set(0);
+  return {
+    metrics: [verifications, broken],
+    verified(intact: boolean) {
+      verifications.inc({ result: intact ? 'intact' : 'broken' });
+      broken.set(intact ? 0 : 1);
+    },
+  };
+}
+
+export type AuditChainMetrics = ReturnType<typeof createAuditChainMetrics>;

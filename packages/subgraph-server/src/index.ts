@@ -28,10 +28,11 @@ import {
   type ServiceHttpOptions,
 } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
-import { createMetrics, registerDependencyGauge, rootFieldLabel, type ServiceMetrics } from '@voiceassist/metrics';
+import { createMetrics, registerDependencyGauge, rootFieldLabel, type Metric, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
-import { extractTraceContext, serviceTracer, startSpan, tracingEnabled } from '@voiceassist/tracing';
+import { extractTraceContext, serviceTracer, startSpan, traceparentOf, tracingEnabled } from '@voiceassist/tracing';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
+import { continueOperationTrace, traceResolvers } from './resolver-spans.js';
 
 export type { GraphQLResolverMap };
 
@@ -66,6 +67,8 @@ export interface SubgraphServerOptions<TContext extends RequestContext> extends 
   bodyLimitBytes?: number;
   /** Releases the subgraph's own resources (database, Redis) after the server has drained. */
   onClose?: () => Promise<void>;
+  /** The subgraph's own metrics (made before the server), exported with the rest on /metrics. */
+  metrics?: ReadonlyArray<Metric>;
 }
 
 export interface SubgraphServer {
@@ -89,6 +92,7 @@ export function buildExecutableSubgraphSchema<TContext>(module: SubgraphModule<T
     typeDefs: module.typeDefs,
     resolvers: { ...scalars, ...module.resolvers } as GraphQLResolverMap<unknown>,
   });
+  traceResolvers(schema, module.name);
   const shielded = applyMiddleware(schema, createPermissions(module.permissions, schema));
   unwrapAlwaysAllowedFields(schema, shielded, module.permissions);
   return shielded;
@@ -146,11 +150,35 @@ function argumentValuesRefusal(payload: { query: string; operationName?: string 
   return error ? [error] : undefined;
 }
 
-/** A span per subscription event sent, in the trace of the subscription (the router's `traceparent` in its extensions). */
-function markSubscriptionEvent(service: string, extensions: Record<string, unknown> | null | undefined) {
-  // Without one (a client subscribing here directly) each event would start a trace of its own.
-  if (!tracingEnabled() || typeof extensions?.traceparent !== 'string') return;
-  startSpan(serviceTracer(service), 'subscription.event', { parent: extractTraceContext(extensions) })?.span.end();
+/** The `traceparent` of the event each subscription is resolving now, keyed by its operation's context. */
+const eventTraceparents = new WeakMap<object, string>();
+
+/**
+ * Puts the event a subscription resolves now in a trace of its own making: a resolver's `resolve`
+ * calls it with the trace the event was published in (a reply's token, in its sendMessage's
+ * trace), so its delivery (here and at the router) belongs to that trace.
+ */
+export function continueEventTrace(context: object, traceparent: string | undefined): void {
+  if (traceparent) eventTraceparents.set(context, traceparent);
+}
+
+/**
+ * A span per subscription event sent: in the trace the event was published in when its resolver
+ * named one (linked to the subscription), else in the subscription's trace (the router's
+ * `traceparent` in the subscribe message's extensions). Returns the span's `traceparent` in the
+ * first case, for the event's extensions: the router's span of the event continues it.
+ */
+function markSubscriptionEvent(service: string, extensions: Record<string, unknown> | null | undefined, context: unknown): string | undefined {
+  if (!tracingEnabled()) return undefined;
+  const published = typeof context === 'object' && context ? eventTraceparents.get(context) : undefined;
+  if (published) eventTraceparents.delete(context as object);
+  const subscription = typeof extensions?.traceparent === 'string' ? extractTraceContext(extensions) : undefined;
+  // Neither (a client subscribing here directly, an untraced event): each event would start a trace of its own.
+  if (!published && !subscription) return undefined;
+  const parent = published ? extractTraceContext({ traceparent: published }) : subscription;
+  const started = startSpan(serviceTracer(service), 'subscription.event', { parent, links: published && subscription ? [subscription] : [] });
+  started?.span.end();
+  return published && started ? traceparentOf(started.context) : undefined;
 }
 
 function withHttpStatus(error: unknown, status: number): unknown {
@@ -169,6 +197,7 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
   const { module, logger, verifier } = options;
   const schema = buildExecutableSubgraphSchema(module);
   const metrics = createMetrics(module.name, rootFieldLabel);
+  for (const metric of options.metrics ?? []) metrics.registry.registerMetric(metric);
   const metricsServer = options.metricsListener ? createMetricsServer(metrics, logger) : undefined;
   // Behind the router, set to trust the router's address: it forwards the client's.
   const trustProxy = options.trustProxy ?? TRUST_NOTHING;
@@ -213,20 +242,24 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       },
       // A fresh context per operation: loaders never serve one subscription's stale rows to another,
       // and the router's per-operation request id (sent in extensions) reaches the logs.
-      context: (ctx, _id, payload) =>
-        baseContext(
+      context: async (ctx, _id, payload) => {
+        const context = await baseContext(
           ctx.extra.request.headers,
           clientIp(ctx.extra.request, trustProxy),
           wsAuthorization(ctx.connectionParams),
           (payload.extensions as { requestId?: unknown } | undefined)?.requestId,
-        ),
+        );
+        continueOperationTrace(context, payload.extensions);
+        return context;
+      },
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((e) => formatError(e.toJSON(), { includeStacktrace: options.includeStacktrace ?? false })),
-      onNext: (_ctx, _id, payload, _args, result) => {
-        markSubscriptionEvent(module.name, payload.extensions);
-        return result.errors
+      onNext: (_ctx, _id, payload, args, result) => {
+        const traceparent = markSubscriptionEvent(module.name, payload.extensions, args.contextValue);
+        const sent = result.errors
           ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), { includeStacktrace: options.includeStacktrace ?? false })) }
           : undefined;
+        return traceparent ? { ...(sent ?? result), extensions: { ...result.extensions, traceparent } } : sent;
       },
     },
     wsServer,

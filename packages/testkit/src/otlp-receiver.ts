@@ -14,6 +14,8 @@ export interface ReceivedSpan {
   resource: Record<string, unknown>;
   attributes: Record<string, unknown>;
   events: Array<{ name: string; attributes: Record<string, unknown> }>;
+  /** Spans of other traces (or of this one) this span is linked to. */
+  links: Array<{ traceId: string; spanId: string }>;
   statusCode: number;
 }
 
@@ -46,6 +48,7 @@ interface OtlpSpan {
   name: string;
   attributes?: OtlpKeyValue[];
   events?: Array<{ name: string; attributes?: OtlpKeyValue[] }>;
+  links?: Array<{ traceId: string | Uint8Array; spanId: string | Uint8Array }>;
   status?: { code?: number };
 }
 interface OtlpTraceRequest {
@@ -85,6 +88,7 @@ function spansOf(request: OtlpTraceRequest): ReceivedSpan[] {
         resource,
         attributes: attributesOf(span.attributes),
         events: (span.events ?? []).map((event) => ({ name: event.name, attributes: attributesOf(event.attributes) })),
+        links: (span.links ?? []).map((link) => ({ traceId: idOf(link.traceId)!, spanId: idOf(link.spanId)! })),
         statusCode: span.status?.code ?? 0,
       })),
     );

@@ -165,6 +165,17 @@ export interface SpanOptions {
   attributes?: Attributes;
   /** The parent (an incoming request's extracted context); the active context otherwise. */
   parent?: Context;
+  /** Other spans this one relates to without being their child (a subscription, for an event of another trace). */
+  links?: Context[];
+}
+
+/** The SDK's options for a span: kind, attributes and the links that name a span. */
+function sdkOptions(options: SpanOptions) {
+  const links = options.links?.flatMap((linked) => {
+    const spanContext = trace.getSpanContext(linked);
+    return spanContext ? [{ context: spanContext }] : [];
+  });
+  return { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}), ...(links?.length ? { links } : {}) };
 }
 
 /** Records a failure on a span by its type only: messages may carry user input. */
@@ -181,7 +192,7 @@ export function recordFailure(span: Span, error: unknown): void {
 export function withSpan<T>(tracer: TracerScope, name: string, options: SpanOptions, fn: (span: Span) => T): T {
   if (!current.enabled) return fn(NO_SPAN);
   const parent = options.parent ?? context.active();
-  const span = tracerOf(tracer).startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}) }, parent);
+  const span = tracerOf(tracer).startSpan(name, sdkOptions(options), parent);
   return context.with(trace.setSpan(parent, span), () => {
     let result: T;
     try {
@@ -213,7 +224,7 @@ export function withSpan<T>(tracer: TracerScope, name: string, options: SpanOpti
 export function startSpan(tracer: TracerScope, name: string, options: SpanOptions = {}): { span: Span; context: Context } | undefined {
   if (!current.enabled) return undefined;
   const parent = options.parent ?? context.active();
-  const span = tracerOf(tracer).startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}) }, parent);
+  const span = tracerOf(tracer).startSpan(name, sdkOptions(options), parent);
   return { span, context: trace.setSpan(parent, span) };
 }
 
@@ -225,6 +236,14 @@ export function runInContext<T>(ctx: Context | undefined, fn: () => T): T {
 /** Adds the active trace's W3C `traceparent` (and `tracestate`) to outgoing headers or a message's extensions. */
 export function injectTraceContext(carrier: Record<string, unknown>): void {
   if (current.enabled) propagation.inject(context.active(), carrier);
+}
+
+/** The W3C `traceparent` of a trace position (a span from startSpan), to store or send with a message; none while tracing is off. */
+export function traceparentOf(ctx: Context): string | undefined {
+  if (!current.enabled) return undefined;
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return carrier.traceparent;
 }
 
 /** The context an incoming request or message continues (its `traceparent`), the active one otherwise. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
@@ -5,9 +6,15 @@ import { createClient as createSseClient, type NetworkError } from 'graphql-sse'
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEnv, tracingEnvShape, z } from '@voiceassist/env';
 import type { SubgraphServer } from '@voiceassist/subgraph-server';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@voiceassist/testkit/otlp-receiver';
+import { waitUntil } from '@voiceassist/testkit/wait';
+import { startTracing, type Tracing } from '@voiceassist/tracing';
+import { routerEnvSchema } from '../env.js';
 import type { Router } from '../router.js';
 import { TestIssuer, startTickerRouter, tickerStats } from '../test-fixtures.js';
+import { HTTP_STREAM_FORMATS } from './http-transports.js';
 
 let issuer: TestIssuer;
 let ticker: { server: SubgraphServer; url: string };
@@ -43,8 +50,8 @@ interface Run {
 }
 
 /** Subscribes with graphql-sse's own client (distinct connections mode), gathering everything. */
-function sse(query: string, variables: Record<string, unknown>, token?: string): Run {
-  const client = createSseClient({ url: graphqlUrl, headers: token ? { authorization: `Bearer ${token}` } : {}, retryAttempts: 0 });
+function sse(query: string, variables: Record<string, unknown>, token?: string, headers: Record<string, string> = {}): Run {
+  const client = createSseClient({ url: graphqlUrl, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) }, retryAttempts: 0 });
   const outcome: Outcome = { events: [], completed: false };
   let stop = () => {};
   const done = new Promise<Outcome>((resolve) => {
@@ -61,8 +68,8 @@ function sse(query: string, variables: Record<string, unknown>, token?: string):
 }
 
 /** Subscribes with Apollo Client over its HttpLink (multipart subscriptions over fetch). */
-function apollo(query: string, variables: Record<string, unknown>, token?: string): Run {
-  const client = new ApolloClient({ link: new HttpLink({ uri: graphqlUrl, headers: token ? { authorization: `Bearer ${token}` } : {} }), cache: new InMemoryCache() });
+function apollo(query: string, variables: Record<string, unknown>, token?: string, headers: Record<string, string> = {}): Run {
+  const client = new ApolloClient({ link: new HttpLink({ uri: graphqlUrl, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } }), cache: new InMemoryCache() });
   const outcome: Outcome = { events: [], completed: false };
   let stop = () => {};
   const done = new Promise<Outcome>((resolve) => {
@@ -208,6 +215,29 @@ describe('the wire formats, as curl sees them', () => {
     expect(await response.text()).toBe(`\r\n--graphql${part('{}')}${part('{"payload":{"data":{"ticks":{"n":0,"item":{"id":"item-0","name":"Item #0"}}}}}')}--\r\n`);
   });
 
+  it('sends an SSE keep-alive comment every 12 s by default, or every SUBSCRIPTIONS_SSE_KEEPALIVE_MS, while a subscription is quiet', async () => {
+    expect(loadEnv(routerEnvSchema, {}).SUBSCRIPTIONS_SSE_KEEPALIVE_MS).toBe(12_000);
+    expect(HTTP_STREAM_FORMATS.sse.heartbeatMs).toBe(12_000);
+    const keepAliveMs = loadEnv(routerEnvSchema, { SUBSCRIPTIONS_SSE_KEEPALIVE_MS: '250' }).SUBSCRIPTIONS_SSE_KEEPALIVE_MS;
+    const quick = await startTickerRouter(issuer, { sseKeepAliveMs: keepAliveMs });
+    try {
+      const url = `${(await quick.router.listen(0, '127.0.0.1')).url}/graphql`;
+      // One tick after 1.2 s: about four keep-alives before it, none after the stream ends.
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ query: TICKS, variables: { count: 1, interval: 1_200 } }) });
+      const text = await response.text();
+      const event = 'event: next\ndata: {"data":{"ticks":{"n":0,"item":{"id":"item-0","name":"Item #0"}}}}\n\n';
+      expect(text.endsWith(`${event}event: complete\ndata:\n\n`)).toBe(true);
+      const keepAlives = text.slice(0, -`${event}event: complete\ndata:\n\n`.length);
+      expect(keepAlives).toMatch(/^(:\n\n)+$/);
+      expect(keepAlives.length / 3).toBeGreaterThanOrEqual(2);
+      expect(keepAlives.length / 3).toBeLessThanOrEqual(5);
+    } finally {
+      await quick.router.close();
+      await quick.ticker.server.close();
+      await quick.catalog.server.close();
+    }
+  });
+
   it('delivers the first event as soon as graphql-ws does, not held back until the next one', async () => {
     // Ticks come 1.5 s apart (the first after 1.5 s): a transport that held a part back until the
     // next one would show the first event after 3 s.
@@ -229,5 +259,47 @@ describe('the wire formats, as curl sees them', () => {
       expect(overHttp).toBeLessThan(2_800);
       expect(overHttp - overWs).toBeLessThan(500);
     }
+  });
+});
+
+// Last in this file: tracing stays registered in this process once it has been on.
+describe('subscriptions over HTTP continue the trace of their traceparent header', () => {
+  let receiver: OtlpReceiver;
+  let tracing: Tracing;
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    tracing = startTracing(loadEnv(z.object(tracingEnvShape), { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }), 'voiceassist');
+  });
+  afterAll(async () => {
+    await tracing?.shutdown();
+    await receiver?.close();
+  });
+
+  const spansOf = (traceId: string, predicate: (span: ReceivedSpan) => boolean) => receiver.spans.filter((s) => s.traceId === traceId && predicate(s));
+
+  it.each([
+    ['GraphQL over SSE', sse],
+    ['multipart', apollo],
+  ] as const)('%s: the router\'s subscription span is in the header\'s trace (under its request span), its events and the subgraph\'s in that trace', async (_name, subscribe) => {
+    expect(tracing.enabled).toBe(true);
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const run = subscribe(TICKS, { count: 3, interval: 0 }, await issuer.token(), { traceparent: `00-${traceId}-${callerSpanId}-01` });
+    const { completed, events } = await run.done;
+    expect(completed).toBe(true);
+    expect(ticks(events)).toEqual([0, 1, 2]);
+    await tracing.flush();
+
+    // The caller's span → the router's request span → the subscription's span.
+    const request = await receiver.waitForSpan((s) => s.traceId === traceId && s.name === 'POST /graphql');
+    expect(request.parentSpanId).toBe(callerSpanId);
+    const subscription = await receiver.waitForSpan((s) => s.traceId === traceId && s.name === 'subscription ticks');
+    expect(subscription.parentSpanId).toBe(request.spanId);
+    expect(subscription.attributes['service.name']).toBe('router');
+    const routerEvents = () => spansOf(traceId, (s) => s.name === 'subscription.event' && s.attributes['service.name'] === 'router');
+    const tickerEvents = () => spansOf(traceId, (s) => s.name === 'subscription.event' && s.attributes['service.name'] === 'ticker');
+    await waitUntil(() => routerEvents().length === 3 && tickerEvents().length === 3);
+    expect(routerEvents().every((s) => s.parentSpanId === subscription.spanId)).toBe(true);
+    expect(tickerEvents().every((s) => s.parentSpanId === subscription.spanId)).toBe(true);
   });
 });

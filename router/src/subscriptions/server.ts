@@ -21,7 +21,7 @@ import { ErrorCode, formatError, internalError, rateLimited, unauthenticated } f
 import type { Logger } from '@voiceassist/logging';
 import { Counter, Gauge, Histogram, type Registry } from '@voiceassist/metrics';
 import { clientIp, readStreamedOperation, requestIdFrom, sendJson, type OperationRequest, type TrustProxy } from '@voiceassist/graphql-http';
-import { SpanKind, extractTraceContext, injectTraceContext, runInContext, serviceTracer, startSpan, type TraceContext } from '@voiceassist/tracing';
+import { SpanKind, activeContext, extractTraceContext, injectTraceContext, runInContext, serviceTracer, startSpan, type TraceContext } from '@voiceassist/tracing';
 import { batchSendsPerTick } from '@voiceassist/websocket-batching';
 import type { RouterContext } from '../context.js';
 import type { Edge } from '../edge/edge.js';
@@ -68,6 +68,8 @@ export interface SubscriptionServerOptions {
    * starts with a snapshot must give every subscriber its own stream.
    */
   sharedFields?: ReadonlySet<string>;
+  /** How often a quiet GraphQL over SSE stream gets a keep-alive comment; the format's (12 s) unless given. */
+  sseKeepAliveMs?: number;
 }
 
 /** graphql-ws's code for a refused connection. */
@@ -138,6 +140,17 @@ function traceHeaders(traceContext: TraceContext | undefined): Record<string, st
   const headers: Record<string, string> = {};
   runInContext(traceContext, () => injectTraceContext(headers));
   return headers;
+}
+
+/**
+ * The trace a subgraph says an event was published in: the `traceparent` its extensions end with
+ * (ours put it last). Read from the text, so an event is not parsed for it; quotes inside
+ * string values are escaped, so only a key matches.
+ */
+const PUBLISHED_TRACE = /"traceparent":"(00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2})"\}\}$/;
+function publishedTrace(event: string | ExecutionResult): TraceContext | undefined {
+  const traceparent = typeof event === 'string' ? PUBLISHED_TRACE.exec(event)?.[1] : event.extensions?.traceparent;
+  return typeof traceparent === 'string' ? extractTraceContext({ traceparent }) : undefined;
 }
 
 /**
@@ -452,7 +465,13 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       next(event) {
         const receivedAt = performance.now();
         fieldCounts.in += 1;
-        const eventSpan = startSpan(tracer, 'subscription.event', { parent: traced?.context, attributes: { 'graphql.field': field } });
+        // An event published in a trace of its own (a reply's token, in its sendMessage's trace) is delivered in that trace.
+        const published = traced && publishedTrace(event);
+        const eventSpan = startSpan(tracer, 'subscription.event', {
+          parent: published ?? traced?.context,
+          links: published && traced ? [traced.context] : [],
+          attributes: { 'graphql.field': field },
+        });
         shared.deliver(
           () => runInContext(eventSpan?.context, () => resolveEvent(event, planned, variables, context)),
           () => {
@@ -492,6 +511,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     payload: OperationPayload,
     operationId: string,
     defaultRequestId: () => string,
+    /** The trace the client's operation continues (its `traceparent`, wherever the transport carries it). */
+    traceContext: TraceContext,
   ): (ExecutionArgs & { contextValue: OperationContext }) | Refusal => {
     const refuse = (status: number, errors: GraphQLError[]): Refusal => ({ status, errors });
     if (connection.refusal) return refuse(401, [unauthenticated(connection.refusal)]);
@@ -532,21 +553,22 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       document,
       operationName: payload.operationName ?? null,
       variableValues: payload.variables ?? {},
-      contextValue: contextFor(connection, requestId, operationId),
+      contextValue: withTraceContext(contextFor(connection, requestId, operationId), traceContext),
     };
   };
 
   /** Queries and mutations run through the ordinary gateway pipeline, with the operation's context. */
   const executeAdmitted = async (args: ExecutionArgs) => {
-    const { connection: _connection, operationId: _operationId, ...context } = args.contextValue as OperationContext;
-    return options.executeOperation(
+    const { connection: _connection, operationId: _operationId, traceContext, ...context } = args.contextValue as OperationContext;
+    // In the client's trace, as the same operation over plain HTTP would be.
+    return runInContext(traceContext, () => options.executeOperation(
       {
         query: args.document.loc?.source.body ?? '',
         variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
         operationName: args.operationName ?? undefined,
       },
       context,
-    );
+    ));
   };
 
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
@@ -593,10 +615,10 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           { query: payload.query || undefined, operationName: payload.operationName ?? undefined, variables: payload.variables ?? undefined, extensions: payload.extensions ?? undefined },
           id,
           randomUUID,
+          // Per subscription (the subscribe message's extensions), else the connection's (connectionParams).
+          extractTraceContext({ ...ctx.connectionParams, ...(payload.extensions as Record<string, unknown> | undefined) }),
         );
         if ('errors' in admitted) return admitted.errors;
-        // Per subscription (the subscribe message's extensions), else the connection's (connectionParams).
-        withTraceContext(admitted.contextValue, extractTraceContext({ ...ctx.connectionParams, ...(payload.extensions as Record<string, unknown> | undefined) }));
         return admitted;
       },
       // graphql-ws only iterates the result; ActiveSubscription is an async iterator of results.
@@ -634,7 +656,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       },
       drop: () => res.destroy(),
     });
-    const admitted = admit(connection, read.operation, caller.requestId, () => caller.requestId);
+    // The HTTP request's span is active here: it continues the request's `traceparent` header.
+    const admitted = admit(connection, read.operation, caller.requestId, () => caller.requestId, activeContext());
     if ('errors' in admitted) {
       closeConnection(connection);
       return sendRefusal(res, admitted);
@@ -668,7 +691,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       return sendJson(res, 500, { errors: started.errors ? format(started.errors) : [] });
     }
     begin();
-    const heartbeat = setInterval(() => sendToConnection(connection, wire.heartbeat), wire.heartbeatMs);
+    const heartbeatMs = transport === 'sse' ? (options.sseKeepAliveMs ?? wire.heartbeatMs) : wire.heartbeatMs;
+    const heartbeat = setInterval(() => sendToConnection(connection, wire.heartbeat), heartbeatMs);
     heartbeat.unref();
     // The client went away: the subscription (and its upstream, when no one else shares it) ends.
     res.once('close', () => void started.return());

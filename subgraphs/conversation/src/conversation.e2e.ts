@@ -363,6 +363,20 @@ describe('usage and budgets', () => {
     });
   });
 
+  it('exports each reply’s tokens by model and kind, and its time to first token, as metrics', async () => {
+    const metricValues = async (name: string) => (await service.server.metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+    const tokens = async (kind: string) => (await metricValues('llm_tokens_total')).filter((v) => v.labels.model === service.provider.model && v.labels.kind === kind).reduce((n, v) => n + v.value, 0);
+    const firstTokens = async () => (await metricValues('llm_time_to_first_token_seconds')).find((v) => (v as { metricName?: string }).metricName === 'llm_time_to_first_token_seconds_count' && v.labels.model === service.provider.model)?.value ?? 0;
+    const before = { prompt: await tokens('prompt'), completion: await tokens('completion'), replies: await firstTokens() };
+    const account = await h.signUp('metered');
+    const { events } = await exchange(account, await h.createConversation(account), 'Meter me');
+    const usage = events.at(-1)!.message!.usage!;
+    expect(usage.completionTokens).toBeGreaterThan(0);
+    expect(await tokens('prompt')).toBe(before.prompt + usage.promptTokens);
+    expect(await tokens('completion')).toBe(before.completion + usage.completionTokens);
+    expect(await firstTokens()).toBe(before.replies + 1);
+  });
+
   it('refuses a send over budget with BUDGET_EXCEEDED before storing anything or calling the model', async () => {
     // VIEWER's budget is one token here: the first reply uses it up.
     const viewer = await h.withRole(superadmin, await h.signUp('viewer'), 'VIEWER');

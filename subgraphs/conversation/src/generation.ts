@@ -4,6 +4,7 @@ import { estimatePromptTokens, estimateTokens, planHops, retrieveMultiHop, verif
 import type { Viewer } from '@voiceassist/auth';
 import type { Database } from '@voiceassist/database';
 import type { Logger } from '@voiceassist/logging';
+import type { LlmMetrics } from '@voiceassist/metrics';
 import type { PubSub } from '@voiceassist/pubsub';
 import type { ConversationStore } from './conversations.js';
 import type { MessageRow, MessageStatus } from './db/schema.js';
@@ -56,6 +57,8 @@ export interface GenerationsOptions {
   takeoverAfterMs?: number;
   /** How long a cancel waits for another replica's generator before ending the reply itself. */
   cancelWaitMs?: number;
+  /** Tokens spent and time to first token, exported by the service. */
+  metrics?: LlmMetrics;
 }
 
 const CANCEL_TOPIC = 'conversation.cancel';
@@ -230,10 +233,14 @@ export function createGenerations(options: GenerationsOptions) {
           } else if (chunk.delta) {
             // The log first: what followers saw is exactly what the message will hold.
             writer.append(chunk.delta);
-            // Its first token is on record at once: a takeover finding no log then knows it lost one.
             if (!content) {
+              // Its first token is on record at once: a takeover finding no log then knows it lost one.
               void renewLeases().catch(() => {});
-              if (!resume) firstTokenMs = Math.round(performance.now() - started);
+              // From the request (a continued reply started long before: not counted).
+              if (!resume) {
+                firstTokenMs = Math.round(performance.now() - started);
+                options.metrics?.firstToken(provider.model, firstTokenMs / 1000);
+              }
             }
             content += chunk.delta;
           }
@@ -280,6 +287,9 @@ export function createGenerations(options: GenerationsOptions) {
         if (spent && (ended || deleted)) await options.usage.record(tx, { userId, messageId: target.id, ...spent, model: provider.model });
         return ended ? 'stored' : deleted ? 'gone' : 'taken';
       });
+      // Counted before the log's end is written, so whoever saw the reply end sees its tokens counted.
+      // This generator's own tokens: a stopped one's were its to count.
+      if (own && ending !== 'taken') options.metrics?.spent(provider.model, own);
       // A reply deleted (or replaced) meanwhile leaves no text behind in the log either.
       if (ending === 'stored') await writer.finish();
       else if (ending === 'gone') await tokenLog.delete([target.id]);

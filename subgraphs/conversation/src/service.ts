@@ -7,6 +7,7 @@ import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
 import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
 import type { Logger } from '@voiceassist/logging';
+import { createLlmMetrics } from '@voiceassist/metrics';
 import { createFlagsClient, type FlagsClient } from '@voiceassist/flags-client';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
@@ -119,7 +120,9 @@ export async function createConversationService({ env, logger, infra, peers, rag
       historyMessages: env.CHAT_HISTORY_MESSAGES,
       budgetTokens: env.CHAT_MEMORY_TOKENS,
     });
+    const llmMetrics = createLlmMetrics();
     const generations = createGenerations({
+      metrics: llmMetrics,
       db,
       store,
       usage,
@@ -154,6 +157,7 @@ export async function createConversationService({ env, logger, infra, peers, rag
       }),
       readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
       ...serviceHttpOptions(env),
+      metrics: llmMetrics.metrics,
       onClose: release,
     });
     // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.

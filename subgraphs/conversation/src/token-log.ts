@@ -1,11 +1,16 @@
 import { createInProcessPubSub, type PubSub } from '@voiceassist/pubsub';
 import type { Redis } from '@voiceassist/redis';
+import { runInContext, serviceTracer, startSpan, traceparentOf } from '@voiceassist/tracing';
+
+const tracer = serviceTracer('conversation');
 
 /** One entry of a reply's token log: a text delta, or the end (`done`, empty delta). */
 export interface TokenLogEntry {
   index: number;
   delta: string;
   done: boolean;
+  /** The `traceparent` of the span that logged it (while tracing): its deliveries join that trace. */
+  trace?: string;
 }
 
 /** Where entries are kept: a Redis stream per message, or memory shared in this process. */
@@ -74,6 +79,7 @@ function redisStore(redis: Redis): TokenStore {
     async append(messageId, entry) {
       const pipeline = redis.pipeline();
       const fields = entry.done ? ['done', '1'] : ['d', entry.delta];
+      if (entry.trace) fields.push('tp', entry.trace);
       pipeline.xadd(key(messageId), `${entry.index + 1}-0`, ...fields);
       if (entry.index === 0) pipeline.expire(key(messageId), UNFINISHED_TTL_SECONDS);
       const results = await pipeline.exec();
@@ -85,7 +91,8 @@ function redisStore(redis: Redis): TokenStore {
       return raw.map(([id, fields]) => {
         const values = new Map<string, string>();
         for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i]!, fields[i + 1]!);
-        return { index: Number.parseInt(id, 10) - 1, delta: values.get('d') ?? '', done: values.has('done') };
+        const trace = values.get('tp');
+        return { index: Number.parseInt(id, 10) - 1, delta: values.get('d') ?? '', done: values.has('done'), ...(trace ? { trace } : {}) };
       });
     },
     async exists(messageId) {
@@ -257,11 +264,16 @@ export function createTokenLog(options: { redis?: Redis | undefined; pubsub: Pub
       let pending: Promise<unknown> = Promise.resolve();
       let failure: { error: unknown } | undefined;
       const write = (entry: TokenLogEntry, ttl: number) => {
+        // While tracing, a span per entry in the generation's trace (sendMessage's); the entry
+        // carries it, so each delivery of it to a subscriber continues that trace.
+        const traced = startSpan(tracer, 'reply.token', { attributes: { 'reply.token.index': entry.index, 'reply.token.done': entry.done } });
+        const logged = traced ? { ...entry, trace: traceparentOf(traced.context) } : entry;
         // Both go out now, in order on their connections; a follower that hears of an entry
         // before it can read it keeps the notice (see follow).
-        const sent = Promise.all([store.append(messageId, entry, ttl), publish(messageId, entry)]).catch((error: unknown) => {
+        let sent = runInContext(traced?.context, () => Promise.all([store.append(messageId, logged, ttl), publish(messageId, logged)])).catch((error: unknown) => {
           failure ??= { error };
         });
+        if (traced) sent = sent.finally(() => traced.span.end());
         pending = Promise.all([pending, sent]);
       };
       const flush = async () => {

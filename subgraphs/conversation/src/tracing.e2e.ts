@@ -69,6 +69,12 @@ describe('tracing a sendMessage', () => {
     await receiver?.close();
   });
 
+  /** Reads `read` until `done` holds of what it returns (spans arrive in batches), then returns that. */
+  async function waitFor<T>(read: () => T, done: (value: T) => boolean): Promise<T> {
+    await waitUntil(() => done(read()));
+    return read();
+  }
+
   async function ask(question: string) {
     const conversationId = await h.createConversation(user);
     const sent = await h.send(user, conversationId, question, true);
@@ -92,7 +98,7 @@ describe('tracing a sendMessage', () => {
     expect(receiver.contentTypes).toEqual([]);
   }, 60_000);
 
-  it('puts the router, conversation, knowledge and the LLM in one trace, with no user text in any span', async () => {
+  it('puts the router, conversation, knowledge, the LLM and each token delivery in one trace, with no user text in any span', async () => {
     tracing = startTracing(
       loadEnv(z.object(tracingEnvShape), { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
       'voiceassist',
@@ -107,8 +113,10 @@ describe('tracing a sendMessage', () => {
     const routed = await receiver.waitForSpan((s) => s.attributes['service.name'] === 'router' && s.name === 'mutation Send');
     const inTrace = (predicate: (s: ReceivedSpan) => boolean) => receiver.waitForSpan((s) => s.traceId === routed.traceId && predicate(s));
     const generation = await inTrace((s) => s.name === 'reply.generate');
-    // The reply's work belongs to the request's trace, under the subgraph operation that started it.
-    const subgraphOperation = await inTrace((s) => s.spanId === generation.parentSpanId);
+    // The reply's work belongs to the request's trace, under the resolver (and the subgraph operation) that started it.
+    const resolver = await inTrace((s) => s.spanId === generation.parentSpanId);
+    expect(resolver).toMatchObject({ name: 'Mutation.sendMessage', attributes: { 'service.name': 'conversation', 'graphql.field.name': 'sendMessage' } });
+    const subgraphOperation = await inTrace((s) => s.spanId === resolver.parentSpanId);
     const fetchedBy = await inTrace((s) => s.spanId === subgraphOperation.parentSpanId);
     const searchCall = await inTrace((s) => s.name === 'knowledge.search' && s.attributes['service.name'] === 'conversation');
     const searchServed = await inTrace((s) => s.attributes['service.name'] === 'knowledge' && s.name === 'query ConversationKnowledgeSearch');
@@ -119,6 +127,8 @@ describe('tracing a sendMessage', () => {
     expect(fetchedBy.attributes['service.name']).toBe('router');
     expect(generation.attributes['service.name']).toBe('conversation');
     expect(searchServed.parentSpanId).toBe(searchCall.spanId);
+    // Knowledge's resolver of the search, under its operation.
+    expect((await inTrace((s) => s.name === 'Query.search' && s.attributes['service.name'] === 'knowledge')).parentSpanId).toBe(searchServed.spanId);
     expect(llm.parentSpanId).toBe(generation.spanId);
     expect(llm.attributes).toMatchObject({ 'service.name': 'conversation', 'gen_ai.request.model': expect.any(String) });
     expect(llm.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
@@ -129,12 +139,29 @@ describe('tracing a sendMessage', () => {
     expect(statement.name).toMatch(/^(select|insert|update|delete|with) /);
     if (testEnv.REDIS_URL) expect(await inTrace((s) => s.attributes['db.system'] === 'redis')).toBeDefined();
 
-    // The reply's stream: the router's subscription, each event resolved there and sent by conversation, in one trace.
+    // Each token's delivery belongs to the sendMessage trace too: logged in a span under the
+    // generation, sent by conversation and resolved by the router as children of that span, each
+    // event linked to the subscription that carried it (a trace of its own, started by the client).
     const subscription = await receiver.waitForSpan((s) => s.attributes['service.name'] === 'router' && s.name === 'subscription messageStream');
-    const routerEvent = await receiver.waitForSpan((s) => s.name === 'subscription.event' && s.attributes['service.name'] === 'router' && s.traceId === subscription.traceId);
-    const sentEvent = await receiver.waitForSpan((s) => s.name === 'subscription.event' && s.attributes['service.name'] === 'conversation' && s.traceId === subscription.traceId);
-    expect(routerEvent.parentSpanId).toBe(subscription.spanId);
-    expect(sentEvent.parentSpanId).toBe(subscription.spanId);
+    // The subgraph's start of the stream (its resolver) continues the router's subscribe message.
+    const started = await receiver.waitForSpan((s) => s.name === 'Subscription.messageStream' && s.traceId === subscription.traceId);
+    expect(started).toMatchObject({ parentSpanId: subscription.spanId, attributes: { 'service.name': 'conversation' } });
+    const tokens = await waitFor(() => receiver.spans.filter((s) => s.traceId === routed.traceId && s.name === 'reply.token'), (found) => found.length > 1);
+    expect(tokens.every((token) => token.parentSpanId === generation.spanId && token.attributes['service.name'] === 'conversation')).toBe(true);
+    const tokenIds = new Set(tokens.map((token) => token.spanId));
+    const sentEvents = await waitFor(
+      () => receiver.spans.filter((s) => s.name === 'subscription.event' && s.attributes['service.name'] === 'conversation' && s.traceId === routed.traceId),
+      (found) => found.length >= tokens.length,
+    );
+    expect(sentEvents.every((sent) => tokenIds.has(sent.parentSpanId ?? '') && sent.links.some((link) => link.spanId === subscription.spanId))).toBe(true);
+    const sentIds = new Set(sentEvents.map((sent) => sent.spanId));
+    const routerEvents = await waitFor(
+      () => receiver.spans.filter((s) => s.name === 'subscription.event' && s.attributes['service.name'] === 'router' && s.traceId === routed.traceId),
+      (found) => found.length >= sentEvents.length,
+    );
+    expect(routerEvents.every((event) => sentIds.has(event.parentSpanId ?? '') && event.links.some((link) => link.spanId === subscription.spanId))).toBe(true);
+    // The subscription's own trace holds no event of this reply: they all joined the sendMessage trace.
+    expect(receiver.spans.filter((s) => s.traceId === subscription.traceId && s.name === 'subscription.event')).toEqual([]);
 
     // Every span received names its service; none carries the question, the reply or the document.
     const needles = [marker, question, reply, GUIDELINE, 'Kawasaki', 'immunoglobulin'];

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, lt, or, type SQL } from 'drizzle-orm';
 import type { Database } from '@voiceassist/database';
+import type { AuditChainMetrics } from '@voiceassist/metrics';
 import { createAuditPersonalData } from './audit-personal-data.js';
 import { auditEvents, type AuditEventRow } from './db/schema.js';
 import { lockFor, type Transaction } from './db/transaction.js';
@@ -82,7 +83,8 @@ export function auditHash(row: HashedContent): string {
 
 const VERIFY_PAGE = 500;
 
-export function createAuditLog(db: Database): AuditLog {
+/** `metrics` counts each verification's result (the alert on a broken chain reads them). */
+export function createAuditLog(db: Database, metrics?: AuditChainMetrics): AuditLog {
   const personalData = createAuditPersonalData(db);
   return {
     init: () => personalData.init(),
@@ -136,19 +138,26 @@ export function createAuditLog(db: Database): AuditLog {
     shred: (tx, userId) => personalData.shred(tx, userId),
 
     async verify() {
-      let checked = 0;
-      let previous = { id: 0, hash: GENESIS_HASH };
-      for (;;) {
-        const page = await db.select().from(auditEvents).where(gt(auditEvents.id, previous.id)).orderBy(asc(auditEvents.id)).limit(VERIFY_PAGE);
-        for (const row of page) {
-          checked += 1;
-          // A gap in ids or a broken link means rows were removed or rewritten before this one.
-          const intact = row.id === previous.id + 1 && row.prevHash === previous.hash && auditHash(row) === row.hash;
-          if (!intact) return { valid: false, checked, firstBrokenId: row.id };
-          previous = { id: row.id, hash: row.hash };
-        }
-        if (page.length < VERIFY_PAGE) return { valid: true, checked, firstBrokenId: null };
-      }
+      const result = await walkChain();
+      metrics?.verified(result.valid);
+      return result;
     },
   };
+
+  /** Walks the chain from the first entry and stops at the first one that does not hold. */
+  async function walkChain(): Promise<AuditVerification> {
+    let checked = 0;
+    let previous = { id: 0, hash: GENESIS_HASH };
+    for (;;) {
+      const page = await db.select().from(auditEvents).where(gt(auditEvents.id, previous.id)).orderBy(asc(auditEvents.id)).limit(VERIFY_PAGE);
+      for (const row of page) {
+        checked += 1;
+        // A gap in ids or a broken link means rows were removed or rewritten before this one.
+        const intact = row.id === previous.id + 1 && row.prevHash === previous.hash && auditHash(row) === row.hash;
+        if (!intact) return { valid: false, checked, firstBrokenId: row.id };
+        previous = { id: row.id, hash: row.hash };
+      }
+      if (page.length < VERIFY_PAGE) return { valid: true, checked, firstBrokenId: null };
+    }
+  }
 }

@@ -13,6 +13,8 @@ export const identityEnvSchema = z.object({
   SEED_SUPERADMIN_PASSWORD: envVar.optionalString(),
   /** Register attempts per minute per address and per email; the base of the login rule (throttle.ts). */
   AUTH_THROTTLE_PER_MINUTE: envVar.positiveInt(10),
+  /** How often identity verifies the audit chain by itself (its metrics feed the alert on a broken chain); 0 turns it off. */
+  AUDIT_VERIFY_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(3_600),
   /** Subgraphs that must confirm an erasure before identity records it complete. */
   ERASURE_SUBGRAPHS: z
     .string()

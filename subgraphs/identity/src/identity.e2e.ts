@@ -554,6 +554,9 @@ describe('audit log', () => {
     'query A($first: Int, $after: String, $actorId: ID, $action: String) { auditLog(first: $first, after: $after, actorId: $actorId, action: $action) { edges { cursor node { id action actorId actor { id } targetId ip userAgent requestId metadata } } pageInfo { hasNextPage endCursor } } }';
   const auditLog = (variables: Record<string, unknown>) =>
     gql<{ auditLog: { edges: Array<{ node: AuditView }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(auditQuery, variables, { token: superadmin.accessToken });
+  const metricValues = async (name: string) => (await service.server.metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+  const verifications = async (result: string) => (await metricValues('audit_chain_verifications_total')).find((v) => v.labels.result === result)?.value ?? 0;
+  const auditChainBroken = async () => (await metricValues('audit_chain_broken'))[0]?.value;
   const verify = async () =>
     dataOf(await gql<{ verifyAuditLog: { valid: boolean; checked: number; firstBrokenId: string | null } }>('{ verifyAuditLog { valid checked firstBrokenId } }', {}, { token: superadmin.accessToken })).verifyAuditLog;
 
@@ -600,12 +603,17 @@ describe('audit log', () => {
     await service.database.query(sql`alter table identity.audit_events disable trigger audit_events_no_change`);
     try {
       await service.database.query(sql`update identity.audit_events set metadata = '{"changes":{}}' where id = ${id}`);
+      const brokenBefore = await verifications('broken');
       expect(await verify()).toEqual({ valid: false, checked: id, firstBrokenId: String(id) });
+      // What the alert on a broken chain reads.
+      expect(await verifications('broken')).toBe(brokenBefore + 1);
+      expect(await auditChainBroken()).toBe(1);
     } finally {
       await service.database.query(sql`update identity.audit_events set metadata = ${JSON.stringify(target!.metadata)}::jsonb where id = ${id}`);
       await service.database.query(sql`alter table identity.audit_events enable trigger audit_events_no_change`);
     }
     expect((await verify()).valid).toBe(true);
+    expect(await auditChainBroken()).toBe(0);
   });
 });
 

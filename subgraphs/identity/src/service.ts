@@ -5,7 +5,8 @@ import { createAccessTokenVerifier, createSessionRevocations, REVOCATIONS_PATH, 
 import type { DatabaseHandle } from '@voiceassist/database';
 import { ERASURES_PATH } from '@voiceassist/erasure';
 import { sendJson, serviceHttpOptions } from '@voiceassist/graphql-http';
-import type { Logger } from '@voiceassist/logging';
+import { loggableError, type Logger } from '@voiceassist/logging';
+import { createAuditChainMetrics } from '@voiceassist/metrics';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
@@ -75,7 +76,9 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
   let erasures: Erasures | undefined;
   const redisAvailability = new RedisAvailability();
   const pubsub: PubSub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'identity-pubsub', availability: redisAvailability });
+  let auditCheck: NodeJS.Timeout | undefined;
   const release = async () => {
+    clearInterval(auditCheck);
     await erasures?.close();
     await Promise.allSettled([revocations.close(), redis?.quit(), pubsub.close()]);
     await database.close();
@@ -88,8 +91,21 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
     const { db } = database;
     const keys = createSigningKeys({ db, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS, envPrivateKeyPem: env.IDENTITY_SIGNING_KEY });
     await keys.init();
-    const audit = createAuditLog(db);
+    const auditMetrics = createAuditChainMetrics();
+    const audit = createAuditLog(db, auditMetrics);
     await audit.init();
+    // Checked on a schedule too, so a chain edited in the database raises the alert without an admin asking.
+    if (env.AUDIT_VERIFY_INTERVAL_SECONDS > 0) {
+      auditCheck = setInterval(() => {
+        audit
+          .verify()
+          .then((result) => {
+            if (!result.valid) logger.error({ firstBrokenId: result.firstBrokenId, checked: result.checked }, 'audit chain broken');
+          })
+          .catch((error: unknown) => logger.warn({ error: loggableError(error) }, 'audit chain verification failed'));
+      }, env.AUDIT_VERIFY_INTERVAL_SECONDS * 1000);
+      auditCheck.unref();
+    }
     erasures = createErasures({ db, audit, pubsub, logger, subgraphs: env.ERASURE_SUBGRAPHS });
     erasures.listen();
     await revocations.sync();
@@ -134,6 +150,7 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
         [ERASURES_PATH]: erasuresRoute(erasures),
       },
       ...serviceHttpOptions(env),
+      metrics: auditMetrics.metrics,
       onClose: release,
     });
     return { server, database, keys, revocations, erasures, audit, close: () => server.close() };

@@ -1,3 +1,4 @@
+import { continueEventTrace } from '@voiceassist/subgraph-server';
 import { viewerOf, type ConversationContext, type ConversationServices } from '../context.js';
 import type { OwnedMessage } from '../conversations.js';
 import { scrubError } from '../scrub.js';
@@ -11,11 +12,13 @@ export interface MessageStreamEvent {
   done: boolean;
   message: OwnedMessage | null;
   error: { code: string; message: string } | null;
+  /** The trace its token was logged in (while tracing): the event's delivery continues it. */
+  trace?: string;
 }
 
-async function finalEvent(services: ConversationServices, messageId: string, index: number): Promise<MessageStreamEvent> {
+async function finalEvent(services: ConversationServices, messageId: string, index: number, trace?: string): Promise<MessageStreamEvent> {
   const [message] = await services.store.messagesByIds([messageId]);
-  return { messageId, index, delta: '', done: true, message: message ?? null, error: message ? generationError(message) : null };
+  return { messageId, index, delta: '', done: true, message: message ?? null, error: message ? generationError(message) : null, ...(trace ? { trace } : {}) };
 }
 
 /**
@@ -41,10 +44,10 @@ async function* replyEvents(services: ConversationServices, message: OwnedMessag
   for await (const entry of entries) {
     last = entry.index;
     if (entry.done) {
-      yield await finalEvent(services, message.id, entry.index);
+      yield await finalEvent(services, message.id, entry.index, entry.trace);
       return;
     }
-    yield { messageId: message.id, index: entry.index, delta: entry.delta, done: false, message: null, error: null };
+    yield { messageId: message.id, index: entry.index, delta: entry.delta, done: false, message: null, error: null, ...(entry.trace ? { trace: entry.trace } : {}) };
   }
   // The log ended without its end (deleted, or its writer died): close with what is stored.
   yield await finalEvent(services, message.id, last + 1);
@@ -67,6 +70,9 @@ export const Subscription = {
       const message = await ownedMessage(ctx, args.messageId);
       return scrubbedStream(replyEvents(ctx.services, message, Math.max(-1, args.afterIndex ?? -1)));
     },
-    resolve: (event: MessageStreamEvent) => event,
+    resolve: (event: MessageStreamEvent, _args: unknown, ctx: ConversationContext) => {
+      continueEventTrace(ctx, event.trace);
+      return event;
+    },
   },
 };
