@@ -18,7 +18,7 @@ let bob: Account;
 
 const SESSION = 'id status chunkCount transcript rawTranscript section';
 const EVENTS = `subscription Live($sessionId: ID!, $afterChunk: Int) { dictationEvents(sessionId: $sessionId, afterChunk: $afterChunk) {
-  sessionId chunkIndex text commands { command section } section transcript status noteId } }`;
+  sessionId chunkIndex text commands { command section } section transcript status noteId phiFindings { kind start end } } }`;
 
 interface DictationEvent {
   sessionId: string;
@@ -29,6 +29,7 @@ interface DictationEvent {
   transcript: string;
   status: string;
   noteId: string | null;
+  phiFindings: Array<{ kind: string; start: number; end: number }>;
 }
 interface Session {
   id: string;
@@ -144,6 +145,26 @@ describe('dictationEvents through the router', () => {
       const end = await refused.ended;
       await bobs.dispose();
       expect(JSON.stringify(end.kind === 'error' ? end.error : refused.results)).toContain('NOT_FOUND');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('flags protected health information in each event as the note grows (live PHI monitoring)', async () => {
+    const session = await start(alice, 'FREE_TEXT');
+    const { client } = graphqlWsClient(supergraph.wsUrl, alice.token);
+    try {
+      const run = subscribe<{ dictationEvents: DictationEvent }>(client, EVENTS, { sessionId: session.id });
+      await say(alice, session.id, 'patient reports a mild headache');
+      await waitUntil(() => run.data.length === 1);
+      expect(run.data[0]!.dictationEvents.phiFindings).toEqual([]);
+      await say(alice, session.id, 'seen with mister alvarez medical record number 7 7 4 1 2 2 9');
+      await waitUntil(() => run.data.length === 2);
+      const event = run.data[1]!.dictationEvents;
+      const found = event.phiFindings.map((finding) => [finding.kind, event.transcript.slice(finding.start, finding.end)]);
+      expect(found.map(([kind]) => kind).sort()).toEqual(['MRN', 'NAME']);
+      expect(found.find(([kind]) => kind === 'NAME')![1]!.toLowerCase()).toContain('alvarez');
+      expect(found.find(([kind]) => kind === 'MRN')![1]!.replace(/\D/g, '')).toBe('7741229');
     } finally {
       await client.dispose();
     }

@@ -11,6 +11,8 @@ import { spokenTurnMutations, VoiceClarification } from './spoken-turn.js';
 import { VoicePreferences } from './VoicePreferences.js';
 import { UsageAnalyticsBucket } from './UsageAnalyticsBucket.js';
 import type { VocabularyTermRow } from '../db/schema.js';
+import type { DictationEvent } from '../dictation-events.js';
+import { detectPhi } from '@voiceassist/phi-detection';
 
 export const resolvers = {
   Query,
@@ -23,5 +25,7 @@ export const resolvers = {
   VoicePreferences,
   UsageAnalyticsBucket,
   VocabularyTerm: { kind: (term: VocabularyTermRow) => term.kind.toUpperCase() },
+  // Live PHI monitoring of a dictation: found in the note so far, per event, like DictationSession.phiFindings.
+  DictationEvent: { phiFindings: (event: DictationEvent) => detectPhi(event.transcript) },
   ...erasureEntityResolvers('voice', (ctx: VoiceContext) => ctx.voice.erasure),
 } as unknown as GraphQLResolverMap<VoiceContext>;
