@@ -209,9 +209,10 @@ export function createEmbeddedSpeech(options: EmbeddedSpeechOptions = {}): Embed
 
   /**
    * The recognizer's model arguments. A vocabulary's files go to a folder named by their
-   * content, written once and shared by every process with the same vocabulary and model.
+   * content, written once and shared by every process with the same vocabulary and model
+   * (checked on every call: a temporary-files cleaner may have removed it).
    */
-  const recognizerModel = once(async (): Promise<string[]> => {
+  const recognizerModel = async (): Promise<string[]> => {
     const model = bin.pocketsphinxModel.command;
     const stock = ['-hmm', join(model, 'en-us'), '-dict', join(model, 'cmudict-en-us.dict')];
     const vocabulary = options.pocketsphinxVocabulary;
@@ -222,6 +223,7 @@ export function createEmbeddedSpeech(options: EmbeddedSpeechOptions = {}): Embed
     const classes = join(folder, 'vocabulary.lmclass');
     const control = join(folder, 'models.lmctl');
     if (!existsSync(control)) {
+      if (!existsSync(join(model, 'cmudict-en-us.dict'))) throw engineMissing(bin.pocketsphinxModel);
       // Written aside and renamed, so a concurrent process never reads half a folder.
       const staging = await mkdtemp(`${folder}-`);
       const stockDictionary = await readFile(join(model, 'cmudict-en-us.dict'), 'utf8');
@@ -229,12 +231,12 @@ export function createEmbeddedSpeech(options: EmbeddedSpeechOptions = {}): Embed
       await writeFile(join(staging, 'vocabulary.lmclass'), ['LMCLASS [vocabulary]', ...vocabulary.words, 'END [vocabulary]', ''].join('\n'));
       await writeFile(join(staging, 'models.lmctl'), `{ ${classes} }\n${join(model, 'en-us.lm.bin')} stock { [vocabulary] }\n`);
       await rename(staging, folder).catch(async () => {
-        // Another process got there first: its folder is the same.
+        // Another call got there first: its folder is the same.
         await rm(staging, { recursive: true, force: true });
       });
     }
     return ['-hmm', join(model, 'en-us'), '-dict', dictionary, '-lmctl', control, '-lmname', 'stock'];
-  });
+  };
 
   const stt: SpeechToText = {
     engine: 'embedded',
