@@ -29,6 +29,8 @@ import { createSpeechCache } from './speech-cache.js';
 import { createVoiceSpeech, type VoiceSpeech } from './speech.js';
 import { createHearing } from './hearing.js';
 import { createVocabulary } from './vocabulary/store.js';
+import { builtInLexicon } from './vocabulary/normalize.js';
+import { recognizerVocabulary } from './vocabulary/recognizer.js';
 
 export { voiceEnvSchema, type VoiceEnv } from './env.js';
 export type { VoiceContext } from './context.js';
@@ -81,7 +83,7 @@ export async function createVoiceService({ env, logger, infra, peers }: VoiceSer
     if (infra.redisUrl) {
       redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'voice', availability: redisAvailability });
     }
-    const providers = traceSpeechProviders(createSpeechProviders(env));
+    const providers = traceSpeechProviders(createSpeechProviders(env, { pocketsphinxVocabulary: recognizerVocabulary(builtInLexicon()) }));
     const connection = { baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, timeoutMs: env.OPENAI_TIMEOUT_MS };
     const chat = openAIConfigured(connection) ? createOpenAIChatProvider({ client: createOpenAIClient(connection), model: env.OPENAI_CHAT_MODEL }) : undefined;
     const speech = createVoiceSpeech({

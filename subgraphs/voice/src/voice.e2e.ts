@@ -105,6 +105,12 @@ describe('speech through the router', () => {
     expect(Math.abs(heard.durationMs - speech.durationMs)).toBeLessThan(100);
   });
 
+  it('hears a drug name the stock pocketsphinx model lacks, through the lexicon', async () => {
+    const speech = dataOf(await synthesize(alice.token, { text: 'continue lisinopril daily', voice: 'en-us+klatt', rate: 1 })).synthesize;
+    const heard = dataOf(await transcribe(alice.token, { base64: speech.base64, mimeType: 'audio/wav' })).transcribe;
+    expect(heard.text).toContain('lisinopril');
+  });
+
   it('refuses invalid, oversize, too long and unsupported audio, naming the field', async () => {
     const garbage = Buffer.concat([Buffer.from('RIFF\u0000\u0000\u0000\u0000WAVE', 'latin1'), Buffer.alloc(2000, 3)]).toString('base64');
     const invalid = errorOf(await transcribe(alice.token, { base64: garbage, mimeType: 'audio/wav' }));

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWav, repairWavSizes, SPEECH_MIME_TYPES, type AudioContainer, type SpeechFormat } from './audio.js';
@@ -41,6 +42,19 @@ export interface EmbeddedSpeechOptions {
   timeoutMs?: number;
   /** Engine processes at once (they are CPU-bound); shared by speaking and listening. */
   concurrency?: number | ConcurrencyLimit;
+  /** Words pocketsphinx should be able to hear beyond its stock dictionary and language model. */
+  pocketsphinxVocabulary?: PocketsphinxVocabulary;
+}
+
+/**
+ * Extra vocabulary for pocketsphinx: `pronunciations` are dictionary lines (`word PH ONES`)
+ * appended to the stock dictionary; `words` (each with a pronunciation there or in the stock
+ * dictionary) become one word class of the stock language model, equally likely, so the
+ * recognizer can output them where the model expects an unknown word.
+ */
+export interface PocketsphinxVocabulary {
+  pronunciations: string;
+  words: readonly string[];
 }
 
 export const EMBEDDED_DEFAULT_VOICE = 'en-us+klatt';
@@ -193,6 +207,37 @@ export function createEmbeddedSpeech(options: EmbeddedSpeechOptions = {}): Embed
     }
   }
 
+  /**
+   * The recognizer's model arguments. A vocabulary's files go to a folder named by their
+   * content, written once and shared by every process with the same vocabulary and model
+   * (checked on every call: a temporary-files cleaner may have removed it).
+   */
+  const recognizerModel = async (): Promise<string[]> => {
+    const model = bin.pocketsphinxModel.command;
+    const stock = ['-hmm', join(model, 'en-us'), '-dict', join(model, 'cmudict-en-us.dict')];
+    const vocabulary = options.pocketsphinxVocabulary;
+    if (!vocabulary?.words.length) return [...stock, '-lm', join(model, 'en-us.lm.bin')];
+    const key = createHash('sha256').update(JSON.stringify([model, vocabulary.pronunciations, vocabulary.words])).digest('hex').slice(0, 16);
+    const folder = join(tmpdir(), `voice-stt-vocabulary-${key}`);
+    const dictionary = join(folder, 'dictionary.dict');
+    const classes = join(folder, 'vocabulary.lmclass');
+    const control = join(folder, 'models.lmctl');
+    if (!existsSync(control)) {
+      if (!existsSync(join(model, 'cmudict-en-us.dict'))) throw engineMissing(bin.pocketsphinxModel);
+      // Written aside and renamed, so a concurrent process never reads half a folder.
+      const staging = await mkdtemp(`${folder}-`);
+      const stockDictionary = await readFile(join(model, 'cmudict-en-us.dict'), 'utf8');
+      await writeFile(join(staging, 'dictionary.dict'), `${stockDictionary.replace(/\n?$/, '\n')}${vocabulary.pronunciations}`);
+      await writeFile(join(staging, 'vocabulary.lmclass'), ['LMCLASS [vocabulary]', ...vocabulary.words, 'END [vocabulary]', ''].join('\n'));
+      await writeFile(join(staging, 'models.lmctl'), `{ ${classes} }\n${join(model, 'en-us.lm.bin')} stock { [vocabulary] }\n`);
+      await rename(staging, folder).catch(async () => {
+        // Another call got there first: its folder is the same.
+        await rm(staging, { recursive: true, force: true });
+      });
+    }
+    return ['-hmm', join(model, 'en-us'), '-dict', dictionary, '-lmctl', control, '-lmname', 'stock'];
+  };
+
   const stt: SpeechToText = {
     engine: 'embedded',
     async transcribe({ audio, container, language, maxDurationMs, signal }: TranscriptionRequest): Promise<TranscriptionResult> {
@@ -216,7 +261,7 @@ export function createEmbeddedSpeech(options: EmbeddedSpeechOptions = {}): Embed
         // A moment of silence either side helps the recognizer with clips that start or end mid-word.
         const silence = Buffer.alloc(Math.round(RECOGNIZER_SAMPLE_RATE * 0.3) * 2);
         await writeFile(input, Buffer.concat([silence, pcm, silence]), { mode: 0o600 });
-        const args = ['-infile', input, '-logfn', '/dev/null', '-time', 'yes', '-hmm', join(model, 'en-us'), '-lm', join(model, 'en-us.lm.bin'), '-dict', join(model, 'cmudict-en-us.dict')];
+        const args = ['-infile', input, '-logfn', '/dev/null', '-time', 'yes', ...(await recognizerModel())];
         const { stdout } = await run(bin.pocketsphinx, args, undefined, signal);
         return { ...parsePocketsphinxTimes(stdout.toString('utf8')), language: 'en', durationMs };
       } finally {

@@ -1,13 +1,13 @@
 import type { AIEnv } from '../env.js';
 import { createOpenAIClient, openAIConfigured } from '../openai-client.js';
-import { createEmbeddedSpeech } from './embedded.js';
+import { createEmbeddedSpeech, type PocketsphinxVocabulary } from './embedded.js';
 import type { SpeechEnv } from './env.js';
 import { createOpenAISpeech } from './openai.js';
 import type { SpeechToText, TextToSpeech } from './types.js';
 
 export * from './audio.js';
 export * from './types.js';
-export { createEmbeddedSpeech, parseEspeakVoiceList, parsePocketsphinxTimes, EMBEDDED_DEFAULT_VOICE, POCKETSPHINX_DEFAULT_MODEL_DIR, type EmbeddedSpeech, type EmbeddedSpeechOptions } from './embedded.js';
+export { createEmbeddedSpeech, parseEspeakVoiceList, parsePocketsphinxTimes, EMBEDDED_DEFAULT_VOICE, POCKETSPHINX_DEFAULT_MODEL_DIR, type EmbeddedSpeech, type EmbeddedSpeechOptions, type PocketsphinxVocabulary } from './embedded.js';
 export { createOpenAISpeech, type OpenAISpeechOptions } from './openai.js';
 export { speechEnvShape, type SpeechEnv } from './env.js';
 export { createConcurrencyLimit, type ConcurrencyLimit } from './processes.js';
@@ -19,8 +19,8 @@ export interface SpeechProviders {
   stt: SpeechToText;
 }
 
-/** The speech providers the env asks for (see speechEnvShape). */
-export function createSpeechProviders(env: SpeechEnv & AIEnv): SpeechProviders {
+/** The speech providers the env asks for (see speechEnvShape); `pocketsphinxVocabulary` biases the embedded recognizer. */
+export function createSpeechProviders(env: SpeechEnv & AIEnv, options: { pocketsphinxVocabulary?: PocketsphinxVocabulary } = {}): SpeechProviders {
   const connection = { baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, timeoutMs: env.OPENAI_TIMEOUT_MS };
   const useOpenAI = env.SPEECH_PROVIDER === 'openai' || (env.SPEECH_PROVIDER === 'auto' && openAIConfigured(connection));
   if (useOpenAI) {
@@ -42,6 +42,7 @@ export function createSpeechProviders(env: SpeechEnv & AIEnv): SpeechProviders {
     timeoutMs: env.SPEECH_TIMEOUT_MS,
     ...(env.SPEECH_DEFAULT_VOICE ? { defaultVoice: env.SPEECH_DEFAULT_VOICE } : {}),
     ...(env.SPEECH_CONCURRENCY ? { concurrency: env.SPEECH_CONCURRENCY } : {}),
+    ...(options.pocketsphinxVocabulary ? { pocketsphinxVocabulary: options.pocketsphinxVocabulary } : {}),
   });
   return { engine: 'embedded', ...speech };
 }

@@ -47,7 +47,8 @@ export interface TranscriptionRequest {
   maxDurationMs?: number;
   /**
    * Words to expect (a vocabulary), for engines that take a hint: the OpenAI-compatible
-   * `prompt`. The embedded recognizer's language model is fixed, so it ignores this.
+   * `prompt`. The embedded recognizer ignores it: its vocabulary is given when it is created
+   * (EmbeddedSpeechOptions.pocketsphinxVocabulary).
    */
   prompt?: string | undefined;
   signal?: AbortSignal;
