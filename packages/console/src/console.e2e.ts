@@ -347,6 +347,7 @@ describe.skipIf(!hasChromium)('the console in a browser', { timeout: 120_000 }, 
     await clinician.getByLabel('Email').fill('cleo@example.org');
     await clinician.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await clinician.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => heading(clinician).textContent()).toBe('Ward round');
+    // Signing in and loading the conversation again: the same allowance as the first load above.
+    await expect.poll(() => heading(clinician).textContent(), { timeout: 30_000 }).toBe('Ward round');
   });
 });
