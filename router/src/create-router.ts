@@ -153,6 +153,7 @@ function applyCors(req: IncomingMessage, res: ServerResponse, origins: Set<strin
  * The supergraph's single entry point: Apollo Gateway over the composed supergraph, with
  * token verification before planning, header forwarding, Sandbox, health, readiness and metrics.
  */
+// long: being split into named modules (issue #22), commit by commit.
 export function createRouter(options: RouterOptions): Router {
   const { logger, verifier } = options;
   // One record, updated in place by a reload: the subscription pool reads it per upstream.

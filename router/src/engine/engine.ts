@@ -129,6 +129,7 @@ function typeMatcher(schema: GraphQLSchema): TypeMatcher {
  * The router's own query engine for queries and mutations: plans with Hive's planner (or
  * Apollo's), runs the plan against the subgraphs and projects the client's selection.
  */
+// long: being split into named modules (issue #22), commit by commit.
 export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
   const { apiSchema, logger } = options;
   const planner = createEnginePlanner({ wanted: options.planner, supergraphSdl: options.supergraphSdl, logger, ...(options.loadHivePlanner ? { loadHive: options.loadHivePlanner } : {}) });

@@ -173,6 +173,7 @@ const DOCUMENT_CACHE_SIZE = 1_000;
  * the query planner (primary stream from the owning subgraph, `rest` per event through the
  * gateway's executor), queries and mutations through the ordinary gateway pipeline.
  */
+// long: being split into named modules (issue #22), commit by commit.
 export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   // The planner is read per use: a supergraph reload replaces it (subscriptions already open keep their plans).
   const { pool, logger, limits } = options;
