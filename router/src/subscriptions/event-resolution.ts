@@ -34,6 +34,16 @@ function eventErrors(event: ExecutionResult | FormattedExecutionResult, serviceN
 
 type ResolverOptions = Pick<SubscriptionServerOptions, 'resolveEvent' | 'dataSources'>;
 
+/** One event whose plan has a `rest` to run after the subgraph's part. */
+interface EventRun {
+  event: ExecutionResult;
+  planned: PlannedSubscription;
+  rest: PlanNode;
+  variables: Record<string, unknown>;
+  context: RouterContext;
+  format: FormatErrors;
+}
+
 export function createEventResolver(options: ResolverOptions, format: FormatErrors): EventResolver {
   return (payload, planned, variables, context) => {
     if (planned.passThrough && typeof payload === 'string' && isDataOnly(payload)) return payload;
@@ -56,22 +66,13 @@ export function createEventResolver(options: ResolverOptions, format: FormatErro
         return { errors: format([internalError()]) };
       }
     }
-    return options.resolveEvent
-      ? resolveWithEngine(options.resolveEvent, event, planned, planned.rest, variables, context, format)
-      : resolveWithApolloGateway(options.dataSources, event, planned, planned.rest, variables, context, format);
+    const run: EventRun = { event, planned, rest: planned.rest, variables, context, format };
+    return options.resolveEvent ? resolveWithEngine(options.resolveEvent, run) : resolveWithApolloGateway(options.dataSources, run);
   };
 }
 
 /** The event's `rest` through the router's own engine (ROUTER_ENGINE=native). */
-async function resolveWithEngine(
-  resolveEvent: NonNullable<ResolverOptions['resolveEvent']>,
-  event: ExecutionResult,
-  planned: PlannedSubscription,
-  rest: PlanNode,
-  variables: Record<string, unknown>,
-  context: RouterContext,
-  format: FormatErrors,
-): Promise<FormattedExecutionResult> {
+async function resolveWithEngine(resolveEvent: NonNullable<ResolverOptions['resolveEvent']>, { event, planned, rest, variables, context, format }: EventRun): Promise<FormattedExecutionResult> {
   const eventErrorsAsGraphQL = eventErrors(event, planned.primary.serviceName).map(
     (e) => new GraphQLError(e.message, { ...(e.path ? { path: e.path } : {}), ...(e.extensions ? { extensions: e.extensions } : {}) }),
   );
@@ -88,15 +89,7 @@ async function resolveWithEngine(
 }
 
 /** The event's `rest` through Apollo Gateway's executor, the event standing in for the primary fetch. */
-async function resolveWithApolloGateway(
-  dataSources: Record<string, GraphQLDataSource>,
-  event: ExecutionResult,
-  planned: PlannedSubscription,
-  rest: PlanNode,
-  variables: Record<string, unknown>,
-  context: RouterContext,
-  format: FormatErrors,
-): Promise<FormattedExecutionResult> {
+async function resolveWithApolloGateway(dataSources: Record<string, GraphQLDataSource>, { event, planned, rest, variables, context, format }: EventRun): Promise<FormattedExecutionResult> {
   const primary = { ...planned.primary, serviceName: EVENT_SERVICE };
   const queryPlan: QueryPlan = { kind: 'QueryPlan', node: { kind: 'Sequence', nodes: [primary, rest] } };
   const serviceMap: Record<string, GraphQLDataSource> = {
