@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS, type EdgeOptions } from './edge/edge.js';
 import { graphqlRoute } from './graphql-route.js';
 import type { Router, RouterOptions } from './router-options.js';
 import { attachRouterSubscriptions } from './router-subscriptions.js';
-import { registerSubgraphGauge, watchSubgraphHealth } from './subgraph-health.js';
+import { registerSubgraphGauge, routerHealthChecks, watchSubgraphHealth } from './subgraph-health.js';
 import { LiveSupergraph } from './supergraph-loading.js';
 
 
@@ -42,8 +42,6 @@ export function createRouter(options: RouterOptions): Router {
 
   const apollo = createRouterApolloServer({ options, httpServer, gateway: supergraph.reloadable.gateway, metrics, nativeEngine: supergraph.nativeEngine, allowBatchedHttpRequests: edgeOptions.maxBatchSize > 0 });
   const started = apollo.start();
-  let schemaLoaded = false;
-  void started.then(() => (schemaLoaded = true), () => {});
   const subgraphHealth = watchSubgraphHealth(supergraph.subgraphUrls, options.subgraphHealthIntervalMs ?? 10_000);
   registerSubgraphGauge(metrics.registry, subgraphHealth);
   const subscriptions = attachRouterSubscriptions({ options, httpServer, supergraph, apollo, started, registry: metrics.registry, trustProxy });
@@ -53,18 +51,7 @@ export function createRouter(options: RouterOptions): Router {
     service: 'router',
     logger,
     degradable,
-    // Ready once the schema is loaded and it can serve: a subgraph that is down fails only its own
-    // fields, so a load balancer keeps this router (and every other subgraph's traffic).
-    readiness: async () => ({ ready: schemaLoaded, details: schemaLoaded ? {} : { schema: 'loading' } }),
-    health: async () => {
-      const [subgraphs, revocationsSynced] = await Promise.all([
-        subgraphHealth.states(),
-        // Until the revoked sessions are known every token is refused (UNAUTHENTICATED); anonymous calls serve.
-        options.revocations.checkSynced().then(() => true, () => false),
-      ]);
-      const { live, refused } = supergraph;
-      return { subgraphs, revocations: revocationsSynced ? 'ok' : 'syncing', supergraph: { hash: live.hash, loadedAt: live.loadedAt, ...(refused ? { refused } : {}) } };
-    },
+    ...routerHealthChecks(started, subgraphHealth, options.revocations, supergraph),
     route: graphqlRoute({ options, supergraph, apollo, started, subscriptions, edgeOptions, trustProxy }),
   });
 

@@ -1,4 +1,6 @@
+import type { SessionRevocations } from '@voiceassist/auth';
 import { Gauge, type Registry } from '@voiceassist/metrics';
+import type { LiveSupergraph } from './supergraph-loading.js';
 
 /** Each subgraph's /health as the router sees it: 'ok', 'degraded (…)', 'unhealthy (status)' or 'unreachable'. */
 async function probeSubgraphs(subgraphUrls: Record<string, string>): Promise<Record<string, string>> {
@@ -63,4 +65,26 @@ export function registerSubgraphGauge(registry: Registry, health: SubgraphHealth
       }
     },
   });
+}
+
+/**
+ * The router's /ready and /health: ready once the schema is loaded and it can serve (a subgraph
+ * that is down fails only its own fields, so a load balancer keeps this router and every other
+ * subgraph's traffic); healthy with each subgraph's state, the revocations' and the supergraph's.
+ */
+export function routerHealthChecks(started: Promise<unknown>, subgraphHealth: SubgraphHealth, revocations: SessionRevocations, supergraph: LiveSupergraph) {
+  let schemaLoaded = false;
+  void started.then(() => (schemaLoaded = true), () => {});
+  return {
+    readiness: async () => ({ ready: schemaLoaded, details: schemaLoaded ? {} : { schema: 'loading' } }),
+    health: async () => {
+      const [subgraphs, revocationsSynced] = await Promise.all([
+        subgraphHealth.states(),
+        // Until the revoked sessions are known every token is refused (UNAUTHENTICATED); anonymous calls serve.
+        revocations.checkSynced().then(() => true, () => false),
+      ]);
+      const { live, refused } = supergraph;
+      return { subgraphs, revocations: revocationsSynced ? 'ok' : 'syncing', supergraph: { hash: live.hash, loadedAt: live.loadedAt, ...(refused ? { refused } : {}) } };
+    },
+  };
 }
