@@ -125,6 +125,14 @@ function typeMatcher(schema: GraphQLSchema): TypeMatcher {
   };
 }
 
+/** router_deduplicated_queries_total: a supergraph reload builds a new engine on the same registry, and the counter carries on. */
+function deduplicatedQueries(registry: Registry): Counter {
+  return (
+    (registry.getSingleMetric('router_deduplicated_queries_total') as Counter | undefined) ??
+    new Counter({ name: 'router_deduplicated_queries_total', help: 'Queries answered by an identical concurrent query of the same caller', registers: [registry] })
+  );
+}
+
 type Compile = (source: string, document: DocumentNode, operationName: string | undefined, projected?: DocumentNode) => PreparedOperation | GraphQLError;
 type Execute = (prepared: PreparedOperation, variables: JsonObject, coercedVariables: JsonObject, context: RouterContext | undefined) => Promise<GatewayExecutionResult>;
 
@@ -226,10 +234,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
   const inFlight = new Map<string, Promise<GatewayExecutionResult>>();
   // Inside the router's request span: these spans take the router's service name.
   const tracer = libraryTracer('router-engine');
-  // A supergraph reload builds a new engine on the same registry: the counter carries on.
-  const deduplicated =
-    (options.registry.getSingleMetric('router_deduplicated_queries_total') as Counter | undefined) ??
-    new Counter({ name: 'router_deduplicated_queries_total', help: 'Queries answered by an identical concurrent query of the same caller', registers: [options.registry] });
+  const deduplicated = deduplicatedQueries(options.registry);
 
   function compile(source: string, document: DocumentNode, operationName: string | undefined, projected: DocumentNode = document): PreparedOperation | GraphQLError {
     try {
