@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { composeSupergraph } from '@voiceassist/composition';
 import { createLogger } from '@voiceassist/logging';
 import { createRouter } from './router.js';
-import { TestIssuer } from './test-fixtures.js';
+import { TestIssuer } from '../testing/fixtures.js';
 
 // Apollo Gateway, left to itself, probes cloud metadata endpoints at start and reports host
 // facts to Apollo every hour. The router must not send anything off the machine by default, on

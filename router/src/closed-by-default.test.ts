@@ -13,7 +13,7 @@ import { testRouterEngine } from '@voiceassist/testkit/env';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { routerEnvSchema } from './env.js';
 import { createRouter, type Router, type RouterOptions } from './router.js';
-import { TestIssuer } from './test-fixtures.js';
+import { TestIssuer } from '../testing/fixtures.js';
 
 // Attacks from outside on a router and a subgraph configured by their environment, the way
 // index.ts configures them: loadEnv, then serviceHttpOptions (stack traces, TRUST_PROXY, metrics).

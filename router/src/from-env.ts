@@ -6,7 +6,8 @@ import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/ra
 import { createRedis, RedisAvailability } from '@voiceassist/redis';
 import { createTrustedOperations, readTrustedOperations } from './edge/trusted-operations.js';
 import { subgraphUrlOverrides, type RouterEnv } from './env.js';
-import { createRouter, type Router } from './router.js';
+import { createRouter } from './create-router.js';
+import type { Router } from './router-options.js';
 import { defaultSupergraphPath, readSupergraph } from './supergraph.js';
 
 export const defaultTrustedOperationsPath = fileURLToPath(new URL('../../schema/trusted-operations.json', import.meta.url));

@@ -15,7 +15,7 @@ import { startRedisServer, type TestRedisServer } from '@voiceassist/testkit/red
 import { serveNoRevocations } from '@voiceassist/testkit/revocation-source';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import { createRouterFromEnv, routerEnvSchema, type Router } from './router.js';
-import { TestIssuer } from './test-fixtures.js';
+import { TestIssuer } from '../testing/fixtures.js';
 
 // The router as deployed (from its env) and a subgraph, on a Redis of this test's own that is
 // killed and restarted: requests keep being answered at once, rate limits hold per instance,

@@ -10,7 +10,7 @@ import { testRouterEngine } from '@voiceassist/testkit/env';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { createTrustedOperations, sha256Hex } from './edge/trusted-operations.js';
 import { createRouter, type Router } from './router.js';
-import { TestIssuer } from './test-fixtures.js';
+import { TestIssuer } from '../testing/fixtures.js';
 
 // A small subgraph defined here, so router behaviour is tested apart from any domain subgraph.
 const widgetsModule = {

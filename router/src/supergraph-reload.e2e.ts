@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeSupergraph } from '@voiceassist/composition';
 import type { SubgraphServer } from '@voiceassist/subgraph-server';
 import { waitUntil } from '@voiceassist/testkit/wait';
-import { buildRouter, startBuiltRouter, type BuiltRouter } from './gateways-benchmark/built-router.js';
+import { buildRouter, startBuiltRouter, type BuiltRouter } from '../testing/built-router.js';
 import { supergraphHash } from './supergraph-reload.js';
-import { catalogModule, startTestSubgraph, TestIssuer } from './test-fixtures.js';
+import { catalogModule, startTestSubgraph, TestIssuer } from '../testing/fixtures.js';
 
 // The router as deployed (`pnpm build`'s bundle run by node) reloads its supergraph on SIGHUP,
 // with SUPERGRAPH_WATCH=false so nothing but the signal can have done it.

@@ -9,7 +9,7 @@ import { createLogger } from '@voiceassist/logging';
 import { testRouterEngine } from '@voiceassist/testkit/env';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import type { SubgraphServer } from '@voiceassist/subgraph-server';
-import { catalogModule, startTestSubgraph, TestIssuer } from './test-fixtures.js';
+import { catalogModule, startTestSubgraph, TestIssuer } from '../testing/fixtures.js';
 import { createRouter, type Router } from './router.js';
 import { supergraphHash } from './supergraph-reload.js';
 

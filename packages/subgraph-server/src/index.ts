@@ -193,6 +193,7 @@ function withHttpStatus(error: unknown, status: number): unknown {
  * path, verified viewer and request id in context, JSON logs, metrics, health and readiness,
  * and graceful shutdown.
  */
+// long: one subgraph's whole start-up in order; issue #22's one start-up (a separate change) reshapes it.
 export function createSubgraphServer<TContext extends RequestContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
   const { module, logger, verifier } = options;
   const schema = buildExecutableSubgraphSchema(module);

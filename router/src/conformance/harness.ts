@@ -9,7 +9,7 @@ import { testEnv } from '@voiceassist/testkit/env';
 import { createRouter, type Router, type RouterEngine, type RouterOptions } from '../router.js';
 
 export type { RouterEngine };
-import { TestIssuer } from '../test-issuer.js';
+import { TestIssuer } from '../../testing/issuer.js';
 
 // The federation conformance suites of graphql-hive/federation-gateway-audit, re-expressed as
 // data: each suites/<name>.json holds the suite's subgraph schemas, its records and its cases

@@ -4,7 +4,7 @@ import { composeSupergraph } from '@voiceassist/composition';
 import { createLogger } from '@voiceassist/logging';
 import { createMemoryRateLimiter } from '@voiceassist/rate-limit';
 import { createRouter } from '../router.js';
-import { TestIssuer, catalogModule, startTestSubgraph, tickerModule } from '../test-fixtures.js';
+import { TestIssuer, catalogModule, startTestSubgraph, tickerModule } from '../../testing/fixtures.js';
 import { DEFAULT_LIMITS } from './edge.js';
 import { createTrustedOperations, sha256Hex } from './trusted-operations.js';
 

@@ -12,7 +12,7 @@ import type { SubgraphServer } from '@voiceassist/subgraph-server';
 import { testEnv, testRouterEngine } from '@voiceassist/testkit/env';
 import { graphqlRequest } from '@voiceassist/testkit/graphql-client';
 import { createRouter, type Router } from '../router.js';
-import { TestIssuer, catalogModule, startTestSubgraph, tickerModule } from '../test-fixtures.js';
+import { TestIssuer, catalogModule, startTestSubgraph, tickerModule } from '../../testing/fixtures.js';
 import type { EdgeOptions } from './edge.js';
 import { createTrustedOperations, sha256Hex } from './trusted-operations.js';
 

@@ -125,6 +125,100 @@ function typeMatcher(schema: GraphQLSchema): TypeMatcher {
   };
 }
 
+/** router_deduplicated_queries_total: a supergraph reload builds a new engine on the same registry, and the counter carries on. */
+function deduplicatedQueries(registry: Registry): Counter {
+  return (
+    (registry.getSingleMetric('router_deduplicated_queries_total') as Counter | undefined) ??
+    new Counter({ name: 'router_deduplicated_queries_total', help: 'Queries answered by an identical concurrent query of the same caller', registers: [registry] })
+  );
+}
+
+type Compile = (source: string, document: DocumentNode, operationName: string | undefined, projected?: DocumentNode) => PreparedOperation | GraphQLError;
+type Execute = (prepared: PreparedOperation, variables: JsonObject, coercedVariables: JsonObject, context: RouterContext | undefined) => Promise<GatewayExecutionResult>;
+
+/** The operation without the fragments a request defers: its first part (kept with the operation's plan). */
+function preparePrimary(compile: Compile, prepared: PreparedOperation, active: DeferredFragment[], operationName: string | undefined): PreparedOperation | GraphQLError {
+  const deferred = prepared.deferred!;
+  const key = deferred.fragments.map((fragment) => (active.includes(fragment) ? '1' : '0')).join('');
+  let primary = deferred.primaries.get(key);
+  if (!primary) {
+    const { planned, projected } = withoutDeferred(deferred.document, active);
+    primary = compile(print(planned), planned, operationName, projected);
+    deferred.primaries.set(key, primary);
+  }
+  return primary;
+}
+
+/**
+ * Runs the operation without its deferred fragments and the whole operation side by side:
+ * answers the first (the first part), and leaves the deferred fragments' fields of the whole
+ * one for the plugin to send after it. Runs the whole operation only when the first part
+ * cannot be had on its own.
+ */
+async function executeDeferred(
+  { compile, execute, logger }: { compile: Compile; execute: Execute; logger: Logger },
+  requestContext: GatewayGraphQLRequestContext,
+  prepared: PreparedOperation,
+  active: DeferredFragment[],
+  variables: JsonObject,
+  coercedVariables: JsonObject,
+  context: RouterContext | undefined,
+): Promise<GatewayExecutionResult> {
+  const primary = preparePrimary(compile, prepared, active, requestContext.operationName ?? undefined);
+  if (primary instanceof GraphQLError) return execute(prepared, variables, coercedVariables, context);
+  const whole = execute(prepared, variables, coercedVariables, context);
+  // The whole run's failure is reported in the later part; never unhandled meanwhile.
+  const settledWhole = whole.then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+  const first = await execute(primary, variables, coercedVariables, context);
+  if (!first.data) return first;
+  const reported = new Set((first.errors ?? []).map((error) => JSON.stringify([error.message, error.path])));
+  laterParts.set(
+    requestContext.metrics,
+    settledWhole.then((settled): SubsequentResult => {
+      if ('error' in settled) {
+        logger.error({ err: settled.error }, 'deferred fragments failed');
+        return { hasNext: false, incremental: [{ data: null, path: [], errors: [formatError({ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] }] };
+      }
+      const errors = (settled.result.errors ?? []).filter((error) => !reported.has(JSON.stringify([error.message, error.path])));
+      const items = incrementalItems(active, (settled.result.data ?? null) as JsonObject | null, errors as GraphQLError[]);
+      return {
+        hasNext: false,
+        incremental: items.map(({ errors: itemErrors, ...item }) => ({ ...item, ...(itemErrors ? { errors: itemErrors.map((error) => formatError(error.toJSON())) } : {}) })),
+      };
+    }),
+  );
+  return first;
+}
+
+/** Runs a subscription event's `rest` and projects the client's selection (QueryEngine['resolveEvent']). */
+function eventResolver(apiSchema: GraphQLSchema, subgraphs: Record<string, SubgraphClient>, matches: TypeMatcher): (event: SubscriptionEvent) => Promise<GatewayExecutionResult> {
+  // Subscription plans are cached by the subscription planner: their `rest` node identifies the operation.
+  const eventOperations = new WeakMap<ApolloPlanNode, PreparedOperation | GraphQLError>();
+  return async (event) => {
+    let prepared = eventOperations.get(event.rest);
+    if (!prepared) {
+      try {
+        prepared = { plan: fromApolloPlan(event.rest), projection: Projection.compile(apiSchema, event.document, event.operationName) };
+      } catch (error) {
+        if (!(error instanceof UnsupportedPlanError)) throw error;
+        prepared = new GraphQLError(error.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+      }
+      eventOperations.set(event.rest, prepared);
+    }
+    if (prepared instanceof GraphQLError) return { errors: [prepared] };
+    const coerced = getVariableValues(apiSchema, getOperationAST(event.document, event.operationName)?.variableDefinitions ?? [], event.variables);
+    if (coerced.errors) return { errors: coerced.errors };
+    // A shared stream hands one event to every subscriber: each run merges into its own copy.
+    const executed = await executePlan(prepared.plan, { subgraphs, matches, variables: event.variables, coercedVariables: coerced.coerced, context: event.context }, cloneJson(event.data ?? {}));
+    const errors = [...event.errors, ...executed.errors];
+    const data = prepared.projection.apply(executed.data, coerced.coerced, errors);
+    return errors.length > 0 ? { data, errors } : { data };
+  };
+}
+
 /**
  * The router's own query engine for queries and mutations: plans with Hive's planner (or
  * Apollo's), runs the plan against the subgraphs and projects the client's selection.
@@ -140,10 +234,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
   const inFlight = new Map<string, Promise<GatewayExecutionResult>>();
   // Inside the router's request span: these spans take the router's service name.
   const tracer = libraryTracer('router-engine');
-  // A supergraph reload builds a new engine on the same registry: the counter carries on.
-  const deduplicated =
-    (options.registry.getSingleMetric('router_deduplicated_queries_total') as Counter | undefined) ??
-    new Counter({ name: 'router_deduplicated_queries_total', help: 'Queries answered by an identical concurrent query of the same caller', registers: [options.registry] });
+  const deduplicated = deduplicatedQueries(options.registry);
 
   function compile(source: string, document: DocumentNode, operationName: string | undefined, projected: DocumentNode = document): PreparedOperation | GraphQLError {
     try {
@@ -165,63 +256,6 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     return cache.getOrCreate(`${requestContext.queryHash}\u0000${operationName ?? ''}`, () => compile(requestContext.source, requestContext.document, operationName));
   }
 
-  /** The operation without the fragments a request defers: its first part (kept with the operation's plan). */
-  function preparePrimary(prepared: PreparedOperation, active: DeferredFragment[], operationName: string | undefined): PreparedOperation | GraphQLError {
-    const deferred = prepared.deferred!;
-    const key = deferred.fragments.map((fragment) => (active.includes(fragment) ? '1' : '0')).join('');
-    let primary = deferred.primaries.get(key);
-    if (!primary) {
-      const { planned, projected } = withoutDeferred(deferred.document, active);
-      primary = compile(print(planned), planned, operationName, projected);
-      deferred.primaries.set(key, primary);
-    }
-    return primary;
-  }
-
-  /**
-   * Runs the operation without its deferred fragments and the whole operation side by side:
-   * answers the first (the first part), and leaves the deferred fragments' fields of the whole
-   * one for the plugin to send after it. Runs the whole operation only when the first part
-   * cannot be had on its own.
-   */
-  async function executeDeferred(
-    requestContext: GatewayGraphQLRequestContext,
-    prepared: PreparedOperation,
-    active: DeferredFragment[],
-    variables: JsonObject,
-    coercedVariables: JsonObject,
-    context: RouterContext | undefined,
-  ): Promise<GatewayExecutionResult> {
-    const primary = preparePrimary(prepared, active, requestContext.operationName ?? undefined);
-    if (primary instanceof GraphQLError) return execute(prepared, variables, coercedVariables, context);
-    const whole = execute(prepared, variables, coercedVariables, context);
-    // The whole run's failure is reported in the later part; never unhandled meanwhile.
-    const settledWhole = whole.then(
-      (result) => ({ result }),
-      (error: unknown) => ({ error }),
-    );
-    const first = await execute(primary, variables, coercedVariables, context);
-    if (!first.data) return first;
-    const reported = new Set((first.errors ?? []).map((error) => JSON.stringify([error.message, error.path])));
-    laterParts.set(
-      requestContext.metrics,
-      settledWhole.then((settled): SubsequentResult => {
-        if ('error' in settled) {
-          logger.error({ err: settled.error }, 'deferred fragments failed');
-          return { hasNext: false, incremental: [{ data: null, path: [], errors: [formatError({ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] }] };
-        }
-        const errors = (settled.result.errors ?? []).filter((error) => !reported.has(JSON.stringify([error.message, error.path])));
-        const items = incrementalItems(active, (settled.result.data ?? null) as JsonObject | null, errors as GraphQLError[]);
-        return {
-          hasNext: false,
-          incremental: items.map(({ errors: itemErrors, ...item }) => ({ ...item, ...(itemErrors ? { errors: itemErrors.map((error) => formatError(error.toJSON())) } : {}) })),
-        };
-      }),
-    );
-    return first;
-  }
-
-
   function execute(prepared: PreparedOperation, variables: JsonObject, coercedVariables: JsonObject, context: RouterContext | undefined): Promise<GatewayExecutionResult> {
     return withSpan(tracer, 'router.execute', {}, () => executeOnce(prepared, variables, coercedVariables, context));
   }
@@ -232,28 +266,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     return executed.errors.length > 0 ? { data, errors: executed.errors } : { data };
   }
 
-  // Subscription plans are cached by the subscription planner: their `rest` node identifies the operation.
-  const eventOperations = new WeakMap<ApolloPlanNode, PreparedOperation | GraphQLError>();
-  async function resolveEvent(event: SubscriptionEvent): Promise<GatewayExecutionResult> {
-    let prepared = eventOperations.get(event.rest);
-    if (!prepared) {
-      try {
-        prepared = { plan: fromApolloPlan(event.rest), projection: Projection.compile(apiSchema, event.document, event.operationName) };
-      } catch (error) {
-        if (!(error instanceof UnsupportedPlanError)) throw error;
-        prepared = new GraphQLError(error.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
-      }
-      eventOperations.set(event.rest, prepared);
-    }
-    if (prepared instanceof GraphQLError) return { errors: [prepared] };
-    const coerced = getVariableValues(apiSchema, getOperationAST(event.document, event.operationName)?.variableDefinitions ?? [], event.variables);
-    if (coerced.errors) return { errors: coerced.errors };
-    // A shared stream hands one event to every subscriber: each run merges into its own copy.
-    const executed = await executePlan(prepared.plan, { subgraphs, matches, variables: event.variables, coercedVariables: coerced.coerced, context: event.context }, cloneJson(event.data ?? {}));
-    const errors = [...event.errors, ...executed.errors];
-    const data = prepared.projection.apply(executed.data, coerced.coerced, errors);
-    return errors.length > 0 ? { data, errors } : { data };
-  }
+  const resolveEvent = eventResolver(apiSchema, subgraphs, matches);
 
   const callbacks = new Set<GatewaySchemaLoadOrUpdateCallback>();
   const gateway: GatewayInterface = {
@@ -277,7 +290,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
           // @defer: incremental delivery for queries of clients that accept it, alone in their request; the whole answer at once otherwise.
           if (prepared.deferred && kind === 'query' && !requestContext.requestIsBatched && acceptsDeferSpec(requestContext.request.http?.headers.get('accept'))) {
             const active = activeFragments(prepared.deferred.fragments, coerced.coerced);
-            if (active.length > 0) return executeDeferred(requestContext, prepared, active, variables, coerced.coerced, context);
+            if (active.length > 0) return executeDeferred({ compile, execute, logger }, requestContext, prepared, active, variables, coerced.coerced, context);
           }
           if (!options.deduplicateQueries || kind !== 'query') return execute(prepared, variables, coerced.coerced, context);
           // Shared only by the same caller (its credentials), never across users or roles.

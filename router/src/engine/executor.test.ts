@@ -1,7 +1,7 @@
 import { OperationTypeNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Histogram, Registry } from '@voiceassist/metrics';
-import { TestIssuer, catalogModule, startTestSubgraph } from '../test-fixtures.js';
+import { TestIssuer, catalogModule, startTestSubgraph } from '../../testing/fixtures.js';
 import { executePlan } from './executor.js';
 import type { FetchNode, PlanNode } from './plan.js';
 import { SubgraphClient } from './subgraph-client.js';

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import { composeSupergraph } from '@voiceassist/composition';
 import { createLogger } from '@voiceassist/logging';
 import { createRouter } from '../router.js';
-import { TestIssuer } from '../test-fixtures.js';
+import { TestIssuer } from '../../testing/fixtures.js';
 
 // Where Hive's native binary cannot load, the router still starts, plans with Apollo's planner,
 // and says so in /health (and /ready).

@@ -13,7 +13,7 @@ import { waitUntil } from '@voiceassist/testkit/wait';
 import { startTracing, type Tracing } from '@voiceassist/tracing';
 import { routerEnvSchema } from '../env.js';
 import type { Router } from '../router.js';
-import { TestIssuer, startTickerRouter, tickerStats } from '../test-fixtures.js';
+import { TestIssuer, startTickerRouter, tickerStats } from '../../testing/fixtures.js';
 import { HTTP_STREAM_FORMATS } from './http-transports.js';
 
 let issuer: TestIssuer;

@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubgraphServer } from '@voiceassist/subgraph-server';
 import type { Router } from '../router.js';
-import { TestIssuer, startTickerRouter, tickerStats } from '../test-fixtures.js';
+import { TestIssuer, startTickerRouter, tickerStats } from '../../testing/fixtures.js';
 
 let issuer: TestIssuer;
 let ticker: { server: SubgraphServer; url: string };

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { rememberedLines } from './memory.js';
+import { rememberedLines } from './memory-message.js';
 import { ChatProviderError, estimatePromptTokens, estimateTokens, type ChatChunk, type ChatMessage, type ChatPassage, type ChatProvider, type ChatStreamOptions } from './provider.js';
 
 export const EMBEDDED_CHAT_MODEL = 'embedded-extractive';

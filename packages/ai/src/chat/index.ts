@@ -9,7 +9,8 @@ export * from './provider.js';
 export { chatEnvShape, type ChatEnv } from './env.js';
 export { createOpenAIChatProvider } from './openai.js';
 export { bridgeTerms, planHops, planHopsHeuristically, retrieveMultiHop, type Hop, type MultiHopOptions } from './multi-hop.js';
-export { MEMORY_HEADING, foldIntoSummary, memoryMessage, rememberedLines } from './memory.js';
+export { MEMORY_HEADING, memoryMessage, rememberedLines } from './memory-message.js';
+export { foldIntoSummary } from './memory.js';
 export { citedSentences, supportedByOverlap, verifyCitations, type CitationCheck } from './citation-check.js';
 export {
   EMBEDDED_CHAT_MODEL,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NO_KNOWLEDGE_ANSWER, composeExtractiveAnswer, createEmbeddedChatProvider } from './embedded.js';
-import { MEMORY_HEADING, foldIntoSummary, memoryMessage, rememberedLines } from './memory.js';
+import { MEMORY_HEADING, memoryMessage, rememberedLines } from './memory-message.js';
+import { foldIntoSummary } from './memory.js';
 
 describe('conversation memory in prompts', () => {
   it('carries the facts first, then the newest summary lines that fit the token budget', () => {

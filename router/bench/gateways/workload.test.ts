@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@voiceassist/logging';
-import { createRouter, type Router } from '../router.js';
-import { TestIssuer } from '../test-issuer.js';
+import { createRouter, type Router } from '../../src/router.js';
+import { TestIssuer } from '../../testing/issuer.js';
 import { expectedTestQueryResponse, readWorkload, routeSupergraph, startWorkloadSubgraphs, type WorkloadSubgraphs } from './workload.js';
 
 // The gateway benchmark's yardstick: the answer it checks every response against is the one

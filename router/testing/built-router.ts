@@ -8,9 +8,9 @@ import { buildService, startScriptNodeFlags } from '@voiceassist/benchmarks';
 // where it finds schema/ and the console), run by plain node with its start script's flags
 // and only the environment given.
 
-const routerEntry = fileURLToPath(new URL('../index.ts', import.meta.url));
-const routerBundle = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
-const routerPackageJson = new URL('../../package.json', import.meta.url);
+const routerEntry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+const routerBundle = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const routerPackageJson = new URL('../package.json', import.meta.url);
 
 export interface BuiltRouter {
   url: string;

@@ -5,8 +5,8 @@ import { writeHeapSnapshot } from 'node:v8';
 import type { JWK } from 'jose';
 import { collectGarbage, serveBenchProcess } from '@voiceassist/benchmarks';
 import { createLogger } from '@voiceassist/logging';
-import { createRouter, type Router } from '../router.js';
-import { TestIssuer } from '../test-issuer.js';
+import { createRouter, type Router } from '../../src/router.js';
+import { TestIssuer } from '../../testing/issuer.js';
 
 let router: Router | undefined;
 

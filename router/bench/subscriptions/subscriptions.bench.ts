@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { collectGarbage, formatNumber, percentile, pinToCpus, spawnBenchProcess, startScriptNodeFlags, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
 import { benchEnv } from '@voiceassist/benchmarks/env';
 import { composeSupergraph } from '@voiceassist/composition';
-import { TestIssuer, catalogModule, tickerModule } from '../test-fixtures.js';
+import { TestIssuer, catalogModule, tickerModule } from '../../testing/fixtures.js';
 
 // N subscribers through the router vs directly on the subgraph. The test subgraphs, the router
 // and the clients (this process) run in three processes on loopback, so the router's CPU and

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { formatNumber, percentile, pinToCpus, type Benchmark } from '@voiceassist/benchmarks';
 import { benchEnv } from '@voiceassist/benchmarks/env';
 import { dataOf, startSupergraph, testEnv } from '@voiceassist/testkit';
-import { buildRouter, routerEngineVariant, rssMb, startBuiltRouter, type BuiltRouter } from '../gateways-benchmark/built-router.js';
-import { runLoad } from '../gateways-benchmark/load.js';
+import { buildRouter, routerEngineVariant, rssMb, startBuiltRouter, type BuiltRouter } from '../../testing/built-router.js';
+import { runLoad } from '../gateways/load.js';
 
 // `pnpm bench signed-in`: the common frontend query, signed in, through the router as deployed
 // (the built router alone on CPU 1; identity and conversation, and this load generator, on

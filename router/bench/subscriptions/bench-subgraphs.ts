@@ -2,8 +2,8 @@
 // publish the events the benchmark measures.
 import type { JWK } from 'jose';
 import { serveBenchProcess } from '@voiceassist/benchmarks';
-import { catalogModule, publishTick, startTestSubgraph, tickerModule } from '../test-fixtures.js';
-import { TestIssuer } from '../test-issuer.js';
+import { catalogModule, publishTick, startTestSubgraph, tickerModule } from '../../testing/fixtures.js';
+import { TestIssuer } from '../../testing/issuer.js';
 
 serveBenchProcess({
   async startSubgraphs({ privateJwk }: { privateJwk: JWK }) {

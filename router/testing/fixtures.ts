@@ -9,10 +9,10 @@ import { createLogger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { createSubgraphServer, type RequestContext, type SubgraphModule, type SubgraphServer } from '@voiceassist/subgraph-server';
 import { composeSupergraph } from '@voiceassist/composition';
-import { createRouter, type Router, type RouterOptions } from './router.js';
-import type { TestIssuer } from './test-issuer.js';
+import { createRouter, type Router, type RouterOptions } from '../src/router.js';
+import type { TestIssuer } from './issuer.js';
 
-export { TestIssuer } from './test-issuer.js';
+export { TestIssuer } from './issuer.js';
 
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
 

@@ -3,7 +3,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchEnv } from '@voiceassist/benchmarks/env';
 import { formatNumber, percentile, pinToCpus, processCpuMs, spawnBenchProcess, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
-import { buildRouter, routerEngineVariant, rssMb, startBuiltRouter } from './built-router.js';
+import { buildRouter, routerEngineVariant, rssMb, startBuiltRouter } from '../../testing/built-router.js';
 import { runLoad, type LoadResult } from './load.js';
 import { expectedTestQueryResponse, readWorkload, routeSupergraph } from './workload.js';
 
