@@ -3,9 +3,9 @@ import { parse } from 'graphql';
 import { formatNumber, percentile, type Benchmark } from '@voiceassist/benchmarks';
 import { createLogger } from '@voiceassist/logging';
 import { Registry } from '@voiceassist/metrics';
-import { readWorkload } from '../gateways-benchmark/workload.js';
-import { PlanCache } from './plan-cache.js';
-import { createEnginePlanner, QUERY_PLANNERS, type EnginePlanner } from './planner.js';
+import { readWorkload } from '../gateways/workload.js';
+import { PlanCache } from '../../src/engine/plan-cache.js';
+import { createEnginePlanner, QUERY_PLANNERS, type EnginePlanner } from '../../src/engine/planner.js';
 
 // `pnpm bench planning`: what planning costs the native engine, cold and cached, with Hive's
 // planner (the default) beside Apollo's in the same run. Cold: a planner built from the
