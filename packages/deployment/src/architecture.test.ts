@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listWorkspacePackages, readRepoFile, repoRoot } from './workspace.js';
+
+// ARCHITECTURE.md stays true: its layer table places every workspace package, the layers hold in
+// the packages' runtime dependencies, and every repository path it names exists.
+
+const architecture = readRepoFile('ARCHITECTURE.md');
+const LAYERS = ['kit', 'apps', 'composition'] as const;
+type Layer = (typeof LAYERS)[number];
+
+/** Package folders per layer, from the table under "## Layers" (its first and second columns). */
+function layerTable(): Map<string, Layer> {
+  const section = architecture.split('## Layers')[1]?.split('\n## ')[0] ?? '';
+  const placed = new Map<string, Layer>();
+  for (const row of section.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| layer') && !line.startsWith('| ---'))) {
+    const [layerCell = '', packagesCell = ''] = row.split('|').slice(1);
+    const layer = LAYERS.find((name) => layerCell.trim().startsWith(name));
+    if (!layer) throw new Error(`ARCHITECTURE.md: a layer row names no layer: ${row}`);
+    for (const [, dir] of packagesCell.matchAll(/`([^`]+)`/g)) {
+      expect(placed.has(dir!), `${dir} is placed in two layers`).toBe(false);
+      placed.set(dir!, layer);
+    }
+  }
+  return placed;
+}
+
+describe('ARCHITECTURE.md', () => {
+  const packages = listWorkspacePackages();
+  const placed = layerTable();
+
+  it('places every workspace package in one layer, and names no package that is not one', () => {
+    expect(packages.map((p) => p.dir).filter((dir) => !placed.has(dir))).toEqual([]);
+    expect([...placed.keys()].filter((dir) => !packages.some((p) => p.dir === dir))).toEqual([]);
+  });
+
+  it('holds in runtime dependencies: the kit depends on no app or composition package, an app on no other app', () => {
+    const layerOf = new Map(packages.map((p) => [p.name, placed.get(p.dir)]));
+    const breaches: string[] = [];
+    for (const workspacePackage of packages) {
+      const manifest = JSON.parse(readFileSync(join(repoRoot, workspacePackage.dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      const layer = placed.get(workspacePackage.dir);
+      for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+        const target = layerOf.get(dependency);
+        if (!target) continue;
+        if (layer === 'kit' && target !== 'kit') breaches.push(`${workspacePackage.name} (kit) depends on ${dependency} (${target})`);
+        if (layer === 'apps' && target !== 'kit') breaches.push(`${workspacePackage.name} (app) depends on ${dependency} (${target})`);
+      }
+    }
+    expect(breaches).toEqual([]);
+  });
+
+  it('names only paths that exist', () => {
+    const paths = [...architecture.matchAll(/`([\w.-]+(?:\/[\w.-]+)+\/?)`/g)].map(([, path]) => path!);
+    expect(paths.length).toBeGreaterThan(30);
+    const missing = paths.filter((path) => !existsSync(join(repoRoot, path)));
+    expect(missing).toEqual([]);
+  });
+});
