@@ -24,7 +24,8 @@ import { createChat } from './chat.js';
 import { createConversationErasure } from './erasure.js';
 import { conversationContext, type ConversationContext } from './context.js';
 import { createConversationStore } from './conversations.js';
-import { openConversationDatabase } from './db/open.js';
+import { openSubgraphDatabase } from '@voiceassist/database';
+import { conversationDatabase } from './db/database.js';
 import { erasedUsers } from './db/schema.js';
 import { createMemory, createUserFactsStore } from './memory.js';
 import { conversationEnvSchema, DEFAULT_FLAGS_URL, DEFAULT_KNOWLEDGE_URL, type ConversationEnv } from './env.js';
@@ -78,7 +79,7 @@ export interface ConversationServiceOptions {
 /** Opens the database (migrating it), connects the token log and builds the server; call listen() on it. */
 export async function createConversationService({ env, logger, infra, peers, ragSwitch }: ConversationServiceOptions): Promise<ConversationService> {
   const queryListeners = new Set<(query: string) => void>();
-  const database = await openConversationDatabase({
+  const database = await openSubgraphDatabase(conversationDatabase, {
     url: infra.databaseUrl,
     dataDir: infra.dataDir,
     onQuery: (query) => {

@@ -15,7 +15,8 @@ import { createBackendFeed, type BackendFeed } from './backend-feed.js';
 import { FLAG_CHANGES_TOPIC, startChangeFeed, type ChangeFeed } from './change-feed.js';
 import { createChangeStreams } from './change-streams.js';
 import { flagsContext, type FlagsContext, type FlagsServices } from './context.js';
-import { openFlagsDatabase } from './db/open.js';
+import { openSubgraphDatabase } from '@voiceassist/database';
+import { flagsDatabase } from './db/database.js';
 import { erasedUsers } from './db/schema.js';
 import { createEmailLookup } from './emails.js';
 import { flagsEnvSchema, type FlagsEnv } from './env.js';
@@ -67,7 +68,7 @@ export interface FlagsServiceOptions {
 export async function createFlagsService({ env, logger, infra, peers, database: shared }: FlagsServiceOptions): Promise<FlagsService> {
   const production = env.NODE_ENV === 'production';
   if (production && !env.FLAGS_SERVICE_TOKEN) logger.warn('FLAGS_SERVICE_TOKEN is not set: the backend flags feed is disabled, so backend services read no flags');
-  const database = shared ?? (await openFlagsDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir }));
+  const database = shared ?? (await openSubgraphDatabase(flagsDatabase, { url: infra.databaseUrl, dataDir: infra.dataDir }));
   const redisAvailability = new RedisAvailability();
   const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'flags', availability: redisAvailability });
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });

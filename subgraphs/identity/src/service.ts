@@ -16,7 +16,8 @@ import { createAccounts } from './accounts.js';
 import { createAuditLog, type AuditLog } from './audit-log.js';
 import { identityContext, type IdentityContext } from './context.js';
 import { exportIdentityData } from './data-export.js';
-import { openIdentityDatabase } from './db/open.js';
+import { openSubgraphDatabase } from '@voiceassist/database';
+import { identityDatabase } from './db/database.js';
 import { identityEnvSchema, type IdentityEnv } from './env.js';
 import { createErasures, erasuresRoute, type Erasures } from './erasures.js';
 import { permissions } from './permissions.js';
@@ -63,7 +64,7 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
   if (Boolean(env.SEED_SUPERADMIN_EMAIL) !== Boolean(env.SEED_SUPERADMIN_PASSWORD)) {
     throw new Error('Set both SEED_SUPERADMIN_EMAIL and SEED_SUPERADMIN_PASSWORD, or neither');
   }
-  const database = await openIdentityDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
+  const database = await openSubgraphDatabase(identityDatabase, { url: infra.databaseUrl, dataDir: infra.dataDir });
   const revokedSessions = createRevokedSessions({ db: database.db, keepSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS });
   // Identity syncs from its own database, the source of truth, so it is synced before it listens.
   const revocations = createSessionRevocations({

@@ -12,7 +12,8 @@ import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
 import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { knowledgeContext, type KnowledgeContext } from './context.js';
-import { openKnowledgeDatabase } from './db/open.js';
+import { openSubgraphDatabase } from '@voiceassist/database';
+import { knowledgeDatabase } from './db/database.js';
 import { erasedUsers } from './db/schema.js';
 import { createDocumentStore } from './documents.js';
 import { knowledgeEnvSchema, type KnowledgeEnv } from './env.js';
@@ -74,7 +75,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
     throw new Error('KNOWLEDGE_CHUNK_OVERLAP_CHARS must be smaller than KNOWLEDGE_CHUNK_CHARS');
   }
   const embedder = traceEmbeddingProvider(givenEmbedder ?? createEmbeddingProvider(env));
-  const database = await openKnowledgeDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
+  const database = await openSubgraphDatabase(knowledgeDatabase, { url: infra.databaseUrl, dataDir: infra.dataDir });
   const redisAvailability = new RedisAvailability();
   const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'knowledge', availability: redisAvailability });
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });

@@ -13,7 +13,8 @@ import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
 import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
 import { voiceContext, type VoiceContext } from './context.js';
-import { openVoiceDatabase } from './db/open.js';
+import { openSubgraphDatabase } from '@voiceassist/database';
+import { voiceDatabase } from './db/database.js';
 import { erasedUsers } from './db/schema.js';
 import { createConversationClient } from './conversation-client.js';
 import { createDictation, type Dictation } from './dictation.js';
@@ -63,7 +64,7 @@ export interface VoiceServiceOptions {
 
 /** Opens the database (migrating it), picks the speech engines, and builds the server; call listen() on it. */
 export async function createVoiceService({ env, logger, infra, peers }: VoiceServiceOptions): Promise<VoiceService> {
-  const database = await openVoiceDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
+  const database = await openSubgraphDatabase(voiceDatabase, { url: infra.databaseUrl, dataDir: infra.dataDir });
   const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
   let redis: Redis | undefined;
   const redisAvailability = new RedisAvailability();
