@@ -5,7 +5,7 @@ import { serviceHttpOptions } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
-import type { RequestContext, ServiceInfra, SubgraphServerOptions } from './index.js';
+import type { RequestContext, ServiceInfra, SubgraphServerOptions, SubgraphService } from './index.js';
 import type { CommonEnv } from './run.js';
 
 export interface SubgraphResourcesOptions {
@@ -50,6 +50,13 @@ export interface SubgraphResources {
   serverOptions<TContext extends RequestContext>(keys?: VerifierOptions['keys']): Omit<SubgraphServerOptions<TContext>, 'module' | 'context'>;
   /** Starts erasing people identity deleted; call after the server exists (its close stops the consumer first). */
   startErasures(ledger: Pick<ErasureConsumerOptions, 'isErased' | 'markErased'>, erase: (userId: string) => Promise<void>): ErasureConsumer;
+}
+
+/** A running subgraph that keeps data about people: its server, its database and the consumer erasing those identity deleted. */
+export interface ErasingSubgraphService extends SubgraphService {
+  database: DatabaseHandle;
+  /** Erases people identity deleted (`sync()` runs a pass now). */
+  erasures: ErasureConsumer;
 }
 
 /** Opens the resources every subgraph shares, then runs `build`; if `build` throws, everything opened is released. */

@@ -1,11 +1,9 @@
 import { createChatProvider, traceChatProvider, type ChatProvider } from '@voiceassist/ai';
-import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
-import type { ErasureConsumer } from '@voiceassist/erasure';
 import { createLlmMetrics } from '@voiceassist/metrics';
 import { createFlagsClient } from '@voiceassist/flags-client';
-import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions, type SubgraphService } from '@voiceassist/subgraph-server';
-import { withSubgraphResources } from '@voiceassist/subgraph-server/resources';
+import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions } from '@voiceassist/subgraph-server';
+import { withSubgraphResources, type ErasingSubgraphService } from '@voiceassist/subgraph-server/resources';
 import { createAnalytics } from './analytics.js';
 import { createChat } from './chat.js';
 import { createConversationErasure } from './erasure.js';
@@ -31,13 +29,10 @@ export { MAX_MESSAGE_CHARS } from './validation.js';
 
 export const conversationSubgraph = subgraphModule<ConversationContext>('conversation', new URL('./schema.graphql', import.meta.url), { resolvers, permissions });
 
-export interface ConversationService extends SubgraphService {
-  database: DatabaseHandle;
+export interface ConversationService extends ErasingSubgraphService {
   generations: Generations;
   tokenLog: TokenLog;
   provider: ChatProvider;
-  /** Erases people identity deleted (`sync()` runs a pass now). */
-  erasures: ErasureConsumer;
   /** The knowledge subgraph searched for passages, if any. */
   knowledgeUrl: string | undefined;
   /** Calls `listener` with every SQL statement this service sends, until the returned function is called (tests count queries). */

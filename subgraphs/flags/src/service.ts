@@ -1,9 +1,8 @@
 import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
 import { FLAGS_FEED_PATH } from '@voiceassist/flags-client/feed-protocol';
-import type { ErasureConsumer } from '@voiceassist/erasure';
-import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions, type ServiceInfra, type SubgraphService } from '@voiceassist/subgraph-server';
-import { withSubgraphResources } from '@voiceassist/subgraph-server/resources';
+import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions, type ServiceInfra } from '@voiceassist/subgraph-server';
+import { withSubgraphResources, type ErasingSubgraphService } from '@voiceassist/subgraph-server/resources';
 import { createBackendFeed, type BackendFeed } from './backend-feed.js';
 import { FLAG_CHANGES_TOPIC, startChangeFeed } from './change-feed.js';
 import { createChangeStreams } from './change-streams.js';
@@ -25,13 +24,10 @@ export type { FlagChangeRecord } from './store.js';
 
 export const flagsSubgraph = subgraphModule<FlagsContext>('flags', new URL('./schema.graphql', import.meta.url), { resolvers, permissions });
 
-export interface FlagsService extends SubgraphService {
-  database: DatabaseHandle;
+export interface FlagsService extends ErasingSubgraphService {
   services: FlagsServices;
   /** The backend flags feed (open connections, closeAll). */
   backendFeed: BackendFeed;
-  /** Erases people identity deleted (`sync()` runs a pass now). */
-  erasures: ErasureConsumer;
   /** Where it runs, so a test can start a second replica on the same database and Redis. */
   infra: ServiceInfra;
   /** Stops the scheduler and the backend feeds, then the server, then releases the database and pub/sub. */

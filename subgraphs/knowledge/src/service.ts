@@ -1,9 +1,7 @@
 import { createEmbeddingProvider, traceEmbeddingProvider, type EmbeddingProvider } from '@voiceassist/ai';
-import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
-import type { ErasureConsumer } from '@voiceassist/erasure';
-import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions, type SubgraphService } from '@voiceassist/subgraph-server';
-import { withSubgraphResources } from '@voiceassist/subgraph-server/resources';
+import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions } from '@voiceassist/subgraph-server';
+import { withSubgraphResources, type ErasingSubgraphService } from '@voiceassist/subgraph-server/resources';
 import { knowledgeContext, type KnowledgeContext } from './context.js';
 import { knowledgeDatabase } from './db/database.js';
 import { erasedUsers } from './db/schema.js';
@@ -34,14 +32,11 @@ export { HIGHLIGHT_END, HIGHLIGHT_START, type CitationResult, type SearchMode } 
 
 export const knowledgeSubgraph = subgraphModule<KnowledgeContext>('knowledge', new URL('./schema.graphql', import.meta.url), { resolvers, permissions });
 
-export interface KnowledgeService extends SubgraphService {
-  database: DatabaseHandle;
+export interface KnowledgeService extends ErasingSubgraphService {
   embedder: EmbeddingProvider;
   vectorIndex: VectorIndex;
   ingestion: Ingestion;
   search: Search;
-  /** Erases people identity deleted (`sync()` runs a pass now). */
-  erasures: ErasureConsumer;
   /** Stops the server, the indexing jobs, and releases the database and pub/sub. */
   close(): Promise<void>;
 }

@@ -1,10 +1,8 @@
 import { createOpenAIChatProvider, createOpenAIClient, createSpeechProviders, openAIConfigured, traceSpeechProviders, type SpeechProviders } from '@voiceassist/ai';
-import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
-import type { ErasureConsumer } from '@voiceassist/erasure';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
-import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions, type SubgraphService } from '@voiceassist/subgraph-server';
-import { withSubgraphResources } from '@voiceassist/subgraph-server/resources';
+import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions } from '@voiceassist/subgraph-server';
+import { withSubgraphResources, type ErasingSubgraphService } from '@voiceassist/subgraph-server/resources';
 import { voiceContext, type VoiceContext } from './context.js';
 import { voiceDatabase } from './db/database.js';
 import { erasedUsers } from './db/schema.js';
@@ -29,13 +27,10 @@ export { classifySoap, type SoapNote } from './soap-note.js';
 
 export const voiceSubgraph = subgraphModule<VoiceContext>('voice', new URL('./schema.graphql', import.meta.url), { resolvers, permissions });
 
-export interface VoiceService extends SubgraphService {
-  database: DatabaseHandle;
+export interface VoiceService extends ErasingSubgraphService {
   providers: SpeechProviders;
   speech: VoiceSpeech;
   dictation: Dictation;
-  /** Erases people identity deleted (`sync()` runs a pass now). */
-  erasures: ErasureConsumer;
   /** Stops the server and the expiry sweep, and releases the database and Redis. */
   close(): Promise<void>;
 }
