@@ -128,4 +128,31 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   };
 }
 
+/**
+ * A subgraph's database as data: its Postgres schema, its drizzle-kit migrations, and the rows
+ * it needs after migrating. The service, its tests and its benchmarks open it the same way.
+ */
+export interface SubgraphDatabase {
+  schema: string;
+  migrationsFolder: string;
+  /** Rows the schema must hold once migrated; runs on every open, so it must be idempotent. */
+  seed?: (database: DatabaseHandle) => Promise<void>;
+}
+
+/** Opens a subgraph's database where `options` say (PostgreSQL at `url`, else PGlite), migrated and seeded. */
+export async function openSubgraphDatabase(
+  subgraph: SubgraphDatabase,
+  options: Omit<DatabaseOptions, 'schema' | 'migrationsFolder'> = {},
+): Promise<DatabaseHandle> {
+  const database = await openDatabase({ ...options, schema: subgraph.schema, migrationsFolder: subgraph.migrationsFolder });
+  if (!subgraph.seed) return database;
+  try {
+    await subgraph.seed(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
 export { sql };

@@ -4,6 +4,7 @@ import { createRouterFromEnv, routerEnvSchema } from '@voiceassist/router';
 import { subgraphServices } from '@voiceassist/services';
 import { closeOnSignals, parseTrustProxy, type TrustProxy } from '@voiceassist/graphql-http';
 import type { SubgraphService } from '@voiceassist/subgraph-server';
+import { infraFromEnv } from '@voiceassist/subgraph-server/run';
 import { startTracing } from '@voiceassist/tracing';
 
 // `pnpm start`: the whole supergraph in one process on embedded defaults (PGlite under .data/,
@@ -32,7 +33,7 @@ for (const [index, definition] of subgraphServices.entries()) {
   const service = await definition.create({
     env: env as never,
     logger: createLogger({ service: definition.name, level: env.LOG_LEVEL }),
-    infra: { databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR, redisUrl: env.REDIS_URL },
+    infra: infraFromEnv(env),
     peers: { ...peers },
   });
   started.push(service);

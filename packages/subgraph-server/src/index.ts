@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -408,6 +410,30 @@ export interface SubgraphServiceDefinition<TEnv = unknown, TService extends Subg
   portVariable: string;
   port(env: TEnv): number;
   create(options: CreateServiceOptions<TEnv>): Promise<TService>;
+}
+
+/** A subgraph from its SDL file (read once, on import), its resolvers and its permissions. */
+export function subgraphModule<TContext>(name: string, schemaFile: URL, parts: Pick<SubgraphModule<TContext>, 'resolvers' | 'permissions'>): SubgraphModule<TContext> {
+  return { name, typeDefs: parse(readFileSync(fileURLToPath(schemaFile), 'utf8')), ...parts };
+}
+
+/** How to start a subgraph, from its module, its env schema, the variable holding its port and how to create it. */
+export function defineSubgraphService<TSchema extends z.ZodObject, TService extends SubgraphService, TContext>(definition: {
+  module: SubgraphModule<TContext>;
+  envSchema: TSchema;
+  portVariable: keyof z.infer<TSchema> & string;
+  create(options: CreateServiceOptions<z.infer<TSchema>>): Promise<TService>;
+}): SubgraphServiceDefinition<z.infer<TSchema>, TService> {
+  const { module, envSchema, portVariable, create } = definition;
+  return {
+    name: module.name,
+    // The service list holds subgraphs of every context type; only the subgraph's own server uses it typed.
+    module: module as unknown as SubgraphModule<never>,
+    envSchema,
+    portVariable,
+    port: (env) => Number(env[portVariable]),
+    create,
+  };
 }
 
 /** Each check's outcome by name: 'ok', or 'unavailable' when it threw. */

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { openSubgraphDatabase, type DatabaseHandle, type SubgraphDatabase } from '@voiceassist/database';
 import { testEnv } from './env.js';
 
 export interface TestDatabase {
@@ -39,6 +40,22 @@ export async function createTestDatabase(baseUrl: string | undefined = testEnv.D
       } finally {
         await client.end();
       }
+    },
+  };
+}
+
+/**
+ * A migrated database of the test's own for one subgraph: a fresh PostgreSQL database when
+ * DATABASE_URL is set, an in-memory PGlite otherwise. close() drops it.
+ */
+export async function openTestDatabase(subgraph: SubgraphDatabase): Promise<{ database: DatabaseHandle; close(): Promise<void> }> {
+  const target = await createTestDatabase();
+  const database = await openSubgraphDatabase(subgraph, { url: target.url });
+  return {
+    database,
+    async close() {
+      await database.close();
+      await target.drop();
     },
   };
 }

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalytics, type Analytics } from './analytics.js';
 import { conversations, messageRatings, messages, tokenUsage } from './db/schema.js';
 import { checkRange } from './feedback.js';
-import { openTestDatabase } from './testing/database.js';
+import { openTestDatabase } from '@voiceassist/testkit/database';
+import { conversationDatabase } from './db/database.js';
 
 // usageAnalytics' SQL on a known history: two users, two models, three days (one quiet), on
 // PGlite or (with DATABASE_URL) PostgreSQL.
@@ -30,7 +31,7 @@ async function exchange(ownerId: string, at: Date, model: string, firstTokenMs: 
 }
 
 beforeAll(async () => {
-  db = await openTestDatabase();
+  db = await openTestDatabase(conversationDatabase);
   analytics = createAnalytics(db.database.db);
   await exchange(alice, day(1, 9), 'model-a', 100, [10, 5], 'POSITIVE');
   await exchange(alice, day(1, 23), 'model-b', 300, [20, 10], 'NEGATIVE');

@@ -20,7 +20,8 @@ import { createConversationErasure, type ConversationErasure } from './erasure.j
 import { createFeedback } from './feedback.js';
 import { createGenerations, type Generations } from './generation.js';
 import { ragAlwaysOn } from './rag-switch.js';
-import { openTestDatabase } from './testing/database.js';
+import { openTestDatabase } from '@voiceassist/testkit/database';
+import { conversationDatabase } from './db/database.js';
 import { createTokenLog, type TokenLog } from './token-log.js';
 import { budgetsFromEnv, createUsage, type Usage } from './usage.js';
 
@@ -44,7 +45,7 @@ let chat: Chat;
 let erasure: ConversationErasure;
 
 beforeAll(async () => {
-  db = await openTestDatabase();
+  db = await openTestDatabase(conversationDatabase);
   const { db: database } = db.database;
   if (testEnv.REDIS_URL) redis = createRedis({ url: testEnv.REDIS_URL, keyPrefix: `${namespace}:` });
   pubsub = createPubSub({ redisUrl: testEnv.REDIS_URL, namespace });

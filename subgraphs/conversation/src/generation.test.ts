@@ -16,7 +16,8 @@ import { conversationEnvSchema } from './env.js';
 import { createGenerations, type Generations } from './generation.js';
 import type { KnowledgeSearch } from './knowledge.js';
 import { ragAlwaysOn } from './rag-switch.js';
-import { openTestDatabase } from './testing/database.js';
+import { openTestDatabase } from '@voiceassist/testkit/database';
+import { conversationDatabase } from './db/database.js';
 import { createTokenLog, type TokenLog, type TokenLogEntry } from './token-log.js';
 import { messages, tokenUsage } from './db/schema.js';
 import { budgetsFromEnv, createUsage } from './usage.js';
@@ -151,7 +152,7 @@ const job = (message: Awaited<ReturnType<typeof streamingReply>>) => ({
 const stored = async (id: string) => (await createConversationStore(db.database.db).messagesByIds([id]))[0]!;
 
 beforeAll(async () => {
-  db = await openTestDatabase();
+  db = await openTestDatabase(conversationDatabase);
 });
 
 // Each test's replicas stop with it: a replica left running sweeps the shared database on its

@@ -12,7 +12,8 @@ import { createConversationStore } from './conversations.js';
 import { conversationEnvSchema } from './env.js';
 import { createGenerations, type Generations } from './generation.js';
 import { ragAlwaysOn } from './rag-switch.js';
-import { openTestDatabase } from './testing/database.js';
+import { openTestDatabase } from '@voiceassist/testkit/database';
+import { conversationDatabase } from './db/database.js';
 import { createTokenLog, type TokenLog, type TokenLogEntry } from './token-log.js';
 import { budgetsFromEnv, createUsage } from './usage.js';
 
@@ -37,7 +38,7 @@ let tokenLog: TokenLog;
 let generations: Generations;
 
 beforeAll(async () => {
-  db = await openTestDatabase();
+  db = await openTestDatabase(conversationDatabase);
   server = await startRedisServer();
   redis = createRedis({ url: server.url, keyPrefix: `${namespace}:` });
   pubsub = createPubSub({ redisUrl: server.url, namespace });

@@ -1,30 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'graphql';
 import { createChatProvider, traceChatProvider, type ChatProvider } from '@voiceassist/ai';
-import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
-import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
-import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
-import type { Logger } from '@voiceassist/logging';
 import { createLlmMetrics } from '@voiceassist/metrics';
-import { createFlagsClient, type FlagsClient } from '@voiceassist/flags-client';
-import { createPubSub, type PubSub } from '@voiceassist/pubsub';
-import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
-import { serviceHttpOptions } from '@voiceassist/graphql-http';
-import {
-  createSubgraphServer,
-  type ServiceInfra,
-  type SubgraphModule,
-  type SubgraphServer,
-  type SubgraphServiceDefinition,
-} from '@voiceassist/subgraph-server';
+import { createFlagsClient } from '@voiceassist/flags-client';
+import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions } from '@voiceassist/subgraph-server';
+import { withSubgraphResources, type ErasingSubgraphService } from '@voiceassist/subgraph-server/resources';
 import { createAnalytics } from './analytics.js';
 import { createChat } from './chat.js';
 import { createConversationErasure } from './erasure.js';
 import { conversationContext, type ConversationContext } from './context.js';
 import { createConversationStore } from './conversations.js';
-import { openConversationDatabase } from './db/open.js';
+import { conversationDatabase } from './db/database.js';
 import { erasedUsers } from './db/schema.js';
 import { createMemory, createUserFactsStore } from './memory.js';
 import { conversationEnvSchema, DEFAULT_FLAGS_URL, DEFAULT_KNOWLEDGE_URL, type ConversationEnv } from './env.js';
@@ -42,21 +27,12 @@ export type { ConversationContext } from './context.js';
 export { RAG_FLAG_KEY, ragAlwaysOn, ragFlag, type RagSwitch } from './rag-switch.js';
 export { MAX_MESSAGE_CHARS } from './validation.js';
 
-export const conversationSubgraph: SubgraphModule<ConversationContext> = {
-  name: 'conversation',
-  typeDefs: parse(readFileSync(fileURLToPath(new URL('./schema.graphql', import.meta.url)), 'utf8')),
-  resolvers,
-  permissions,
-};
+export const conversationSubgraph = subgraphModule<ConversationContext>('conversation', new URL('./schema.graphql', import.meta.url), { resolvers, permissions });
 
-export interface ConversationService {
-  server: SubgraphServer;
-  database: DatabaseHandle;
+export interface ConversationService extends ErasingSubgraphService {
   generations: Generations;
   tokenLog: TokenLog;
   provider: ChatProvider;
-  /** Erases people identity deleted (`sync()` runs a pass now). */
-  erasures: ErasureConsumer;
   /** The knowledge subgraph searched for passages, if any. */
   knowledgeUrl: string | undefined;
   /** Calls `listener` with every SQL statement this service sends, until the returned function is called (tests count queries). */
@@ -65,10 +41,7 @@ export interface ConversationService {
   close(): Promise<void>;
 }
 
-export interface ConversationServiceOptions {
-  env: ConversationEnv;
-  logger: Logger;
-  infra: ServiceInfra;
+export interface ConversationServiceOptions extends CreateServiceOptions<ConversationEnv> {
   /** URLs of subgraphs started before this one (the test kit, `pnpm start`); knowledge's wins over KNOWLEDGE_URL. */
   peers?: Record<string, string> | undefined;
   /** Whether retrieval is on for a caller; by default the `conversation.rag` flag (on while unknown). */
@@ -78,33 +51,17 @@ export interface ConversationServiceOptions {
 /** Opens the database (migrating it), connects the token log and builds the server; call listen() on it. */
 export async function createConversationService({ env, logger, infra, peers, ragSwitch }: ConversationServiceOptions): Promise<ConversationService> {
   const queryListeners = new Set<(query: string) => void>();
-  const database = await openConversationDatabase({
-    url: infra.databaseUrl,
-    dataDir: infra.dataDir,
-    onQuery: (query) => {
-      for (const listener of queryListeners) listener(query);
-    },
-  });
-  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
-  const redisAvailability = new RedisAvailability();
-  const pubsub: PubSub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'conversation', availability: redisAvailability });
-  let redis: Redis | undefined;
-  let flags: FlagsClient | undefined;
-  let erasures: ErasureConsumer | undefined;
-  const release = async () => {
-    await erasures?.close();
-    await Promise.allSettled([revocations.close(), pubsub.close(), redis?.quit(), flags?.close()]);
-    await database.close();
+  const onQuery = (query: string) => {
+    for (const listener of queryListeners) listener(query);
   };
-  try {
-    if (infra.redisUrl) {
-      redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'conversation', availability: redisAvailability });
-    }
+  const resources = { name: 'conversation', env, logger, infra, database: conversationDatabase, onQuery };
+  return withSubgraphResources(resources, async ({ database, pubsub, redis, onReleaseTogether, serverOptions, startErasures }) => {
     const { db } = database;
     // Started by the test kit or `pnpm start`, the peers are authoritative: no knowledge among them means none.
     const knowledgeUrl = peers ? peers.knowledge : (env.KNOWLEDGE_URL ?? DEFAULT_KNOWLEDGE_URL);
     const flagsUrl = peers ? peers.flags : (env.FLAGS_URL ?? DEFAULT_FLAGS_URL);
-    if (flagsUrl && !ragSwitch) flags = createFlagsClient({ url: flagsUrl, serviceToken: env.FLAGS_SERVICE_TOKEN, logger });
+    const flags = flagsUrl && !ragSwitch ? createFlagsClient({ url: flagsUrl, serviceToken: env.FLAGS_SERVICE_TOKEN, logger }) : undefined;
+    if (flags) onReleaseTogether(() => flags.close());
     const provider = traceChatProvider(createChatProvider(env));
     const store = createConversationStore(db);
     const usage = createUsage(db, budgetsFromEnv(env));
@@ -142,8 +99,6 @@ export async function createConversationService({ env, logger, infra, peers, rag
     const ledger = erasureLedger(db, erasedUsers);
     const server = createSubgraphServer<ConversationContext>({
       module: conversationSubgraph,
-      logger,
-      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
       context: conversationContext({
         store,
         chat,
@@ -155,13 +110,10 @@ export async function createConversationService({ env, logger, infra, peers, rag
         analytics: createAnalytics(db),
         erasure: { progress: ledger.progress, exportData: erasure.exportData },
       }),
-      readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
-      ...serviceHttpOptions(env),
+      ...serverOptions(),
       metrics: llmMetrics.metrics,
-      onClose: release,
     });
-    // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
-    erasures = startErasureConsumer({ subgraph: 'conversation', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase: erasure.erase });
+    const erasures = startErasures(ledger, erasure.erase);
     logger.info({ model: provider.model, knowledge: knowledgeUrl ?? null, flags: flagsUrl ?? null, tokenLog: redis ? 'redis' : 'in-process' }, 'conversation service configured');
     let closing: Promise<void> | undefined;
     return {
@@ -185,18 +137,13 @@ export async function createConversationService({ env, logger, infra, peers, rag
         return closing;
       },
     };
-  } catch (error) {
-    await release();
-    throw error;
-  }
+  });
 }
 
 /** How `pnpm start`, the test kit and the deployment checks start the conversation subgraph. */
-export const conversationService: SubgraphServiceDefinition<ConversationEnv, ConversationService> = {
-  name: 'conversation',
-  module: conversationSubgraph as SubgraphModule<never>,
+export const conversationService = defineSubgraphService({
+  module: conversationSubgraph,
   envSchema: conversationEnvSchema,
   portVariable: 'CONVERSATION_PORT',
-  port: (env) => env.CONVERSATION_PORT,
   create: ({ env, logger, infra, peers }) => createConversationService({ env, logger, infra, peers }),
-};
+});

@@ -4,7 +4,8 @@ import { sql, type DatabaseHandle } from '@voiceassist/database';
 import type { TargetingRule } from '@voiceassist/flags-client/evaluate';
 import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
 import { findDatabaseTraces } from '@voiceassist/testkit/traces';
-import { openFlagsDatabase } from './db/open.js';
+import { openSubgraphDatabase } from '@voiceassist/database';
+import { flagsDatabase } from './db/database.js';
 import { createFlagsErasure, ERASED_PLACEHOLDER, rulesWithout } from './erasure.js';
 import { createSchedules } from './schedules.js';
 import { createFlagStore, type FlagChangeRecord } from './store.js';
@@ -18,7 +19,7 @@ let database: DatabaseHandle;
 
 beforeAll(async () => {
   target = await createTestDatabase();
-  database = await openFlagsDatabase({ url: target.url });
+  database = await openSubgraphDatabase(flagsDatabase, { url: target.url });
 });
 afterAll(async () => {
   await database?.close();

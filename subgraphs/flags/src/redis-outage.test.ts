@@ -9,7 +9,8 @@ import { startRedisServer, type TestRedisServer } from '@voiceassist/testkit/red
 import { serveNoRevocations } from '@voiceassist/testkit/revocation-source';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import type { FeedItem } from './change-feed.js';
-import { openFlagsDatabase } from './db/open.js';
+import { openSubgraphDatabase } from '@voiceassist/database';
+import { flagsDatabase } from './db/database.js';
 import { createFlagsService, flagsEnvSchema, type FlagsService } from './service.js';
 
 // Two flags replicas on one database and a Redis of this test's own, killed and restarted: a
@@ -53,7 +54,7 @@ beforeAll(async () => {
   redis = await startRedisServer();
   revocationSource = await serveNoRevocations();
   target = await createTestDatabase();
-  database = await openFlagsDatabase({ url: target.url });
+  database = await openSubgraphDatabase(flagsDatabase, { url: target.url });
 });
 
 afterAll(async () => {

@@ -6,7 +6,8 @@ import { loadEnv } from '@voiceassist/env';
 import { FLAGS_FEED_PATH, FLAGS_SERVICE_TOKEN_HEADER } from '@voiceassist/flags-client';
 import { createLogger } from '@voiceassist/logging';
 import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
-import { openFlagsDatabase } from './db/open.js';
+import { openSubgraphDatabase } from '@voiceassist/database';
+import { flagsDatabase } from './db/database.js';
 import { createSchedules } from './schedules.js';
 import { createFlagsService, flagsEnvSchema, type FlagsService } from './service.js';
 import { createFlagStore } from './store.js';
@@ -36,7 +37,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   target = await createTestDatabase();
-  database = await openFlagsDatabase({ url: target.url });
+  database = await openSubgraphDatabase(flagsDatabase, { url: target.url });
 });
 
 afterAll(async () => {

@@ -1,21 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'graphql';
-import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
 import { FLAGS_FEED_PATH } from '@voiceassist/flags-client/feed-protocol';
-import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
-import type { Logger } from '@voiceassist/logging';
-import { createPubSub } from '@voiceassist/pubsub';
-import { RedisAvailability } from '@voiceassist/redis';
-import { serviceHttpOptions } from '@voiceassist/graphql-http';
-import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
+import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions, type ServiceInfra } from '@voiceassist/subgraph-server';
+import { withSubgraphResources, type ErasingSubgraphService } from '@voiceassist/subgraph-server/resources';
 import { createBackendFeed, type BackendFeed } from './backend-feed.js';
-import { FLAG_CHANGES_TOPIC, startChangeFeed, type ChangeFeed } from './change-feed.js';
+import { FLAG_CHANGES_TOPIC, startChangeFeed } from './change-feed.js';
 import { createChangeStreams } from './change-streams.js';
 import { flagsContext, type FlagsContext, type FlagsServices } from './context.js';
-import { openFlagsDatabase } from './db/open.js';
+import { flagsDatabase } from './db/database.js';
 import { erasedUsers } from './db/schema.js';
 import { createEmailLookup } from './emails.js';
 import { flagsEnvSchema, type FlagsEnv } from './env.js';
@@ -30,32 +22,19 @@ export { flagsEnvSchema, type FlagsEnv } from './env.js';
 export type { FlagsContext } from './context.js';
 export type { FlagChangeRecord } from './store.js';
 
-export const flagsSubgraph: SubgraphModule<FlagsContext> = {
-  name: 'flags',
-  typeDefs: parse(readFileSync(fileURLToPath(new URL('./schema.graphql', import.meta.url)), 'utf8')),
-  resolvers,
-  permissions,
-};
+export const flagsSubgraph = subgraphModule<FlagsContext>('flags', new URL('./schema.graphql', import.meta.url), { resolvers, permissions });
 
-export interface FlagsService {
-  server: SubgraphServer;
-  database: DatabaseHandle;
+export interface FlagsService extends ErasingSubgraphService {
   services: FlagsServices;
   /** The backend flags feed (open connections, closeAll). */
   backendFeed: BackendFeed;
-  /** Erases people identity deleted (`sync()` runs a pass now). */
-  erasures: ErasureConsumer;
   /** Where it runs, so a test can start a second replica on the same database and Redis. */
   infra: ServiceInfra;
   /** Stops the scheduler and the backend feeds, then the server, then releases the database and pub/sub. */
   close(): Promise<void>;
 }
 
-export interface FlagsServiceOptions {
-  env: FlagsEnv;
-  logger: Logger;
-  infra: ServiceInfra;
-  peers?: Record<string, string> | undefined;
+export interface FlagsServiceOptions extends CreateServiceOptions<FlagsEnv> {
   /**
    * An already open flags database to share instead of opening one (not closed by this
    * service). Lets two replicas share one in-memory PGlite, which cannot be opened twice.
@@ -67,25 +46,18 @@ export interface FlagsServiceOptions {
 export async function createFlagsService({ env, logger, infra, peers, database: shared }: FlagsServiceOptions): Promise<FlagsService> {
   const production = env.NODE_ENV === 'production';
   if (production && !env.FLAGS_SERVICE_TOKEN) logger.warn('FLAGS_SERVICE_TOKEN is not set: the backend flags feed is disabled, so backend services read no flags');
-  const database = shared ?? (await openFlagsDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir }));
-  const redisAvailability = new RedisAvailability();
-  const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'flags', availability: redisAvailability });
-  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
-  let feed: ChangeFeed | undefined;
-  let scheduler: Scheduler | undefined;
-  let erasures: ErasureConsumer | undefined;
-  const release = async () => {
-    await erasures?.close();
-    await scheduler?.stop();
-    await feed?.close();
-    await Promise.allSettled([pubsub.close(), revocations.close()]);
-    if (!shared) await database.close();
-  };
-  try {
+  // Pub/sub is all flags needs of Redis: changes reach the other replicas through it.
+  const resources = { name: 'flags', env, logger, infra, database: shared ? { handle: shared, owned: false } : flagsDatabase, redis: false };
+  return withSubgraphResources(resources, async ({ database, pubsub, onRelease, serverOptions, startErasures }) => {
     const store = createFlagStore(database.db);
     const schedules = createSchedules(database.db, store);
     const changeFeed = await startChangeFeed({ store, pubsub, logger });
-    feed = changeFeed;
+    const started: { scheduler?: Scheduler } = {};
+    // The scheduler (once started) stops before the feed it announces into.
+    onRelease(async () => {
+      await started.scheduler?.stop();
+      await changeFeed.close();
+    });
     const announce = (change: FlagChangeRecord) => {
       changeFeed.offer(change);
       pubsub.publish(FLAG_CHANGES_TOPIC, change).catch((error: unknown) => {
@@ -107,7 +79,7 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
       erasure: { progress: ledger.progress, exportData: erasure.exportData },
     };
     const backendFeed = createBackendFeed({ streams, logger, serviceToken: env.FLAGS_SERVICE_TOKEN, production });
-    scheduler = await startScheduler({
+    const scheduler = await startScheduler({
       schedules,
       store,
       announce,
@@ -115,20 +87,15 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
       intervalMs: env.FLAG_SCHEDULER_INTERVAL_MS,
       retentionMs: env.FLAG_HISTORY_RETENTION_HOURS * 3_600_000,
     });
-    const activeScheduler = scheduler;
+    started.scheduler = scheduler;
     const server = createSubgraphServer<FlagsContext>({
       module: flagsSubgraph,
-      logger,
-      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
       context: flagsContext(services),
       // Without Redis, other replicas learn of changes from the database within their poll interval.
-      readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
+      ...serverOptions(),
       routes: { [FLAGS_FEED_PATH]: (req, res) => backendFeed.handle(req, res) },
-      ...serviceHttpOptions(env),
-      onClose: release,
     });
-    // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
-    erasures = startErasureConsumer({ subgraph: 'flags', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase: erasure.erase });
+    const erasures = startErasures(ledger, erasure.erase);
     return {
       server,
       database,
@@ -138,23 +105,18 @@ export async function createFlagsService({ env, logger, infra, peers, database: 
       infra,
       async close() {
         // Open feeds would hold the HTTP server's drain; the scheduler must not write into a closing database.
-        await activeScheduler.stop();
+        await scheduler.stop();
         backendFeed.closeAll();
         await server.close();
       },
     };
-  } catch (error) {
-    await release();
-    throw error;
-  }
+  });
 }
 
 /** How `pnpm start`, the test kit and the deployment checks start flags. */
-export const flagsService: SubgraphServiceDefinition<FlagsEnv, FlagsService> = {
-  name: 'flags',
-  module: flagsSubgraph as SubgraphModule<never>,
+export const flagsService = defineSubgraphService({
+  module: flagsSubgraph,
   envSchema: flagsEnvSchema,
   portVariable: 'FLAGS_PORT',
-  port: (env) => env.FLAGS_PORT,
   create: ({ env, logger, infra, peers }) => createFlagsService({ env, logger, infra, peers }),
-};
+});

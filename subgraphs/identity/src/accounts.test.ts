@@ -16,7 +16,8 @@ import { refreshTokens, revokedSessions as revokedSessionsTable, sessions as ses
 import { createRefreshSessions, hashRefreshToken, type RefreshSessions } from './refresh-sessions.js';
 import { createRevokedSessions, type RevokedSessions } from './revoked-sessions.js';
 import { createSigningKeys } from './signing-keys.js';
-import { openTestDatabase } from './testing/database.js';
+import { openTestDatabase } from '@voiceassist/testkit/database';
+import { identityDatabase } from './db/database.js';
 import { createAuthThrottle } from './throttle.js';
 import { createUserAdmin, type UserAdmin } from './user-admin.js';
 
@@ -32,7 +33,7 @@ const origin = { actorId: null, ip: '192.0.2.10', userAgent: 'vitest', requestId
 const PASSWORD = 'violet kettle harbour';
 
 beforeAll(async () => {
-  ({ database, close } = await openTestDatabase());
+  ({ database, close } = await openTestDatabase(identityDatabase));
   const { db } = database;
   const keys = createSigningKeys({ db, accessTokenTtlSeconds: 900 });
   await keys.init();

@@ -4,13 +4,14 @@ import { sql, type DatabaseHandle } from '@voiceassist/database';
 import { auditHash, canonicalJson, createAuditLog, GENESIS_HASH, type AuditLog } from './audit-log.js';
 import { ERASED } from './audit-personal-data.js';
 import { users } from './db/schema.js';
-import { openTestDatabase } from './testing/database.js';
+import { openTestDatabase } from '@voiceassist/testkit/database';
+import { identityDatabase } from './db/database.js';
 
 let database: DatabaseHandle;
 let close: () => Promise<void>;
 let audit: AuditLog;
 beforeAll(async () => {
-  ({ database, close } = await openTestDatabase());
+  ({ database, close } = await openTestDatabase(identityDatabase));
   audit = createAuditLog(database.db);
 });
 afterAll(() => close());

@@ -16,7 +16,8 @@ import { hashPassword } from './passwords.js';
 import { createRefreshSessions } from './refresh-sessions.js';
 import { createRevokedSessions } from './revoked-sessions.js';
 import { createSigningKeys } from './signing-keys.js';
-import { openTestDatabase } from './testing/database.js';
+import { openTestDatabase } from '@voiceassist/testkit/database';
+import { identityDatabase } from './db/database.js';
 import { createAuthThrottle } from './throttle.js';
 import { createUserAdmin, type UserAdmin } from './user-admin.js';
 
@@ -32,7 +33,7 @@ let passwordHash: string;
 const origin = { actorId: null, ip: '203.0.113.50', userAgent: 'erasure-test', requestId: 'r' };
 
 beforeAll(async () => {
-  ({ database, close } = await openTestDatabase());
+  ({ database, close } = await openTestDatabase(identityDatabase));
   const { db } = database;
   const keys = createSigningKeys({ db, accessTokenTtlSeconds: 900 });
   await keys.init();

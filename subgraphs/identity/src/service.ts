@@ -1,22 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'graphql';
-import { createAccessTokenVerifier, createSessionRevocations, REVOCATIONS_PATH, type SessionRevocations } from '@voiceassist/auth';
-import type { DatabaseHandle } from '@voiceassist/database';
+import { REVOCATIONS_PATH, type SessionRevocations } from '@voiceassist/auth';
+import { openSubgraphDatabase, type DatabaseHandle } from '@voiceassist/database';
 import { ERASURES_PATH } from '@voiceassist/erasure';
-import { sendJson, serviceHttpOptions } from '@voiceassist/graphql-http';
-import { loggableError, type Logger } from '@voiceassist/logging';
+import { sendJson } from '@voiceassist/graphql-http';
+import { loggableError } from '@voiceassist/logging';
 import { createAuditChainMetrics } from '@voiceassist/metrics';
-import { createPubSub, type PubSub } from '@voiceassist/pubsub';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
-import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
-import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
+import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions, type SubgraphService } from '@voiceassist/subgraph-server';
+import { withSubgraphResources } from '@voiceassist/subgraph-server/resources';
 import { createAccessTokenIssuer } from './access-tokens.js';
 import { createAccounts } from './accounts.js';
 import { createAuditLog, type AuditLog } from './audit-log.js';
 import { identityContext, type IdentityContext } from './context.js';
 import { exportIdentityData } from './data-export.js';
-import { openIdentityDatabase } from './db/open.js';
+import { identityDatabase } from './db/database.js';
 import { identityEnvSchema, type IdentityEnv } from './env.js';
 import { createErasures, erasuresRoute, type Erasures } from './erasures.js';
 import { permissions } from './permissions.js';
@@ -32,17 +28,11 @@ export { identityEnvSchema, type IdentityEnv } from './env.js';
 export type { IdentityContext } from './context.js';
 
 
-export const identitySubgraph: SubgraphModule<IdentityContext> = {
-  name: 'identity',
-  typeDefs: parse(readFileSync(fileURLToPath(new URL('./schema.graphql', import.meta.url)), 'utf8')),
-  resolvers,
-  permissions,
-};
+export const identitySubgraph = subgraphModule<IdentityContext>('identity', new URL('./schema.graphql', import.meta.url), { resolvers, permissions });
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 
-export interface IdentityService {
-  server: SubgraphServer;
+export interface IdentityService extends SubgraphService {
   database: DatabaseHandle;
   keys: SigningKeys;
   revocations: SessionRevocations;
@@ -52,41 +42,19 @@ export interface IdentityService {
   close(): Promise<void>;
 }
 
-export interface IdentityServiceOptions {
-  env: IdentityEnv;
-  logger: Logger;
-  infra: ServiceInfra;
-}
+export type IdentityServiceOptions = CreateServiceOptions<IdentityEnv>;
 
 /** Opens the database (migrating it), ensures a signing key and the seed admin, and builds the server; call listen() on it. */
 export async function createIdentityService({ env, logger, infra }: IdentityServiceOptions): Promise<IdentityService> {
   if (Boolean(env.SEED_SUPERADMIN_EMAIL) !== Boolean(env.SEED_SUPERADMIN_PASSWORD)) {
     throw new Error('Set both SEED_SUPERADMIN_EMAIL and SEED_SUPERADMIN_PASSWORD, or neither');
   }
-  const database = await openIdentityDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
+  const database = await openSubgraphDatabase(identityDatabase, { url: infra.databaseUrl, dataDir: infra.dataDir });
   const revokedSessions = createRevokedSessions({ db: database.db, keepSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS });
-  // Identity syncs from its own database, the source of truth, so it is synced before it listens.
-  const revocations = createSessionRevocations({
-    redisUrl: infra.redisUrl,
-    namespace: infra.namespace,
-    logger,
-    sync: { source: (since) => revokedSessions.snapshot(since), intervalMs: env.REVOCATIONS_SYNC_INTERVAL_MS },
-  });
-  let redis: Redis | undefined;
-  let erasures: Erasures | undefined;
-  const redisAvailability = new RedisAvailability();
-  const pubsub: PubSub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'identity-pubsub', availability: redisAvailability });
-  let auditCheck: NodeJS.Timeout | undefined;
-  const release = async () => {
-    clearInterval(auditCheck);
-    await erasures?.close();
-    await Promise.allSettled([revocations.close(), redis?.quit(), pubsub.close()]);
-    await database.close();
-  };
-  try {
-    if (infra.redisUrl) {
-      redis = createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'identity', availability: redisAvailability });
-    }
+  // Identity syncs revocations from its own database, the source of truth, so it is synced before it listens.
+  const revocationSync = { source: (since?: number) => revokedSessions.snapshot(since), intervalMs: env.REVOCATIONS_SYNC_INTERVAL_MS };
+  const resources = { name: 'identity', env, logger, infra, database: { handle: database, owned: true }, revocationSync };
+  return withSubgraphResources(resources, async ({ pubsub, redis, revocations, onRelease, serverOptions }) => {
     const limiter = redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter();
     const { db } = database;
     const keys = createSigningKeys({ db, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS, envPrivateKeyPem: env.IDENTITY_SIGNING_KEY });
@@ -96,7 +64,7 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
     await audit.init();
     // Checked on a schedule too, so a chain edited in the database raises the alert without an admin asking.
     if (env.AUDIT_VERIFY_INTERVAL_SECONDS > 0) {
-      auditCheck = setInterval(() => {
+      const auditCheck = setInterval(() => {
         audit
           .verify()
           .then((result) => {
@@ -105,8 +73,10 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
           .catch((error: unknown) => logger.warn({ error: loggableError(error) }, 'audit chain verification failed'));
       }, env.AUDIT_VERIFY_INTERVAL_SECONDS * 1000);
       auditCheck.unref();
+      onRelease(() => clearInterval(auditCheck));
     }
-    erasures = createErasures({ db, audit, pubsub, logger, subgraphs: env.ERASURE_SUBGRAPHS });
+    const erasures = createErasures({ db, audit, pubsub, logger, subgraphs: env.ERASURE_SUBGRAPHS });
+    onRelease(() => erasures.close());
     erasures.listen();
     await revocations.sync();
     const sessions = createRefreshSessions({
@@ -132,40 +102,25 @@ export async function createIdentityService({ env, logger, infra }: IdentityServ
     };
     const server = createSubgraphServer<IdentityContext>({
       module: identitySubgraph,
-      logger,
-      // Our own tokens are checked against our own keys: no HTTP round trip to ourselves.
-      verifier: createAccessTokenVerifier({
-        keys: { resolver: keys.resolver },
-        issuer: env.AUTH_ISSUER,
-        audience: env.AUTH_AUDIENCE,
-        revocations,
-        maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS,
-      }),
       context: identityContext(services),
+      // Our own tokens are checked against our own keys: no HTTP round trip to ourselves.
       // Without Redis, auth throttles count per instance.
-      readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: redis ? { redis: redisAvailability } : {} },
+      ...serverOptions({ resolver: keys.resolver }),
       routes: {
         [JWKS_PATH]: async (_req, res) => sendJson(res, 200, await keys.jwks(), { 'cache-control': 'public, max-age=60' }),
         [REVOCATIONS_PATH]: revocationsRoute(revokedSessions),
         [ERASURES_PATH]: erasuresRoute(erasures),
       },
-      ...serviceHttpOptions(env),
       metrics: auditMetrics.metrics,
-      onClose: release,
     });
     return { server, database, keys, revocations, erasures, audit, close: () => server.close() };
-  } catch (error) {
-    await release();
-    throw error;
-  }
+  });
 }
 
 /** How `pnpm start`, the test kit and the deployment checks start identity. */
-export const identityService: SubgraphServiceDefinition<IdentityEnv, IdentityService> = {
-  name: 'identity',
-  module: identitySubgraph as SubgraphModule<never>,
+export const identityService = defineSubgraphService({
+  module: identitySubgraph,
   envSchema: identityEnvSchema,
   portVariable: 'IDENTITY_PORT',
-  port: (env) => env.IDENTITY_PORT,
   create: ({ env, logger, infra }) => createIdentityService({ env, logger, infra }),
-};
+});

@@ -7,7 +7,8 @@ import { errorCode } from '@voiceassist/errors';
 import { createAccessTokenIssuer } from './access-tokens.js';
 import { signingKeys as signingKeysTable } from './db/schema.js';
 import { createSigningKeys, type SigningKeys } from './signing-keys.js';
-import { openTestDatabase } from './testing/database.js';
+import { openTestDatabase } from '@voiceassist/testkit/database';
+import { identityDatabase } from './db/database.js';
 
 const TTL = 900;
 const ISSUER = 'voiceassist-identity';
@@ -16,7 +17,7 @@ const AUDIENCE = 'voiceassist';
 let database: DatabaseHandle;
 let close: () => Promise<void>;
 beforeAll(async () => {
-  ({ database, close } = await openTestDatabase());
+  ({ database, close } = await openTestDatabase(identityDatabase));
 });
 afterAll(() => close());
 

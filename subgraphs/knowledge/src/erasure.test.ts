@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type DatabaseHandle } from '@voiceassist/database';
 import { findDatabaseTraces } from '@voiceassist/testkit/traces';
-import { openTestDatabase } from './testing/database.js';
+import { openTestDatabase } from '@voiceassist/testkit/database';
+import { knowledgeDatabase } from './db/database.js';
 import { chunks, documents } from './db/schema.js';
 import { createKnowledgeErasure } from './erasure.js';
 
@@ -13,7 +14,7 @@ let testDatabase: Awaited<ReturnType<typeof openTestDatabase>>;
 let database: DatabaseHandle;
 
 beforeAll(async () => {
-  testDatabase = await openTestDatabase();
+  testDatabase = await openTestDatabase(knowledgeDatabase);
   database = testDatabase.database;
 });
 afterAll(async () => {

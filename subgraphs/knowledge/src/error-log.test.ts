@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { createLogger } from '@voiceassist/logging';
-import { openTestDatabase } from './testing/database.js';
+import { openTestDatabase } from '@voiceassist/testkit/database';
+import { knowledgeDatabase } from './db/database.js';
 import { documents } from './db/schema.js';
 
 // A failed write's DrizzleQueryError carries what it tried to write (here a document's title and
@@ -12,7 +13,7 @@ let testDatabase: Awaited<ReturnType<typeof openTestDatabase>>;
 let database: DatabaseHandle;
 
 beforeAll(async () => {
-  testDatabase = await openTestDatabase();
+  testDatabase = await openTestDatabase(knowledgeDatabase);
   database = testDatabase.database;
 });
 afterAll(async () => {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '@voiceassist/errors';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '@voiceassist/testkit/openai-server';
 import { fakeEmbeddingStats } from '@voiceassist/testkit/openai-server/embeddings';
-import { openKnowledgeDatabase } from './db/open.js';
+import { openSubgraphDatabase } from '@voiceassist/database';
+import { knowledgeDatabase } from './db/database.js';
 import { chunks, documents } from './db/schema.js';
 import type { IngestDocumentInput } from './input.js';
 import { makePdf } from './testing/pdf.js';
@@ -208,7 +209,7 @@ describe('recovery', () => {
     const document = await first.service.ingestion.ingest({ title: 'Handover', mimeType: 'text/plain', text: paragraphs(70, 'handover') }, null);
     await expect.poll(async () => (await statusOf(first, document.id))?.status, { timeout: 10_000 }).toBe('INDEXING');
     await first.stop();
-    const look = await openKnowledgeDatabase({ url: first.database.url, dataDir: first.database.dataDir });
+    const look = await openSubgraphDatabase(knowledgeDatabase, { url: first.database.url, dataDir: first.database.dataDir });
     const [handedBack] = await look.db.select({ status: documents.status, leaseUntil: documents.leaseUntil }).from(documents).where(eq(documents.id, document.id));
     await look.close();
     expect(handedBack).toEqual({ status: 'PENDING', leaseUntil: null });

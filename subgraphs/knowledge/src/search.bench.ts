@@ -6,7 +6,8 @@ import { benchEnv } from '@voiceassist/benchmarks/env';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
-import { openKnowledgeDatabase } from './db/open.js';
+import { openSubgraphDatabase } from '@voiceassist/database';
+import { knowledgeDatabase } from './db/database.js';
 import { chunks, documents } from './db/schema.js';
 import { hashContent } from './input.js';
 import { createSearch } from './search.js';
@@ -97,7 +98,7 @@ const row = (size: number, method: string, samples: number[], recall?: number) =
 async function searchAt(size: number, queryCount: number) {
   const next = random(size);
   const passage = textModel(next);
-  const database = await openKnowledgeDatabase({});
+  const database = await openSubgraphDatabase(knowledgeDatabase);
   try {
     const { ms: fillMs, value: texts } = await timed(() => fill(database, size, passage));
     // Room for the HNSW graph in memory while it is built.

@@ -1,18 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'graphql';
 import { createEmbeddingProvider, traceEmbeddingProvider, type EmbeddingProvider } from '@voiceassist/ai';
-import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
-import type { DatabaseHandle } from '@voiceassist/database';
 import { erasureLedger } from '@voiceassist/database/erased-users';
-import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer } from '@voiceassist/erasure';
-import type { Logger } from '@voiceassist/logging';
-import { createPubSub } from '@voiceassist/pubsub';
-import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';
-import { serviceHttpOptions } from '@voiceassist/graphql-http';
-import { createSubgraphServer, type ServiceInfra, type SubgraphModule, type SubgraphServer, type SubgraphServiceDefinition } from '@voiceassist/subgraph-server';
+import { createSubgraphServer, defineSubgraphService, subgraphModule, type CreateServiceOptions } from '@voiceassist/subgraph-server';
+import { withSubgraphResources, type ErasingSubgraphService } from '@voiceassist/subgraph-server/resources';
 import { knowledgeContext, type KnowledgeContext } from './context.js';
-import { openKnowledgeDatabase } from './db/open.js';
+import { knowledgeDatabase } from './db/database.js';
 import { erasedUsers } from './db/schema.js';
 import { createDocumentStore } from './documents.js';
 import { knowledgeEnvSchema, type KnowledgeEnv } from './env.js';
@@ -32,7 +23,6 @@ import {
   degradationProbedIndex,
   encodeVector,
   invalidatingDocumentEvents,
-  type SearchCache,
 } from './search-cache.js';
 import { createVectorIndex, type VectorIndex } from './vector-index/index.js';
 
@@ -40,30 +30,18 @@ export { knowledgeEnvSchema, type KnowledgeEnv } from './env.js';
 export type { KnowledgeContext } from './context.js';
 export { HIGHLIGHT_END, HIGHLIGHT_START, type CitationResult, type SearchMode } from './search.js';
 
-export const knowledgeSubgraph: SubgraphModule<KnowledgeContext> = {
-  name: 'knowledge',
-  typeDefs: parse(readFileSync(fileURLToPath(new URL('./schema.graphql', import.meta.url)), 'utf8')),
-  resolvers,
-  permissions,
-};
+export const knowledgeSubgraph = subgraphModule<KnowledgeContext>('knowledge', new URL('./schema.graphql', import.meta.url), { resolvers, permissions });
 
-export interface KnowledgeService {
-  server: SubgraphServer;
-  database: DatabaseHandle;
+export interface KnowledgeService extends ErasingSubgraphService {
   embedder: EmbeddingProvider;
   vectorIndex: VectorIndex;
   ingestion: Ingestion;
   search: Search;
-  /** Erases people identity deleted (`sync()` runs a pass now). */
-  erasures: ErasureConsumer;
   /** Stops the server, the indexing jobs, and releases the database and pub/sub. */
   close(): Promise<void>;
 }
 
-export interface KnowledgeServiceOptions {
-  env: KnowledgeEnv;
-  logger: Logger;
-  infra: ServiceInfra;
+export interface KnowledgeServiceOptions extends CreateServiceOptions<KnowledgeEnv> {
   /** Replaces the provider the env selects (benchmarks). */
   embedder?: EmbeddingProvider;
 }
@@ -74,27 +52,9 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
     throw new Error('KNOWLEDGE_CHUNK_OVERLAP_CHARS must be smaller than KNOWLEDGE_CHUNK_CHARS');
   }
   const embedder = traceEmbeddingProvider(givenEmbedder ?? createEmbeddingProvider(env));
-  const database = await openKnowledgeDatabase({ url: infra.databaseUrl, dataDir: infra.dataDir });
-  const redisAvailability = new RedisAvailability();
-  const pubsub = createPubSub({ redisUrl: infra.redisUrl, namespace: infra.namespace, connectionName: 'knowledge', availability: redisAvailability });
-  const revocations = createSessionRevocations({ redisUrl: infra.redisUrl, namespace: infra.namespace, logger, sync: syncFromIdentity(env) });
-  let vectorIndex: VectorIndex | undefined;
-  let ingestion: Ingestion | undefined;
-  let erasures: ErasureConsumer | undefined;
-  let searchCache: SearchCache | undefined;
-  // Cached search results and query embeddings shared by every instance (memory only without it).
-  const redis: Redis | undefined = infra.redisUrl
-    ? createRedis({ url: infra.redisUrl, keyPrefix: infra.namespace ? `${infra.namespace}:` : '', connectionName: 'knowledge', availability: redisAvailability })
-    : undefined;
-  const release = async () => {
-    await erasures?.close();
-    await ingestion?.close();
-    await searchCache?.close();
-    await Promise.allSettled([vectorIndex?.close(), pubsub.close(), revocations.close(), redis?.quit()]);
-    await database.close();
-  };
-  try {
-    vectorIndex = await createVectorIndex({
+  // Redis holds cached search results and query embeddings shared by every instance (memory only without it).
+  return withSubgraphResources({ name: 'knowledge', env, logger, infra, database: knowledgeDatabase }, async ({ database, pubsub, redis, onRelease, onReleaseTogether, serverOptions, startErasures }) => {
+    const vectorIndex = await createVectorIndex({
       choice: env.KNOWLEDGE_VECTOR_INDEX,
       database,
       model: embedder.model,
@@ -104,13 +64,14 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       // Test supergraphs sharing one Qdrant each get their own collections.
       qdrant: { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, collectionPrefix: infra.namespace ? `${env.QDRANT_COLLECTION}_${infra.namespace}` : env.QDRANT_COLLECTION },
     });
+    onReleaseTogether(() => vectorIndex.close());
     const { db } = database;
     const cacheMetrics = createCacheMetrics();
     const queryEmbedder = cachingEmbedder(
       embedder,
       createTieredCache({ name: 'embedding', maxBytes: env.KNOWLEDGE_EMBEDDING_CACHE_MAX_BYTES, ttlSeconds: env.KNOWLEDGE_EMBEDDING_CACHE_TTL_SECONDS, redis, metrics: cacheMetrics, encode: encodeVector, decode: decodeVector }),
     );
-    searchCache = createSearchCache({
+    const searchCache = createSearchCache({
       search: createSearch({ db, embedder: queryEmbedder, vectorIndex: degradationProbedIndex(vectorIndex), logger }),
       db,
       cache: createTieredCache<CitationResult[]>({ name: 'search', maxBytes: env.KNOWLEDGE_SEARCH_CACHE_MAX_BYTES, ttlSeconds: env.KNOWLEDGE_SEARCH_CACHE_TTL_SECONDS, redis, metrics: cacheMetrics, encode: (results) => JSON.stringify(results), decode: decodeResults }),
@@ -121,7 +82,7 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
     });
     const { invalidate } = searchCache;
     const events = invalidatingDocumentEvents(createDocumentEvents(pubsub), invalidate);
-    ingestion = createIngestion({
+    const ingestion = createIngestion({
       db,
       embedder,
       vectorIndex,
@@ -131,14 +92,15 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       chunking: { targetChars: env.KNOWLEDGE_CHUNK_CHARS, overlapChars: env.KNOWLEDGE_CHUNK_OVERLAP_CHARS },
       concurrency: env.KNOWLEDGE_INGEST_CONCURRENCY,
     });
+    // Jobs stop before the cache they invalidate, both before the shared clients and the database.
+    onRelease(() => ingestion.close());
+    onRelease(() => searchCache.close());
     const { search } = searchCache;
     const erasure = createKnowledgeErasure(db);
     const ledger = erasureLedger(db, erasedUsers);
     logger.info({ vectorIndex: vectorIndex.kind, embeddingModel: embedder.model, dimension: embedder.dimension }, 'knowledge index ready');
     const server = createSubgraphServer<KnowledgeContext>({
       module: knowledgeSubgraph,
-      logger,
-      verifier: createAccessTokenVerifier({ keys: { jwksUrl: env.JWKS_URL }, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, revocations, maxLifetimeSeconds: env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS }),
       context: knowledgeContext({
         store: createDocumentStore(db),
         ingestion,
@@ -148,13 +110,10 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
         erasure: { progress: ledger.progress, exportData: erasure.exportData },
       }),
       // Without Redis, document status events reach this instance's subscribers only.
-      readiness: { required: { database: () => database.ping() }, reported: { revocations: revocations.checkSynced }, degradable: infra.redisUrl ? { redis: redisAvailability } : {} },
-      ...serviceHttpOptions(env),
+      ...serverOptions(),
       // A document travels as base64 (4/3 of its size) inside the JSON body.
       bodyLimitBytes: Math.ceil((env.KNOWLEDGE_MAX_DOCUMENT_BYTES * 4) / 3) + 64 * 1024,
-      onClose: release,
     });
-    // After the server exists (its close stops the consumer); the first pass catches up with identity's feed.
     server.metrics.registry.registerMetric(cacheMetrics.lookups);
     server.metrics.registry.registerMetric(cacheMetrics.invalidations);
     // Erasure changes no passage, but every write to documents invalidates: one rule, no exceptions to keep in mind.
@@ -162,21 +121,16 @@ export async function createKnowledgeService({ env, logger, infra, embedder: giv
       await erasure.erase(userId);
       await invalidate();
     };
-    erasures = startErasureConsumer({ subgraph: 'knowledge', pubsub, logger, ...erasuresFromIdentity(env), ...ledger, erase });
+    const erasures = startErasures(ledger, erase);
     ingestion.start();
     return { server, database, embedder, vectorIndex, ingestion, search, erasures, close: () => server.close() };
-  } catch (error) {
-    await release();
-    throw error;
-  }
+  });
 }
 
 /** How `pnpm start`, the test kit and the deployment checks start knowledge. */
-export const knowledgeService: SubgraphServiceDefinition<KnowledgeEnv, KnowledgeService> = {
-  name: 'knowledge',
-  module: knowledgeSubgraph as SubgraphModule<never>,
+export const knowledgeService = defineSubgraphService({
+  module: knowledgeSubgraph,
   envSchema: knowledgeEnvSchema,
   portVariable: 'KNOWLEDGE_PORT',
-  port: (env) => env.KNOWLEDGE_PORT,
   create: ({ env, logger, infra }) => createKnowledgeService({ env, logger, infra }),
-};
+});

@@ -10,7 +10,8 @@ import { createRedis, type Redis } from '@voiceassist/redis';
 import { createTestDatabase, type TestDatabase } from '@voiceassist/testkit/database';
 import { testEnv } from '@voiceassist/testkit/env';
 import { findDatabaseTraces, findRedisTraces } from '@voiceassist/testkit/traces';
-import { openVoiceDatabase } from './db/open.js';
+import { openSubgraphDatabase } from '@voiceassist/database';
+import { voiceDatabase } from './db/database.js';
 import { erasedUsers } from './db/schema.js';
 import { createDictation, type Dictation } from './dictation.js';
 import { createDictationEvents } from './dictation-events.js';
@@ -41,7 +42,7 @@ let erasure: VoiceErasure;
 
 beforeAll(async () => {
   target = await createTestDatabase();
-  database = await openVoiceDatabase({ url: target.url });
+  database = await openSubgraphDatabase(voiceDatabase, { url: target.url });
   if (testEnv.REDIS_URL) redis = createRedis({ url: testEnv.REDIS_URL, keyPrefix: `${namespace}:` });
   const logger = createLogger({ service: 'test', level: 'silent' });
   speech = createVoiceSpeech({

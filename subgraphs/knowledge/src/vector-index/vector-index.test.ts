@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv } from '@voiceassist/testkit/env';
 import type { DatabaseHandle } from '@voiceassist/database';
 import { createLogger } from '@voiceassist/logging';
-import { openTestDatabase } from '../testing/database.js';
+import { openTestDatabase } from '@voiceassist/testkit/database';
+import { knowledgeDatabase } from '../db/database.js';
 import { chunks, documents } from '../db/schema.js';
 import { hashContent } from '../input.js';
 import { createExactVectorIndex } from './exact.js';
@@ -25,7 +26,7 @@ let testDatabase: Awaited<ReturnType<typeof openTestDatabase>>;
 let database: DatabaseHandle;
 
 beforeAll(async () => {
-  testDatabase = await openTestDatabase();
+  testDatabase = await openTestDatabase(knowledgeDatabase);
   database = testDatabase.database;
 });
 afterAll(async () => {
