@@ -62,8 +62,13 @@ export async function resolverTypesOf(subgraphDir: string, schemaSdl?: string): 
               useTypeImports: true,
               enumsAsTypes: true,
               strictScalars: true,
-              // Resolvers may return Date or an ISO string; arguments arrive as strings (graphql-scalars parses them to Date).
-              scalars: { DateTime: { input: 'Date', output: 'Date | string' }, JSON: 'unknown', _FieldSet: 'string' },
+              // What graphql-scalars accepts from a resolver and hands to one: a DateTime may be a Date or an
+              // ISO string; arguments arrive parsed to Date. (ID stays string: entity references carry it as one.)
+              scalars: {
+                DateTime: { input: 'Date', output: 'Date | string' },
+                JSON: 'unknown',
+                _FieldSet: 'string',
+              },
             },
           },
         },
