@@ -20,11 +20,12 @@ interface PersonReference {
 export function erasureEntityResolvers<TContext extends AuthContext>(subgraph: string, sourceOf: (ctx: TContext) => ErasureEntitySource) {
   return {
     ErasureStatus: {
-      __resolveReference: (reference: PersonReference) => reference,
+      // Generic: the reference goes back as the router sent it (with __typename), as generated resolver types expect.
+      __resolveReference: <Reference extends PersonReference>(reference: Reference) => reference,
       [subgraph]: (reference: PersonReference, _args: unknown, ctx: TContext) => sourceOf(ctx).progress(reference.userId),
     },
     DataExport: {
-      __resolveReference: (reference: PersonReference) => reference,
+      __resolveReference: <Reference extends PersonReference>(reference: Reference) => reference,
       [subgraph]: (reference: PersonReference, _args: unknown, ctx: TContext) => {
         const allowed = selfOrAdmin(ctx.viewer, reference.userId);
         if (allowed !== true) throw allowed;

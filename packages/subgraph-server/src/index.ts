@@ -38,11 +38,21 @@ import { continueOperationTrace, traceResolvers } from './resolver-spans.js';
 
 export type { GraphQLResolverMap };
 
-/** What a subgraph is: its name, its SDL, its resolvers and its permissions. */
-export interface SubgraphModule<TContext = unknown> {
+/**
+ * A subgraph's resolvers as its generated `Resolvers` type describes them (`pnpm codegen:resolvers`
+ * checks them against its schema and context type). Apollo's map type cannot hold them: federation's
+ * `__resolveReference(reference, context, info)` is not a field resolver.
+ */
+export type SubgraphResolvers = { readonly [typeName: string]: object | undefined };
+
+/**
+ * What a subgraph is: its name, its SDL, its resolvers and its permissions. The context type
+ * parameter names the subgraph's context; its generated `Resolvers` type is what checks it.
+ */
+export interface SubgraphModule<_TContext = unknown> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers;
   permissions: IRuleTypeMap;
 }
 

@@ -20,11 +20,11 @@ describe('User entity references', () => {
     const base = { viewer: null, requestId: 'r', logger: createLogger({ service: 'identity', level: 'silent' }), ip: undefined, userAgent: undefined, authorization: undefined };
     const ctx = makeContext(base);
     const unknown = randomUUID();
-    const resolved = await Promise.all([known[1]!, unknown, known[0]!, known[1]!].map((id) => User.__resolveReference({ id }, ctx)));
+    const resolved = await Promise.all([known[1]!, unknown, known[0]!, known[1]!].map((id) => User.__resolveReference({ __typename: 'User', id }, ctx)));
     expect(resolved.map((u) => u?.id ?? null)).toEqual([known[1], null, known[0], known[1]]);
     expect(calls).toHaveLength(1);
     // A new request starts with an empty cache.
-    await User.__resolveReference({ id: known[0]! }, makeContext(base));
+    await User.__resolveReference({ __typename: 'User', id: known[0]! }, makeContext(base));
     expect(calls).toHaveLength(2);
   });
 });

@@ -1,25 +1,24 @@
-import type { ConversationContext } from '../context.js';
-import type { ConversationRow } from '../db/schema.js';
 import { connectionOf, cursorInteger, invalidCursor, pageRequest } from '@voiceassist/pagination';
 import { isUuid } from '@voiceassist/database';
+import type { ConversationResolvers } from './resolvers-types.js';
 
 const MESSAGE_CURSOR = 'message';
 
 export const Conversation = {
   /** Batched per request; someone else's conversation resolves to null. */
-  __resolveReference: async ({ id }: { id: string }, ctx: ConversationContext) => {
+  __resolveReference: async ({ id }, ctx) => {
     if (!ctx.viewer || !isUuid(id)) return null;
     const row = await ctx.loaders.conversation.load(id);
     return row && row.ownerId === ctx.viewer.userId ? row : null;
   },
 
-  owner: (row: ConversationRow) => ({ __typename: 'User', id: row.ownerId }),
+  owner: (row) => ({ __typename: 'User', id: row.ownerId }),
 
-  memory: (row: ConversationRow, _: unknown, ctx: ConversationContext) =>
+  memory: (row, _, ctx) =>
     ctx.services.memory.view(row.id, { authorization: ctx.authorization, requestId: ctx.requestId }),
 
   /** Pages of many conversations load in one query (DataLoader), not one per conversation. */
-  messages: async (row: ConversationRow, args: { first?: number | null; after?: string | null }, ctx: ConversationContext) => {
+  messages: async (row, args, ctx) => {
     const page = pageRequest(MESSAGE_CURSOR, args, 50, 100);
     let afterPosition: number | undefined;
     if (page.after) {
@@ -32,4 +31,4 @@ export const Conversation = {
     for (const message of rows) ctx.loaders.message.prime(message.id, { ...message, ownerId: row.ownerId, archived: row.archived });
     return connectionOf(rows, page.limit, (m) => [m.conversationId, m.position], MESSAGE_CURSOR);
   },
-};
+} satisfies ConversationResolvers;

@@ -1,7 +1,8 @@
-import type { ConversationContext } from '../context.js';
 import type { MessageRow } from '../db/schema.js';
 import { isUuid } from '@voiceassist/database';
 import { detectPhi, redact } from '@voiceassist/phi-detection';
+import { stillThere } from './access.js';
+import type { MessageResolvers } from './resolvers-types.js';
 
 export const PROVIDER_UNAVAILABLE_MESSAGE = 'The language model could not answer; try again later';
 
@@ -11,20 +12,20 @@ export const generationError = (row: Pick<MessageRow, 'status' | 'errorCode'>) =
 
 export const Message = {
   /** Batched per request; someone else's message resolves to null. */
-  __resolveReference: async ({ id }: { id: string }, ctx: ConversationContext) => {
+  __resolveReference: async ({ id }, ctx) => {
     if (!ctx.viewer || !isUuid(id)) return null;
     const row = await ctx.loaders.message.load(id);
     return row && row.ownerId === ctx.viewer.userId ? row : null;
   },
 
-  conversation: (row: MessageRow, _: unknown, ctx: ConversationContext) => ctx.loaders.conversation.load(row.conversationId),
+  conversation: async (row, _, ctx) => stillThere(await ctx.loaders.conversation.load(row.conversationId)),
 
-  citations: (row: MessageRow) => row.citations.map((id) => ({ __typename: 'Citation', id })),
+  citations: (row) => row.citations.map((id) => ({ __typename: 'Citation', id })),
 
-  citationChecks: (row: MessageRow) =>
+  citationChecks: (row) =>
     row.citationChecks.map((check) => ({ marker: check.marker, verified: check.verified, citation: { __typename: 'Citation', id: check.passageId } })),
 
-  usage: (row: MessageRow) =>
+  usage: (row) =>
     row.promptTokens === null || row.completionTokens === null
       ? null
       : { promptTokens: row.promptTokens, completionTokens: row.completionTokens, model: row.model ?? 'unknown' },
@@ -32,10 +33,10 @@ export const Message = {
   error: generationError,
 
   // Computed on read: the detector is pure and fast (BENCHMARKS.md), and rules that improve apply to old messages too.
-  phiFindings: (row: MessageRow) => detectPhi(row.content),
+  phiFindings: (row) => detectPhi(row.content),
 
-  redactedContent: (row: MessageRow) => redact(row.content, detectPhi(row.content)),
+  redactedContent: (row) => redact(row.content, detectPhi(row.content)),
 
   // Message resolves only for its owner, so the rating shown is always their own.
-  feedback: (row: MessageRow, _: unknown, ctx: ConversationContext) => (row.role === 'ASSISTANT' ? ctx.loaders.rating.load(row.id) : null),
-};
+  feedback: (row, _, ctx) => (row.role === 'ASSISTANT' ? ctx.loaders.rating.load(row.id) : null),
+} satisfies MessageResolvers;

@@ -4,21 +4,14 @@ import { connectionOf, cursorDate, cursorString, pageRequest } from '@voiceassis
 import { isUuid } from '@voiceassist/database';
 import { checkSearch } from '../validation.js';
 import { ownedConversation } from './access.js';
-import type { UsageGrouping } from '../analytics.js';
 import { checkRange } from '../feedback.js';
-
-export interface ConversationListArgs {
-  first?: number | null;
-  after?: string | null;
-  search?: string | null;
-  archived?: boolean | null;
-}
+import type { QueryConversationsArgs, QueryResolvers } from './resolvers-types.js';
 
 const CONVERSATION_CURSOR = 'conversation';
 const positionOf = (row: ConversationRow) => [row.updatedAt.toISOString(), row.id];
 
 /** The owner's conversations, one page; rows are primed into the request's loader for entity lookups. */
-export async function listConversations(ctx: ConversationContext, ownerId: string, args: ConversationListArgs) {
+export async function listConversations(ctx: ConversationContext, ownerId: string, args: QueryConversationsArgs) {
   const page = pageRequest(CONVERSATION_CURSOR, args, 20, 100);
   let after: { updatedAt: Date; id: string } | undefined;
   if (page.after) {
@@ -36,14 +29,14 @@ export async function listConversations(ctx: ConversationContext, ownerId: strin
 }
 
 export const Query = {
-  conversation: (_: unknown, { id }: { id: string }, ctx: ConversationContext) => ownedConversation(ctx, id),
+  conversation: (_, { id }, ctx) => ownedConversation(ctx, id),
 
-  conversations: (_: unknown, args: ConversationListArgs, ctx: ConversationContext) => listConversations(ctx, viewerOf(ctx).userId, args),
+  conversations: (_, args, ctx) => listConversations(ctx, viewerOf(ctx).userId, args),
 
-  feedbackSummary: (_: unknown, args: { from?: Date | null; to?: Date | null }, ctx: ConversationContext) => ctx.services.feedback.summary(checkRange(args.from, args.to)),
+  feedbackSummary: (_, args, ctx) => ctx.services.feedback.summary(checkRange(args.from, args.to)),
 
-  usageAnalytics: async (_: unknown, args: { from: Date; to: Date; groupBy: UsageGrouping }, ctx: ConversationContext) => {
+  usageAnalytics: async (_, args, ctx) => {
     const range = checkRange(args.from, args.to);
     return { ...range, groupBy: args.groupBy, buckets: await ctx.services.analytics.usage(args.groupBy, range) };
   },
-};
+} satisfies QueryResolvers;

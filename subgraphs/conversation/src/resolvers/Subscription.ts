@@ -4,6 +4,7 @@ import type { OwnedMessage } from '../conversations.js';
 import { scrubError } from '../scrub.js';
 import { generationError } from './Message.js';
 import { ownedMessage } from './access.js';
+import type { SubscriptionResolvers } from './resolvers-types.js';
 
 export interface MessageStreamEvent {
   messageId: string;
@@ -65,7 +66,7 @@ async function* scrubbedStream<T>(events: AsyncGenerator<T>): AsyncGenerator<T> 
 export const Subscription = {
   messageStream: {
     // Checks run before the stream starts, so refusals arrive as errors, not as a broken stream.
-    subscribe: async (_: unknown, args: { messageId: string; afterIndex?: number | null }, ctx: ConversationContext) => {
+    subscribe: async (_, args, ctx) => {
       viewerOf(ctx);
       const message = await ownedMessage(ctx, args.messageId);
       return scrubbedStream(replyEvents(ctx.services, message, Math.max(-1, args.afterIndex ?? -1)));
@@ -75,4 +76,4 @@ export const Subscription = {
       return event;
     },
   },
-};
+} satisfies SubscriptionResolvers;

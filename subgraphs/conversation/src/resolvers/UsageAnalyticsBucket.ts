@@ -1,5 +1,5 @@
-import type { UsageBucket } from '../analytics.js';
+import type { UsageAnalyticsBucketResolvers } from './resolvers-types.js';
 
 export const UsageAnalyticsBucket = {
-  user: (bucket: UsageBucket) => (bucket.groupBy === 'USER' ? { __typename: 'User', id: bucket.key } : null),
-};
+  user: (bucket) => (bucket.groupBy === 'USER' ? { __typename: 'User', id: bucket.key } : null),
+} satisfies UsageAnalyticsBucketResolvers;

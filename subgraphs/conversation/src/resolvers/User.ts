@@ -1,26 +1,27 @@
 import { isRole, type Role } from '@voiceassist/auth';
 import { forbidden } from '@voiceassist/errors';
-import { viewerOf, type ConversationContext } from '../context.js';
-import { listConversations, type ConversationListArgs } from './Query.js';
+import { viewerOf } from '../context.js';
+import { listConversations } from './Query.js';
+import type { UserResolvers } from './resolvers-types.js';
 
 /** identity's user as the router hands it over: the id, and the role when a field requires it. */
-interface UserReference {
+export interface UserReference {
   id: string;
   role?: Role | string;
 }
 
 export const User = {
-  __resolveReference: (reference: UserReference) => reference,
+  __resolveReference: (reference) => reference,
 
-  conversations: (user: UserReference, args: ConversationListArgs, ctx: ConversationContext) => {
+  conversations: (user, args, ctx) => {
     if (viewerOf(ctx).userId !== user.id) throw forbidden('Only the user themself can list their conversations');
     return listConversations(ctx, user.id, args);
   },
 
   /** Batched: a page of users costs one query. The budget follows the user's role (from identity). */
-  usage: (user: UserReference, _: unknown, ctx: ConversationContext) => {
+  usage: (user, _, ctx) => {
     const viewer = viewerOf(ctx);
     const role = isRole(user.role) ? user.role : viewer.userId === user.id ? viewer.role : 'VIEWER';
     return ctx.loaders.usage.load({ userId: user.id, budget: ctx.services.usage.budgetFor(role) });
   },
-};
+} satisfies UserResolvers;

@@ -13,6 +13,12 @@ export async function ownedConversation(ctx: ConversationContext, id: string): P
 }
 
 /** The caller's message, read fresh (not from the request's loader); NOT_FOUND like conversations. */
+/** A conversation that was owned a moment ago and is gone now (deleted meanwhile) is NOT_FOUND too. */
+export function stillThere(row: ConversationRow | null | undefined): ConversationRow {
+  if (!row) throw notFound('Conversation');
+  return row;
+}
+
 export async function ownedMessage(ctx: ConversationContext, id: string): Promise<OwnedMessage> {
   const viewer = viewerOf(ctx);
   const [row] = isUuid(id) ? await ctx.services.store.messagesByIds([id]) : [];

@@ -1,4 +1,3 @@
-import type { GraphQLResolverMap } from '@voiceassist/subgraph-server';
 import { erasureEntityResolvers } from '@voiceassist/subgraph-server/erasure-entities';
 import type { ConversationContext } from '../context.js';
 import { scrubError } from '../scrub.js';
@@ -6,6 +5,7 @@ import { Conversation } from './Conversation.js';
 import { Message } from './Message.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
+import type { Resolvers } from './resolvers-types.js';
 import { Subscription } from './Subscription.js';
 import { User } from './User.js';
 import { UsageAnalyticsBucket } from './UsageAnalyticsBucket.js';
@@ -34,7 +34,7 @@ function scrubAll<T extends Record<string, unknown>>(resolvers: T): T {
   ) as T;
 }
 
-export const resolvers = scrubAll({
+export const resolvers: Resolvers = scrubAll({
   Query,
   Mutation,
   Subscription,
@@ -43,4 +43,4 @@ export const resolvers = scrubAll({
   User,
   UsageAnalyticsBucket,
   ...erasureEntityResolvers('conversation', (ctx: ConversationContext) => ctx.services.erasure),
-}) as unknown as GraphQLResolverMap<ConversationContext>;
+});

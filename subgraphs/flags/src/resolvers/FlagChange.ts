@@ -1,5 +1,5 @@
-import type { FlagChangeRecord } from '../store.js';
+import type { FlagChangeResolvers } from './resolvers-types.js';
 
 export const FlagChange = {
-  actor: (change: FlagChangeRecord) => (change.actorId ? { __typename: 'User', id: change.actorId } : null),
-};
+  actor: (change) => (change.actorId ? { __typename: 'User', id: change.actorId } : null),
+} satisfies FlagChangeResolvers;

@@ -1,22 +1,31 @@
 import { badUserInput, notFound } from '@voiceassist/errors';
-import { viewerOf, type FlagsContext } from '../context.js';
-import { validateCreate, validateFlagKey, validatePatch, type CreateFlagInput, type UpdateFlagInput } from '../validation.js';
+import { viewerOf } from '../context.js';
+import { validateCreate, validateFlagKey, validatePatch } from '../validation.js';
+import type { FlagDefinition } from '@voiceassist/flags-client/evaluate';
+import type { FlagChangeRecord } from '../store.js';
 import { assertMayWrite, mayManageInternal } from '../visibility.js';
+import type { MutationResolvers } from './resolvers-types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A create or update always records the flag as written; the record's `after` is null only for a delete. */
+function written(change: FlagChangeRecord): FlagDefinition {
+  if (!change.after) throw new Error(`flag change ${change.version} recorded no definition`);
+  return change.after;
+}
+
 export const Mutation = {
-  createFlag: async (_: unknown, { input }: { input: CreateFlagInput }, ctx: FlagsContext) => {
+  createFlag: async (_, { input }, ctx) => {
     const actor = viewerOf(ctx);
     const fields = validateCreate(input);
     assertMayWrite(actor.role, fields.visibility);
     const change = await ctx.flags.store.create(fields, actor.userId);
     ctx.flags.announce(change);
     ctx.logger.info({ key: change.key, version: change.version }, 'flag created');
-    return change.after;
+    return written(change);
   },
 
-  updateFlag: async (_: unknown, args: { key: string; input: UpdateFlagInput }, ctx: FlagsContext) => {
+  updateFlag: async (_, args, ctx) => {
     const actor = viewerOf(ctx);
     const key = validateFlagKey(args.key, 'key');
     const patch = validatePatch(args.input);
@@ -27,10 +36,10 @@ export const Mutation = {
     });
     ctx.flags.announce(change);
     ctx.logger.info({ key, version: change.version }, 'flag updated');
-    return change.after;
+    return written(change);
   },
 
-  deleteFlag: async (_: unknown, args: { key: string }, ctx: FlagsContext) => {
+  deleteFlag: async (_, args, ctx) => {
     const actor = viewerOf(ctx);
     const change = await ctx.flags.store.remove(validateFlagKey(args.key, 'key'), actor.userId, (before) => assertMayWrite(actor.role, before.visibility));
     ctx.flags.announce(change);
@@ -38,7 +47,7 @@ export const Mutation = {
     return true;
   },
 
-  scheduleFlagChange: async (_: unknown, args: { key: string; at: Date; input: UpdateFlagInput }, ctx: FlagsContext) => {
+  scheduleFlagChange: async (_, args, ctx) => {
     const actor = viewerOf(ctx);
     const key = validateFlagKey(args.key, 'key');
     if (args.input.expectedVersion != null) throw badUserInput('expectedVersion cannot be scheduled: the flag may change before then', 'input.expectedVersion');
@@ -48,9 +57,9 @@ export const Mutation = {
     return scheduled;
   },
 
-  cancelScheduledFlagChange: async (_: unknown, { id }: { id: string }, ctx: FlagsContext) => {
+  cancelScheduledFlagChange: async (_, { id }, ctx) => {
     const actor = viewerOf(ctx);
     if (!UUID.test(id)) throw notFound('Scheduled flag change');
     return ctx.flags.schedules.cancel(id, actor.userId, { includeInternal: mayManageInternal(actor.role) });
   },
-};
+} satisfies MutationResolvers;

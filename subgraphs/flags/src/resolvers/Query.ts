@@ -1,11 +1,11 @@
 import { badUserInput } from '@voiceassist/errors';
 import type { FlagVisibility } from '@voiceassist/flags-client/evaluate';
 import { evaluateForCaller } from '../client-view.js';
-import { callerOf, viewerOf, type FlagsContext } from '../context.js';
-import type { ScheduleStatus } from '../schedules.js';
+import { callerOf, viewerOf } from '../context.js';
 import type { FlagChangeRecord } from '../store.js';
 import { validateFlagKey, validateKeyList } from '../validation.js';
 import { isClientVisible } from '../visibility.js';
+import type { QueryResolvers } from './resolvers-types.js';
 
 export function pageSize(first: number | null | undefined, fallback: number, max = 500): number {
   if (first === null || first === undefined) return fallback;
@@ -25,31 +25,31 @@ export function redactChange(change: FlagChangeRecord) {
 }
 
 export const Query = {
-  flags: async (_: unknown, args: { keys?: string[] | null; clientId?: string | null; attributes?: unknown }, ctx: FlagsContext) => {
+  flags: async (_, args, ctx) => {
     const keys = validateKeyList(args.keys, 'keys');
     const caller = callerOf(ctx, args);
     return evaluateForCaller(await ctx.flags.store.list(), caller, keys ? new Set(keys) : undefined);
   },
 
-  featureFlags: async (_: unknown, __: unknown, ctx: FlagsContext) => {
+  featureFlags: async (_, __, ctx) => {
     viewerOf(ctx);
     return (await ctx.flags.store.list()).filter((flag) => isClientVisible(flag.visibility));
   },
 
-  featureFlag: async (_: unknown, { key }: { key: string }, ctx: FlagsContext) => {
+  featureFlag: async (_, { key }, ctx) => {
     viewerOf(ctx);
     const flag = await ctx.flags.store.get(validateFlagKey(key, 'key'));
     return flag && isClientVisible(flag.visibility) ? flag : null;
   },
 
-  flagHistory: async (_: unknown, args: { key: string; first?: number | null }, ctx: FlagsContext) => {
+  flagHistory: async (_, args, ctx) => {
     viewerOf(ctx);
     const limit = pageSize(args.first, 50);
     const changes = await ctx.flags.store.history(validateFlagKey(args.key, 'key'), limit);
     return changes.map(redactChange).filter((change) => change !== null);
   },
 
-  scheduledFlagChanges: (_: unknown, args: { key?: string | null; status?: ScheduleStatus | null; first?: number | null }, ctx: FlagsContext) => {
+  scheduledFlagChanges: (_, args, ctx) => {
     viewerOf(ctx);
     return ctx.flags.schedules.list({
       key: args.key ? validateFlagKey(args.key, 'key') : undefined,
@@ -57,4 +57,4 @@ export const Query = {
       limit: pageSize(args.first, 100),
     });
   },
-};
+} satisfies QueryResolvers;

@@ -1,8 +1,8 @@
-import type { ScheduledChangeRow } from '../db/schema.js';
+import type { ScheduledFlagChangeResolvers } from './resolvers-types.js';
 
 export const ScheduledFlagChange = {
-  key: (row: ScheduledChangeRow) => row.flagKey,
-  input: (row: ScheduledChangeRow) => row.changes,
-  createdById: (row: ScheduledChangeRow) => row.createdBy,
-  createdBy: (row: ScheduledChangeRow) => (row.createdBy ? { __typename: 'User', id: row.createdBy } : null),
-};
+  key: (row) => row.flagKey,
+  input: (row) => row.changes,
+  createdById: (row) => row.createdBy,
+  createdBy: (row) => (row.createdBy ? { __typename: 'User', id: row.createdBy } : null),
+} satisfies ScheduledFlagChangeResolvers;

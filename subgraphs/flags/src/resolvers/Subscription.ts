@@ -1,20 +1,14 @@
 import { badUserInput } from '@voiceassist/errors';
 import { mapStream } from '../change-streams.js';
 import { streamItemForCaller, type FlagChangeEvent } from '../client-view.js';
-import { callerOf, type FlagsContext } from '../context.js';
+import { callerOf } from '../context.js';
 import { validateKeyList } from '../validation.js';
-
-interface FlagChangesArgs {
-  keys?: string[] | null;
-  afterVersion?: number | null;
-  clientId?: string | null;
-  attributes?: unknown;
-}
+import type { SubscriptionResolvers } from './resolvers-types.js';
 
 export const Subscription = {
   flagChanges: {
     // Anonymous callers may subscribe too (they see PUBLIC flags); visibility is applied per event.
-    subscribe: async (_: unknown, args: FlagChangesArgs, ctx: FlagsContext) => {
+    subscribe: async (_, args, ctx) => {
       const keys = validateKeyList(args.keys, 'keys');
       const afterVersion = args.afterVersion ?? undefined;
       if (afterVersion !== undefined && afterVersion < 0) throw badUserInput('afterVersion must not be negative', 'afterVersion');
@@ -25,4 +19,4 @@ export const Subscription = {
     },
     resolve: (event: FlagChangeEvent) => event,
   },
-};
+} satisfies SubscriptionResolvers;

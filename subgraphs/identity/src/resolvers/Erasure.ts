@@ -2,6 +2,7 @@ import { hasAtLeast } from '@voiceassist/auth';
 import { isUuid } from '@voiceassist/database';
 import { forbidden, notFound } from '@voiceassist/errors';
 import { viewerOf, type IdentityContext } from '../context.js';
+import type { DataExportResolvers, ErasureStatusResolvers } from './resolvers-types.js';
 
 export interface ErasureStatusParent {
   userId: string;
@@ -34,10 +35,10 @@ export async function dataExportOf(ctx: IdentityContext, userId: string | null |
 }
 
 export const ErasureStatus = {
-  __resolveReference: (reference: { userId: string }, ctx: IdentityContext) => erasureStatusOf(ctx, reference.userId),
-};
+  __resolveReference: (reference, ctx) => erasureStatusOf(ctx, reference.userId),
+} satisfies ErasureStatusResolvers;
 
 export const DataExport = {
-  __resolveReference: (reference: { userId: string }): DataExportParent => ({ userId: reference.userId, exportedAt: new Date() }),
-  identity: (parent: DataExportParent, _: unknown, ctx: IdentityContext) => ctx.identity.exportData(parent.userId),
-};
+  __resolveReference: (reference) => ({ userId: reference.userId, exportedAt: new Date() }),
+  identity: (parent, _, ctx) => ctx.identity.exportData(parent.userId),
+} satisfies DataExportResolvers;

@@ -1,6 +1,6 @@
-import type { Role } from '@voiceassist/auth';
 import type { AuthResult } from '../accounts.js';
 import { originOf, viewerOf, type IdentityContext } from '../context.js';
+import type { MutationResolvers } from './resolvers-types.js';
 
 /** The caller has just proven who they are: let them read their own user in the payload. */
 function signedIn(ctx: IdentityContext, result: AuthResult): AuthResult {
@@ -10,38 +10,38 @@ function signedIn(ctx: IdentityContext, result: AuthResult): AuthResult {
 }
 
 export const Mutation = {
-  register: async (_: unknown, { input }: { input: { email: string; password: string; displayName: string } }, ctx: IdentityContext) =>
+  register: async (_, { input }, ctx) =>
     signedIn(ctx, await ctx.identity.accounts.register(input, originOf(ctx))),
 
-  login: async (_: unknown, { email, password }: { email: string; password: string }, ctx: IdentityContext) =>
+  login: async (_, { email, password }, ctx) =>
     signedIn(ctx, await ctx.identity.accounts.login(email, password, originOf(ctx))),
 
-  refreshToken: async (_: unknown, { refreshToken }: { refreshToken: string }, ctx: IdentityContext) =>
+  refreshToken: async (_, { refreshToken }, ctx) =>
     signedIn(ctx, await ctx.identity.accounts.refresh(refreshToken, originOf(ctx))),
 
-  logout: (_: unknown, { refreshToken }: { refreshToken?: string | null }, ctx: IdentityContext) =>
+  logout: (_, { refreshToken }, ctx) =>
     ctx.identity.accounts.logout(ctx.viewer, refreshToken, originOf(ctx)),
 
-  logoutEverywhere: (_: unknown, __: unknown, ctx: IdentityContext) => ctx.identity.accounts.logoutEverywhere(viewerOf(ctx), originOf(ctx)),
+  logoutEverywhere: (_, __, ctx) => ctx.identity.accounts.logoutEverywhere(viewerOf(ctx), originOf(ctx)),
 
-  updateMe: (_: unknown, { input }: { input: { displayName?: string | null } }, ctx: IdentityContext) =>
+  updateMe: (_, { input }, ctx) =>
     ctx.identity.accounts.updateMe(viewerOf(ctx), input, originOf(ctx)),
 
-  changePassword: (_: unknown, args: { currentPassword: string; newPassword: string }, ctx: IdentityContext) =>
+  changePassword: (_, args, ctx) =>
     ctx.identity.accounts.changePassword(viewerOf(ctx), args.currentPassword, args.newPassword, originOf(ctx)),
 
-  updateSettings: (_: unknown, { settings }: { settings: unknown }, ctx: IdentityContext) =>
+  updateSettings: (_, { settings }, ctx) =>
     ctx.identity.accounts.updateSettings(viewerOf(ctx), settings, originOf(ctx)),
 
-  updateUser: (_: unknown, { id, input }: { id: string; input: { role?: Role | null; active?: boolean | null; displayName?: string | null } }, ctx: IdentityContext) =>
+  updateUser: (_, { id, input }, ctx) =>
     ctx.identity.admin.updateUser(viewerOf(ctx), id, input, originOf(ctx)),
 
-  deleteUser: (_: unknown, { id }: { id: string }, ctx: IdentityContext) => ctx.identity.admin.deleteUser(viewerOf(ctx), id, originOf(ctx)),
+  deleteUser: (_, { id }, ctx) => ctx.identity.admin.deleteUser(viewerOf(ctx), id, originOf(ctx)),
 
-  deleteMe: (_: unknown, { password }: { password: string }, ctx: IdentityContext) => ctx.identity.admin.deleteMe(viewerOf(ctx), password, originOf(ctx)),
+  deleteMe: (_, { password }, ctx) => ctx.identity.admin.deleteMe(viewerOf(ctx), password, originOf(ctx)),
 
-  rotateSigningKey: (_: unknown, __: unknown, ctx: IdentityContext) => {
+  rotateSigningKey: (_, __, ctx) => {
     viewerOf(ctx);
     return ctx.identity.admin.rotateSigningKey(originOf(ctx));
   },
-};
+} satisfies MutationResolvers;

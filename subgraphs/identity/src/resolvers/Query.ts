@@ -1,7 +1,8 @@
 import { isRole } from '@voiceassist/auth';
 import { badUserInput } from '@voiceassist/errors';
 import { connectionOf, cursorDate, cursorInteger, cursorString, pageRequest } from '@voiceassist/pagination';
-import { viewerOf, type IdentityContext } from '../context.js';
+import { viewerOf } from '../context.js';
+import type { QueryResolvers } from './resolvers-types.js';
 import type { AuditEventRow, UserRow } from '../db/schema.js';
 import { dataExportOf, erasureStatusOf } from './Erasure.js';
 import { isUuid } from '@voiceassist/database';
@@ -11,20 +12,15 @@ const AUDIT_CURSOR = 'audit';
 const userPosition = (row: UserRow) => [row.createdAt.toISOString(), row.id];
 const auditPosition = (row: AuditEventRow) => [row.id];
 
-interface PageArgs {
-  first?: number | null;
-  after?: string | null;
-}
-
 export const Query = {
-  me: (_: unknown, __: unknown, ctx: IdentityContext) => (ctx.viewer ? ctx.userLoader.load(ctx.viewer.userId) : null),
+  me: (_, __, ctx) => (ctx.viewer ? ctx.userLoader.load(ctx.viewer.userId) : null),
 
-  user: (_: unknown, { id }: { id: string }, ctx: IdentityContext) => {
+  user: (_, { id }, ctx) => {
     viewerOf(ctx);
     return isUuid(id) ? ctx.userLoader.load(id) : null;
   },
 
-  users: async (_: unknown, args: PageArgs & { search?: string | null; role?: string | null }, ctx: IdentityContext) => {
+  users: async (_, args, ctx) => {
     const page = pageRequest(USER_CURSOR, args);
     if (args.search && args.search.length > 200) throw badUserInput('search must be at most 200 characters', 'search');
     const rows = await ctx.identity.users.list({
@@ -36,7 +32,7 @@ export const Query = {
     return connectionOf(rows, page.limit, userPosition, USER_CURSOR);
   },
 
-  auditLog: async (_: unknown, args: PageArgs & { actorId?: string | null; action?: string | null }, ctx: IdentityContext) => {
+  auditLog: async (_, args, ctx) => {
     const page = pageRequest(AUDIT_CURSOR, args);
     if (args.actorId && !isUuid(args.actorId)) throw badUserInput('actorId must be a user id', 'actorId');
     const rows = await ctx.identity.audit.list({
@@ -48,12 +44,12 @@ export const Query = {
     return connectionOf(rows, page.limit, auditPosition, AUDIT_CURSOR);
   },
 
-  verifyAuditLog: (_: unknown, __: unknown, ctx: IdentityContext) => ctx.identity.audit.verify(),
+  verifyAuditLog: (_, __, ctx) => ctx.identity.audit.verify(),
 
-  erasureStatus: (_: unknown, { userId }: { userId: string }, ctx: IdentityContext) => {
+  erasureStatus: (_, { userId }, ctx) => {
     viewerOf(ctx);
     return erasureStatusOf(ctx, userId);
   },
 
-  exportMyData: (_: unknown, { userId }: { userId?: string | null }, ctx: IdentityContext) => dataExportOf(ctx, userId),
-};
+  exportMyData: (_, { userId }, ctx) => dataExportOf(ctx, userId),
+} satisfies QueryResolvers;

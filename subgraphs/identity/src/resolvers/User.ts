@@ -1,6 +1,6 @@
-import type { IdentityContext } from '../context.js';
+import type { UserResolvers } from './resolvers-types.js';
 
 export const User = {
   /** Batched per request: the router resolving many owners costs one query. */
-  __resolveReference: (reference: { id: string }, ctx: IdentityContext) => ctx.userLoader.load(reference.id),
-};
+  __resolveReference: (reference, ctx) => ctx.userLoader.load(reference.id),
+} satisfies UserResolvers;

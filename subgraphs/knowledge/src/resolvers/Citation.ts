@@ -1,13 +1,19 @@
-import type { KnowledgeContext } from '../context.js';
+import { notFound } from '@voiceassist/errors';
 import type { ChunkInfo } from '../db/schema.js';
 import { openingSnippet } from '../search.js';
+import type { CitationResolvers } from './resolvers-types.js';
 
-type CitationParent = ChunkInfo & { snippet?: string; score?: number };
+export type CitationParent = ChunkInfo & { snippet?: string; score?: number };
 
 export const Citation = {
   /** Conversation returns citations by id; the router fetches them here in one batch. */
-  __resolveReference: (reference: { id: string }, ctx: KnowledgeContext) => ctx.chunkLoader.load(reference.id),
-  document: (citation: CitationParent, _: unknown, ctx: KnowledgeContext) => ctx.documentLoader.load(citation.documentId),
-  snippet: (citation: CitationParent) => citation.snippet ?? openingSnippet(citation.content),
-  score: (citation: CitationParent) => citation.score ?? 0,
-};
+  __resolveReference: (reference, ctx) => ctx.chunkLoader.load(reference.id),
+  /** A chunk's document goes with its chunks, so it is there unless deleted mid-request. */
+  document: async (citation, _, ctx) => {
+    const document = await ctx.documentLoader.load(citation.documentId);
+    if (!document) throw notFound('Document');
+    return document;
+  },
+  snippet: (citation) => citation.snippet ?? openingSnippet(citation.content),
+  score: (citation) => citation.score ?? 0,
+} satisfies CitationResolvers;

@@ -1,21 +1,21 @@
 import { notFound } from '@voiceassist/errors';
-import { requireRole, type KnowledgeContext } from '../context.js';
-import type { IngestDocumentInput } from '../input.js';
+import { requireRole } from '../context.js';
+import type { MutationResolvers } from './resolvers-types.js';
 
 export const Mutation = {
-  ingestDocument: (_: unknown, { input }: { input: IngestDocumentInput }, ctx: KnowledgeContext) => {
+  ingestDocument: (_, { input }, ctx) => {
     const viewer = requireRole(ctx, 'ADMIN');
     return ctx.knowledge.ingestion.ingest(input, viewer.userId);
   },
 
-  deleteDocument: async (_: unknown, { id }: { id: string }, ctx: KnowledgeContext) => {
+  deleteDocument: async (_, { id }, ctx) => {
     requireRole(ctx, 'ADMIN');
     if (!(await ctx.knowledge.ingestion.remove(id))) throw notFound('Document');
     return true;
   },
 
-  reindexDocument: (_: unknown, { id }: { id: string }, ctx: KnowledgeContext) => {
+  reindexDocument: (_, { id }, ctx) => {
     requireRole(ctx, 'ADMIN');
     return ctx.knowledge.ingestion.reindex(id);
   },
-};
+} satisfies MutationResolvers;

@@ -1,12 +1,13 @@
 import { notFound } from '@voiceassist/errors';
-import { requireRole, type KnowledgeContext } from '../context.js';
+import { requireRole } from '../context.js';
 import type { DocumentInfo } from '../db/schema.js';
 import { documentFromEvent } from '../events.js';
+import type { SubscriptionResolvers } from './resolvers-types.js';
 
 export const Subscription = {
   documentStatus: {
     /** The document as it is now, then each newer revision; ends when the document is deleted. */
-    subscribe: async function* (_: unknown, { id }: { id: string }, ctx: KnowledgeContext): AsyncGenerator<{ documentStatus: DocumentInfo }> {
+    subscribe: async function* (_, { id }, ctx): AsyncGenerator<{ documentStatus: DocumentInfo }> {
       requireRole(ctx, 'USER');
       // Listen first, then read: a change between the two arrives as an event, not lost.
       const events = ctx.knowledge.events.subscribe(id);
@@ -26,4 +27,4 @@ export const Subscription = {
       }
     },
   },
-};
+} satisfies SubscriptionResolvers;

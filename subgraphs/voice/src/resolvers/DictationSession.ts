@@ -2,6 +2,7 @@ import type { VoiceContext } from '../context.js';
 import type { DictationSessionRow } from '../db/schema.js';
 import { detectPhi, redact } from '@voiceassist/phi-detection';
 import type { DictationProgress } from '../dictation.js';
+import type { DictationSessionResolvers } from './resolvers-types.js';
 
 // One replay of the chunks per session object, however many of its fields a query selects.
 const replays = new WeakMap<DictationSessionRow, Promise<DictationProgress | null>>();
@@ -13,18 +14,18 @@ function progress(session: DictationSessionRow, ctx: VoiceContext): Promise<Dict
 const transcriptOf = async (session: DictationSessionRow, ctx: VoiceContext) => (await progress(session, ctx))?.transcript ?? '';
 
 export const DictationSession = {
-  transcript: (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) => transcriptOf(session, ctx),
-  rawTranscript: async (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) => (await progress(session, ctx))?.rawTranscript ?? '',
-  section: async (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) => (await progress(session, ctx))?.state.current ?? null,
+  transcript: (session, _args, ctx) => transcriptOf(session, ctx),
+  rawTranscript: async (session, _args, ctx) => (await progress(session, ctx))?.rawTranscript ?? '',
+  section: async (session, _args, ctx) => (await progress(session, ctx))?.state.current ?? null,
   // Computed on read, like Message.phiFindings: nothing more about the dictation is stored.
-  phiFindings: async (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) => detectPhi(await transcriptOf(session, ctx)),
-  redactedTranscript: async (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) => {
+  phiFindings: async (session, _args, ctx) => detectPhi(await transcriptOf(session, ctx)),
+  redactedTranscript: async (session, _args, ctx) => {
     const transcript = await transcriptOf(session, ctx);
     return redact(transcript, detectPhi(transcript));
   },
-  updatedAt: (session: DictationSessionRow) => session.lastActivityAt,
-  expiresAt: (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) =>
+  updatedAt: (session) => session.lastActivityAt,
+  expiresAt: (session, _args, ctx) =>
     new Date(session.lastActivityAt.getTime() + ctx.voice.dictation.idleTimeoutMs),
-  note: (session: DictationSessionRow, _args: unknown, ctx: VoiceContext) =>
+  note: (session, _args, ctx) =>
     session.status === 'FINISHED' ? ctx.voice.dictation.noteOfSession(session.id) : null,
-};
+} satisfies DictationSessionResolvers;

@@ -1,18 +1,19 @@
 import { notFound } from '@voiceassist/errors';
-import { viewerOf, type VoiceContext } from '../context.js';
+import { viewerOf } from '../context.js';
 import { speakableText } from '../speech.js';
 import { speechFormat } from './Mutation.js';
+import type { MessageResolvers } from './resolvers-types.js';
 
-interface MessageRepresentation {
+export interface MessageRepresentation {
   id: string;
   /** Provided by the router through `@requires(fields: "content")`. */
   content?: string;
 }
 
 export const Message = {
-  __resolveReference: (reference: MessageRepresentation) => reference,
+  __resolveReference: (reference) => reference,
 
-  async speech(message: MessageRepresentation, args: { voice?: string | null; format?: 'WAV' | 'MP3' | 'OGG' | null }, ctx: VoiceContext) {
+  async speech(message, args, ctx) {
     const { userId } = viewerOf(ctx);
     // Ownership first: someone else's message does not exist for this caller, cached or not.
     const owner = await ctx.messageOwners.load(message.id);
@@ -26,4 +27,4 @@ export const Message = {
       textField: 'content',
     });
   },
-};
+} satisfies MessageResolvers;

@@ -1,9 +1,10 @@
-import { viewerOf, type VoiceContext } from '../context.js';
+import { viewerOf } from '../context.js';
+import type { QueryResolvers } from './resolvers-types.js';
 
 export const Query = {
-  voices: (_: unknown, _args: unknown, ctx: VoiceContext) => ctx.voice.speech.voices(),
-  voicePreferences: (_: unknown, _args: unknown, ctx: VoiceContext) => ctx.preferences(),
-  dictationSession: (_: unknown, { id }: { id: string }, ctx: VoiceContext) => ctx.voice.dictation.get(viewerOf(ctx).userId, id),
-  vocabulary: (_: unknown, _args: unknown, ctx: VoiceContext) => ctx.voice.vocabulary.terms(),
-  clinicalNote: (_: unknown, { id }: { id: string }, ctx: VoiceContext) => ctx.voice.dictation.note(viewerOf(ctx).userId, id),
-};
+  voices: (_, _args, ctx) => ctx.voice.speech.voices(),
+  voicePreferences: (_, _args, ctx) => ctx.preferences(),
+  dictationSession: (_, { id }, ctx) => ctx.voice.dictation.get(viewerOf(ctx).userId, id),
+  vocabulary: (_, _args, ctx) => ctx.voice.vocabulary.terms(),
+  clinicalNote: (_, { id }, ctx) => ctx.voice.dictation.note(viewerOf(ctx).userId, id),
+} satisfies QueryResolvers;

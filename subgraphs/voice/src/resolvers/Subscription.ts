@@ -1,9 +1,10 @@
 import { badUserInput, notFound } from '@voiceassist/errors';
-import { viewerOf, type VoiceContext, type VoiceServices } from '../context.js';
+import { viewerOf, type VoiceServices } from '../context.js';
 import type { DictationSessionRow } from '../db/schema.js';
 import type { DictationEvent } from '../dictation-events.js';
 import { speechChunks, type SpeechChunk } from '../speech-stream.js';
-import { speechFormat, type AudioFormat } from './Mutation.js';
+import { speechFormat } from './Mutation.js';
+import type { SubscriptionResolvers } from './resolvers-types.js';
 
 const ended = (session: DictationSessionRow, noteId: string | null): DictationEvent => ({
   sessionId: session.id,
@@ -49,7 +50,7 @@ async function* dictationEvents(voice: VoiceServices, userId: string, first: Dic
 export const Subscription = {
   dictationEvents: {
     // Checks run before the stream starts, so a refusal arrives as an error.
-    subscribe: async (_: unknown, args: { sessionId: string; afterChunk?: number | null }, ctx: VoiceContext) => {
+    subscribe: async (_, args, ctx) => {
       const { userId } = viewerOf(ctx);
       const session = await ctx.voice.dictation.get(userId, args.sessionId);
       if (!session) throw notFound('Dictation session');
@@ -59,7 +60,7 @@ export const Subscription = {
   },
 
   speechStream: {
-    subscribe: async (_: unknown, args: { messageId: string; afterIndex?: number | null; voice?: string | null; format?: AudioFormat | null }, ctx: VoiceContext) => {
+    subscribe: async (_, args, ctx) => {
       const { userId } = viewerOf(ctx);
       // Someone else's message does not exist for this caller (as for Message.speech).
       if ((await ctx.messageOwners.load(args.messageId)) !== userId) throw notFound('Message');
@@ -73,4 +74,4 @@ export const Subscription = {
     },
     resolve: (chunk: SpeechChunk) => chunk,
   },
-};
+} satisfies SubscriptionResolvers;

@@ -1,6 +1,5 @@
-import type { VoiceContext } from '../context.js';
-import type { StoredPreferences } from '../preferences.js';
+import type { VoicePreferencesResolvers } from './resolvers-types.js';
 
 export const VoicePreferences = {
-  voice: (preferences: StoredPreferences, _args: unknown, ctx: VoiceContext) => preferences.voice ?? ctx.voice.speech.defaultVoice,
-};
+  voice: (preferences, _args, ctx) => preferences.voice ?? ctx.voice.speech.defaultVoice,
+} satisfies VoicePreferencesResolvers;

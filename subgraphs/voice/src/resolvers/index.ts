@@ -1,4 +1,3 @@
-import type { GraphQLResolverMap } from '@voiceassist/subgraph-server';
 import { erasureEntityResolvers } from '@voiceassist/subgraph-server/erasure-entities';
 import type { VoiceContext } from '../context.js';
 import { ClinicalNote } from './ClinicalNote.js';
@@ -6,15 +5,14 @@ import { DictationSession } from './DictationSession.js';
 import { Message } from './Message.js';
 import { Mutation } from './Mutation.js';
 import { Query } from './Query.js';
+import type { Resolvers } from './resolvers-types.js';
 import { Subscription } from './Subscription.js';
 import { spokenTurnMutations, VoiceClarification } from './spoken-turn.js';
 import { VoicePreferences } from './VoicePreferences.js';
 import { UsageAnalyticsBucket } from './UsageAnalyticsBucket.js';
-import type { VocabularyTermRow } from '../db/schema.js';
-import type { DictationEvent } from '../dictation-events.js';
 import { detectPhi } from '@voiceassist/phi-detection';
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   Query,
   Mutation: { ...Mutation, ...spokenTurnMutations },
   Subscription,
@@ -24,8 +22,9 @@ export const resolvers = {
   ClinicalNote,
   VoicePreferences,
   UsageAnalyticsBucket,
-  VocabularyTerm: { kind: (term: VocabularyTermRow) => term.kind.toUpperCase() },
+  // The stored kinds are the schema's enum values in lower case.
+  VocabularyTerm: { kind: (term) => term.kind.toUpperCase() as Uppercase<typeof term.kind> },
   // Live PHI monitoring of a dictation: found in the note so far, per event, like DictationSession.phiFindings.
-  DictationEvent: { phiFindings: (event: DictationEvent) => detectPhi(event.transcript) },
+  DictationEvent: { phiFindings: (event) => detectPhi(event.transcript) },
   ...erasureEntityResolvers('voice', (ctx: VoiceContext) => ctx.voice.erasure),
-} as unknown as GraphQLResolverMap<VoiceContext>;
+};

@@ -1,7 +1,7 @@
 import { viewerOf, type VoiceContext } from '../context.js';
-import type { AudioInput } from '../audio-input.js';
 import type { Heard } from '../hearing.js';
 import { speechFormat, type AudioFormat } from './Mutation.js';
+import type { VoiceClarificationResolvers, MutationResolvers } from './resolvers-types.js';
 
 export type ClarificationReason = 'NOTHING_HEARD' | 'LOW_CONFIDENCE';
 
@@ -30,7 +30,7 @@ export function repairReason(heard: Pick<Heard, 'text' | 'confidence'>, minConfi
 }
 
 export const spokenTurnMutations = {
-  async askByVoice(_: unknown, args: { conversationId: string; audio: AudioInput; useKnowledge?: boolean | null }, ctx: VoiceContext): Promise<AskByVoicePayload> {
+  async askByVoice(_, args, ctx): Promise<AskByVoicePayload> {
     const { userId } = viewerOf(ctx);
     const transcription = await ctx.voice.hear(userId, args.audio, 'audio');
     const reason = repairReason(transcription, ctx.voice.repairBelowConfidence);
@@ -45,11 +45,11 @@ export const spokenTurnMutations = {
     );
     return { transcription, userMessage: { id: sent.userMessageId }, assistantMessage: { id: sent.assistantMessageId }, clarification: null };
   },
-};
+} satisfies MutationResolvers;
 
 export const VoiceClarification = {
   async speech(clarification: Clarification, args: { voice?: string | null; format?: AudioFormat | null }, ctx: VoiceContext) {
     const { userId } = viewerOf(ctx);
     return ctx.voice.speech.synthesize({ userId, text: clarification.text, voice: args.voice, format: speechFormat(args.format), preferred: await ctx.preferences(), textField: 'text' });
   },
-};
+} satisfies VoiceClarificationResolvers;
