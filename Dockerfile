@@ -41,6 +41,7 @@ COPY packages/phi-detection/package.json packages/phi-detection/
 COPY packages/pubsub/package.json packages/pubsub/
 COPY packages/rate-limit/package.json packages/rate-limit/
 COPY packages/redis/package.json packages/redis/
+COPY packages/resolver-codegen/package.json packages/resolver-codegen/
 COPY packages/service-build/package.json packages/service-build/
 COPY packages/services/package.json packages/services/
 COPY packages/subgraph-server/package.json packages/subgraph-server/
