@@ -5,17 +5,7 @@ import { scrubError } from '../scrub.js';
 import { generationError } from './Message.js';
 import { ownedMessage } from './access.js';
 import type { SubscriptionResolvers } from './resolvers-types.js';
-
-export interface MessageStreamEvent {
-  messageId: string;
-  index: number;
-  delta: string;
-  done: boolean;
-  message: OwnedMessage | null;
-  error: { code: string; message: string } | null;
-  /** The trace its token was logged in (while tracing): the event's delivery continues it. */
-  trace?: string;
-}
+import type { MessageStreamEvent } from './mappers.js';
 
 async function finalEvent(services: ConversationServices, messageId: string, index: number, trace?: string): Promise<MessageStreamEvent> {
   const [message] = await services.store.messagesByIds([messageId]);

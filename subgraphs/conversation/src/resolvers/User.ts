@@ -1,14 +1,8 @@
-import { isRole, type Role } from '@voiceassist/auth';
+import { isRole } from '@voiceassist/auth';
 import { forbidden } from '@voiceassist/errors';
 import { viewerOf } from '../context.js';
 import { listConversations } from './Query.js';
 import type { UserResolvers } from './resolvers-types.js';
-
-/** identity's user as the router hands it over: the id, and the role when a field requires it. */
-export interface UserReference {
-  id: string;
-  role?: Role | string;
-}
 
 export const User = {
   __resolveReference: (reference) => reference,

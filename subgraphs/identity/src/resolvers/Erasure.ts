@@ -3,13 +3,7 @@ import { isUuid } from '@voiceassist/database';
 import { forbidden, notFound } from '@voiceassist/errors';
 import { viewerOf, type IdentityContext } from '../context.js';
 import type { DataExportResolvers, ErasureStatusResolvers } from './resolvers-types.js';
-
-export interface ErasureStatusParent {
-  userId: string;
-  requestedAt: Date;
-  completedAt: Date | null;
-  identity: { state: 'PENDING' | 'DONE'; at: Date | null };
-}
+import type { ErasureStatusParent, DataExportParent } from './mappers.js';
 
 /** Null when the user was never deleted. Identity's own part is done in the deletion's transaction. */
 export async function erasureStatusOf(ctx: IdentityContext, userId: string): Promise<ErasureStatusParent | null> {
@@ -18,11 +12,6 @@ export async function erasureStatusOf(ctx: IdentityContext, userId: string): Pro
   if (!found) return null;
   const { erasure } = found;
   return { userId, requestedAt: erasure.requestedAt, completedAt: erasure.completedAt, identity: { state: 'DONE', at: erasure.requestedAt } };
-}
-
-export interface DataExportParent {
-  userId: string;
-  exportedAt: Date;
 }
 
 /** The caller's own export, or (ADMIN+) anyone's; NOT_FOUND for no such user. */

@@ -2,7 +2,17 @@
 // result type in resolvers-types.ts (`pnpm codegen:resolvers`).
 import type { AuditVerification } from '../audit-log.js';
 import type { AuditEventRow, UserRow } from '../db/schema.js';
-import type { DataExportParent, ErasureStatusParent } from './Erasure.js';
+
+export interface ErasureStatusParent {
+  userId: string;
+  requestedAt: Date;
+  completedAt: Date | null;
+  identity: { state: 'PENDING' | 'DONE'; at: Date | null };
+}
+export interface DataExportParent {
+  userId: string;
+  exportedAt: Date;
+}
 
 export type UserMapper = UserRow;
 export type AuditEventMapper = AuditEventRow;

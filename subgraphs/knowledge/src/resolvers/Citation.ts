@@ -1,9 +1,6 @@
 import { notFound } from '@voiceassist/errors';
-import type { ChunkInfo } from '../db/schema.js';
 import { openingSnippet } from '../search.js';
 import type { CitationResolvers } from './resolvers-types.js';
-
-export type CitationParent = ChunkInfo & { snippet?: string; score?: number };
 
 export const Citation = {
   /** Conversation returns citations by id; the router fetches them here in one batch. */

@@ -4,12 +4,6 @@ import { speakableText } from '../speech.js';
 import { speechFormat } from './Mutation.js';
 import type { MessageResolvers } from './resolvers-types.js';
 
-export interface MessageRepresentation {
-  id: string;
-  /** Provided by the router through `@requires(fields: "content")`. */
-  content?: string;
-}
-
 export const Message = {
   __resolveReference: (reference) => reference,
 

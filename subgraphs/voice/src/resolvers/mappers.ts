@@ -4,8 +4,18 @@ import type { ClinicalNoteRow, DictationSessionRow, VocabularyTermRow } from '..
 import type { DictationEvent } from '../dictation-events.js';
 import type { StoredPreferences } from '../preferences.js';
 import type { UsageBucketRef } from '../voice-minutes.js';
-import type { MessageRepresentation } from './Message.js';
-import type { Clarification } from './spoken-turn.js';
+
+export interface MessageRepresentation {
+  id: string;
+  /** Provided by the router through `@requires(fields: "content")`. */
+  content?: string;
+}
+
+export type ClarificationReason = 'NOTHING_HEARD' | 'LOW_CONFIDENCE';
+export interface Clarification {
+  reason: ClarificationReason;
+  text: string;
+}
 
 export type ClinicalNoteMapper = ClinicalNoteRow;
 export type DictationSessionMapper = DictationSessionRow;

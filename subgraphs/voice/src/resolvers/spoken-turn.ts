@@ -2,13 +2,7 @@ import { viewerOf, type VoiceContext } from '../context.js';
 import type { Heard } from '../hearing.js';
 import { speechFormat, type AudioFormat } from './Mutation.js';
 import type { VoiceClarificationResolvers, MutationResolvers } from './resolvers-types.js';
-
-export type ClarificationReason = 'NOTHING_HEARD' | 'LOW_CONFIDENCE';
-
-export interface Clarification {
-  reason: ClarificationReason;
-  text: string;
-}
+import type { ClarificationReason, Clarification } from './mappers.js';
 
 const CLARIFICATIONS: Record<ClarificationReason, string> = {
   NOTHING_HEARD: "I didn't catch that. Could you say it again?",
