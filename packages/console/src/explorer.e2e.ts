@@ -43,6 +43,10 @@ describe.skipIf(!hasChromium)('the landing page without internet', { timeout: 12
 
   async function run(page: Page, query: string, until: (text: string) => boolean): Promise<string> {
     await setEditor(page, '.graphiql-query-editor', query);
+    // GraphiQL takes the edited document's operation name after a debounce: clicking Run at once
+    // can send the previous document's name (the default query's `Ping`) with the new document,
+    // which no person typing is quick enough to do; give it a second, as a busy machine needs.
+    await page.waitForTimeout(1_000);
     await page.locator('.graphiql-execute-button').click();
     let text = '';
     await expect.poll(async () => until((text = await response(page))), { timeout: 20_000 }).toBe(true).catch((error: unknown) => {
