@@ -1,6 +1,6 @@
 import type { MessageRow } from '../db/schema.js';
 import { isUuid } from '@voiceassist/database';
-import { detectPhi, redact } from '@voiceassist/phi-detection';
+import { detectPhi, scanPhi } from '@voiceassist/phi-detection';
 import { stillThere } from './access.js';
 import type { MessageResolvers } from './resolvers-types.js';
 
@@ -35,7 +35,7 @@ export const Message = {
   // Computed on read: the detector is pure and fast (BENCHMARKS.md), and rules that improve apply to old messages too.
   phiFindings: (row) => detectPhi(row.content),
 
-  redactedContent: (row) => redact(row.content, detectPhi(row.content)),
+  redactedContent: (row) => scanPhi(row.content).redacted,
 
   // Message resolves only for its owner, so the rating shown is always their own.
   feedback: (row, _, ctx) => (row.role === 'ASSISTANT' ? ctx.loaders.rating.load(row.id) : null),
