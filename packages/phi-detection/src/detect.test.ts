@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectPhi, redact, scanPhi } from './index.js';
+import { detectPhi, phiOf, redact, scanPhi } from './index.js';
 import { evaluate, labelledCorpus } from './evaluation.js';
 
 const found = (text: string) => detectPhi(text).map((f) => [f.kind, text.slice(f.start, f.end)]);
@@ -43,6 +43,20 @@ describe('detectPhi', () => {
         expect({ kind: score.kind, which, recallMet: score.recall >= (score.kind === 'NAME' ? 0.85 : 0.95) }).toEqual({ kind: score.kind, which, recallMet: true });
       }
     }
+  });
+});
+
+describe('phiOf', () => {
+  it('scans a text once per object, so its findings and redacted text come from one detection', () => {
+    const text = 'Mr. John Carter (MRN 00482913) called.';
+    const row = { content: text };
+    const scan = phiOf(row, text);
+    expect(scan).toEqual(scanPhi(text));
+    expect(phiOf(row, text)).toBe(scan);
+    // Another object (another request's row) and another text of the same object are scanned afresh.
+    expect(phiOf({ content: text }, text)).not.toBe(scan);
+    expect(phiOf(row, 'Seen by Dr. Alvarez.')).not.toBe(scan);
+    expect(phiOf(row, text)).toBe(scan);
   });
 });
 

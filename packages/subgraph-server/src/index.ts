@@ -200,30 +200,17 @@ function withHttpStatus(error: unknown, status: number): unknown {
   return error;
 }
 
-/**
- * The one bootstrap for every subgraph: Apollo Server and graphql-ws on one HTTP server and
- * path, verified viewer and request id in context, JSON logs, metrics, health and readiness,
- * and graceful shutdown.
- */
-// long: one subgraph's whole start-up in order; issue #22's one start-up (a separate change) reshapes it.
-export function createSubgraphServer<TContext extends RequestContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
-  const { module, logger, verifier } = options;
-  const schema = buildExecutableSubgraphSchema(module);
-  const metrics = createMetrics(module.name, rootFieldLabel);
-  for (const metric of options.metrics ?? []) metrics.registry.registerMetric(metric);
-  const metricsServer = options.metricsListener ? createMetricsServer(metrics, logger) : undefined;
-  // Behind the router, set to trust the router's address: it forwards the client's.
-  const trustProxy = options.trustProxy ?? TRUST_NOTHING;
-  const httpServer = createServer();
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  batchSendsPerTick(wsServer);
+/** Builds a request's context: request id, verified viewer, logger, then the subgraph's own part. */
+type ContextFactory<TContext> = (
+  headers: IncomingMessage['headers'],
+  ip: string | undefined,
+  authorization: string | undefined,
+  requestIdOverride?: unknown,
+) => Promise<TContext>;
 
-  const baseContext = async (
-    headers: IncomingMessage['headers'],
-    ip: string | undefined,
-    authorization: string | undefined,
-    requestIdOverride?: unknown,
-  ): Promise<TContext> => {
+function requestContextFactory<TContext extends RequestContext>(options: SubgraphServerOptions<TContext>): ContextFactory<TContext> {
+  const { logger, verifier } = options;
+  return async (headers, ip, authorization, requestIdOverride) => {
     const requestId = requestIdFrom(typeof requestIdOverride === 'string' ? requestIdOverride : headers['x-request-id']);
     const viewer = await viewerFromAuthorization(authorization, verifier);
     const userAgent = typeof headers['user-agent'] === 'string' ? headers['user-agent'] : undefined;
@@ -236,17 +223,27 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       logger: logger.child({ requestId, ...(viewer ? { userId: viewer.userId } : {}) }),
     });
   };
+}
 
-  const wsAuthorization = (params: Record<string, unknown> | undefined) =>
-    typeof params?.authorization === 'string' && params.authorization ? params.authorization : undefined;
+const wsAuthorization = (params: Record<string, unknown> | undefined) =>
+  typeof params?.authorization === 'string' && params.authorization ? params.authorization : undefined;
 
-  const wsCleanup = useServer<Record<string, unknown> | undefined>(
+/** graphql-ws on the WebSocket server: subscriptions, authenticated on connect. Returns what disposes of it. */
+function serveSubscriptions<TContext extends RequestContext>(
+  wsServer: WebSocketServer,
+  schema: GraphQLSchema,
+  options: SubgraphServerOptions<TContext>,
+  baseContext: ContextFactory<TContext>,
+) {
+  const trustProxy = options.trustProxy ?? TRUST_NOTHING;
+  const includeStacktrace = options.includeStacktrace ?? false;
+  return useServer<Record<string, unknown> | undefined>(
     {
       schema,
       onSubscribe: (_ctx, _id, payload) => argumentValuesRefusal(payload),
       onConnect: async (ctx) => {
         try {
-          await viewerFromAuthorization(wsAuthorization(ctx.connectionParams), verifier);
+          await viewerFromAuthorization(wsAuthorization(ctx.connectionParams), options.verifier);
           return true;
         } catch {
           ctx.extra.socket.close(4401, 'Unauthorized');
@@ -265,55 +262,68 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
         continueOperationTrace(context, payload.extensions);
         return context;
       },
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((e) => formatError(e.toJSON(), { includeStacktrace: options.includeStacktrace ?? false })),
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), { includeStacktrace })),
       onNext: (_ctx, _id, payload, args, result) => {
-        const traceparent = markSubscriptionEvent(module.name, payload.extensions, args.contextValue);
-        const sent = result.errors
-          ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), { includeStacktrace: options.includeStacktrace ?? false })) }
-          : undefined;
+        const traceparent = markSubscriptionEvent(options.module.name, payload.extensions, args.contextValue);
+        const sent = result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), { includeStacktrace })) } : undefined;
         return traceparent ? { ...(sent ?? result), extensions: { ...result.extensions, traceparent } } : sent;
       },
     },
     wsServer,
   );
+}
 
-  const apollo = new ApolloServer<TContext>({
+/** Apollo Server for queries and mutations over HTTP; draining it also disposes of graphql-ws. */
+function createApolloServer<TContext extends RequestContext>(
+  schema: GraphQLSchema,
+  options: SubgraphServerOptions<TContext>,
+  parts: { httpServer: Server; metrics: ServiceMetrics; subscriptions: { dispose(): unknown } },
+): ApolloServer<TContext> {
+  const includeStacktrace = options.includeStacktrace ?? false;
+  return new ApolloServer<TContext>({
     schema,
     // closeOnSignals owns shutdown: Apollo's own handler would stop this server behind our back
     // and re-raise the signal, killing the process before the rest has closed.
     stopOnTerminationSignals: false,
     introspection: true,
     csrfPrevention: true,
-    includeStacktraceInErrorResponses: options.includeStacktrace ?? false,
-    formatError: (formatted) => formatError(formatted, { includeStacktrace: options.includeStacktrace ?? false }),
+    includeStacktraceInErrorResponses: includeStacktrace,
+    formatError: (formatted) => formatError(formatted, { includeStacktrace }),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer: parts.httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here; the plugin would only print a plain-text line into our JSON logs.
       ApolloServerPluginInlineTraceDisabled(),
-      metrics.graphqlPlugin<TContext>(),
+      parts.metrics.graphqlPlugin<TContext>(),
       operationLogPlugin<TContext>(),
-      tracingPlugin<TContext>(module.name),
+      tracingPlugin<TContext>(options.module.name),
       refuseBeforeResolversPlugin<TContext>(),
       {
         async serverWillStart() {
           return {
             async drainServer() {
-              await wsCleanup.dispose();
+              await parts.subscriptions.dispose();
             },
           };
         },
       },
     ],
   });
-  const started = apollo.start();
+}
 
+/** The HTTP routes: /graphql to Apollo once it has started, readiness and health, and the subgraph's extra GET routes. */
+function serveHttpRoutes<TContext extends RequestContext>(
+  httpServer: Server,
+  options: SubgraphServerOptions<TContext>,
+  parts: { metrics: ServiceMetrics; apollo: ApolloServer<TContext>; started: Promise<void>; baseContext: ContextFactory<TContext> },
+): void {
+  const { apollo, started, baseContext } = parts;
+  const trustProxy = options.trustProxy ?? TRUST_NOTHING;
   const degradable = options.readiness?.degradable ?? {};
-  registerDependencyGauge(metrics.registry, degradable);
+  registerDependencyGauge(parts.metrics.registry, degradable);
   serveServiceRequests(httpServer, {
-    service: module.name,
-    logger,
+    service: options.module.name,
+    logger: options.logger,
     degradable,
     readiness: async () => {
       const checks = await runChecks(options.readiness?.required ?? {});
@@ -346,6 +356,28 @@ export function createSubgraphServer<TContext extends RequestContext>(options: S
       return true;
     },
   });
+}
+
+/**
+ * The one bootstrap for every subgraph: Apollo Server and graphql-ws on one HTTP server and
+ * path, verified viewer and request id in context, JSON logs, metrics, health and readiness,
+ * and graceful shutdown.
+ */
+export function createSubgraphServer<TContext extends RequestContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
+  const { module, logger } = options;
+  const schema = buildExecutableSubgraphSchema(module);
+  const metrics = createMetrics(module.name, rootFieldLabel);
+  for (const metric of options.metrics ?? []) metrics.registry.registerMetric(metric);
+  const metricsServer = options.metricsListener ? createMetricsServer(metrics, logger) : undefined;
+  const httpServer = createServer();
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  batchSendsPerTick(wsServer);
+
+  const baseContext = requestContextFactory(options);
+  const subscriptions = serveSubscriptions(wsServer, schema, options, baseContext);
+  const apollo = createApolloServer(schema, options, { httpServer, metrics, subscriptions });
+  const started = apollo.start();
+  serveHttpRoutes(httpServer, options, { metrics, apollo, started, baseContext });
 
   let closing: Promise<void> | undefined;
   return {

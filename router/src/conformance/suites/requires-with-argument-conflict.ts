@@ -1,33 +1,14 @@
 // requires-with-argument-conflict: shippingEstimate requires price in USD, shippingEstimateEUR in EUR.
-interface Product {
-  upc: string;
-  name: string;
-  price: number;
-  weight: number;
-  category: { averagePrice: number };
-}
+import { pricedProducts, shippingEstimate, type Product } from './priced-products.js';
 
 export default ({ products }: { products: Product[] }) => {
-  const product = (upc: string) => products.find((p) => p.upc === upc);
-  const shipping = ({ price, weight }: { price: number; weight: number }) => price * weight * 10;
+  const { a, b } = pricedProducts(products);
   return {
-    a: {
-      Product: {
-        __resolveReference: (key: { upc: string; price?: number; weight?: number }) => {
-          const found = product(key.upc);
-          if (!found) return null;
-          const required = 'price' in key && 'weight' in key ? { price: key.price, weight: key.weight } : {};
-          return { upc: found.upc, category: found.category, ...required };
-        },
-        shippingEstimate: shipping,
-        shippingEstimateEUR: shipping,
-        isExpensiveCategory: ({ category }: { category: { averagePrice: number } }) => category.averagePrice > 11,
-      },
-    },
+    a: { Product: { ...a.Product, shippingEstimateEUR: shippingEstimate } },
     b: {
-      Query: { products: () => products.map((p) => ({ ...p })) },
+      ...b,
       Product: {
-        __resolveReference: ({ upc }: { upc: string }) => (product(upc) ? { ...product(upc) } : null),
+        ...b.Product,
         // EUR is twice USD; any other currency is an error.
         price: ({ price }: { price: number }, { currency }: { currency: string }) => {
           if (currency === 'EUR') return price * 2;

@@ -1,12 +1,7 @@
 // requires-with-argument: fields required with arguments (price(currency: "USD"),
 // comments(limit: 3)) next to the client's own use of them with other arguments.
-interface Product {
-  upc: string;
-  name: string;
-  price: number;
-  weight: number;
-  category: { averagePrice: number };
-}
+import { pricedProducts, type Product } from './priced-products.js';
+
 interface Comment {
   id: string;
   postId: string;
@@ -21,27 +16,11 @@ interface Data {
 }
 
 export default ({ products, posts, comments, authors }: Data) => {
-  const product = (upc: string) => products.find((p) => p.upc === upc);
   const post = (id: string) => posts.find((p) => p.id === id);
   const comment = (id: string) => comments.find((c) => c.id === id);
   const commentsOf = (postId: string, limit: number) => comments.filter((c) => c.postId === postId).slice(0, limit);
   return {
-    a: {
-      Product: {
-        __resolveReference: (key: { upc: string; price?: number; weight?: number }) => {
-          const found = product(key.upc);
-          if (!found) return null;
-          const required = 'price' in key && 'weight' in key ? { price: key.price, weight: key.weight } : {};
-          return { upc: found.upc, category: found.category, ...required };
-        },
-        shippingEstimate: ({ price, weight }: { price: number; weight: number }) => price * weight * 10,
-        isExpensiveCategory: ({ category }: { category: { averagePrice: number } }) => category.averagePrice > 11,
-      },
-    },
-    b: {
-      Query: { products: () => products.map((p) => ({ ...p })) },
-      Product: { __resolveReference: ({ upc }: { upc: string }) => (product(upc) ? { ...product(upc) } : null) },
-    },
+    ...pricedProducts(products),
     c: {
       Query: { feed: () => posts.map(({ id }) => ({ id })) },
       Post: { __resolveReference: ({ id }: { id: string }) => (post(id) ? { id } : null) },

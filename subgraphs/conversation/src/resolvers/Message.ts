@@ -1,6 +1,6 @@
 import type { MessageRow } from '../db/schema.js';
 import { isUuid } from '@voiceassist/database';
-import { detectPhi, scanPhi } from '@voiceassist/phi-detection';
+import { phiOf } from '@voiceassist/phi-detection';
 import { stillThere } from './access.js';
 import type { MessageResolvers } from './resolvers-types.js';
 
@@ -33,9 +33,9 @@ export const Message = {
   error: generationError,
 
   // Computed on read: the detector is pure and fast (BENCHMARKS.md), and rules that improve apply to old messages too.
-  phiFindings: (row) => detectPhi(row.content),
+  phiFindings: (row) => phiOf(row, row.content).findings,
 
-  redactedContent: (row) => scanPhi(row.content).redacted,
+  redactedContent: (row) => phiOf(row, row.content).redacted,
 
   // Message resolves only for its owner, so the rating shown is always their own.
   feedback: (row, _, ctx) => (row.role === 'ASSISTANT' ? ctx.loaders.rating.load(row.id) : null),

@@ -1,6 +1,6 @@
 import type { VoiceContext } from '../context.js';
 import type { DictationSessionRow } from '../db/schema.js';
-import { detectPhi, scanPhi } from '@voiceassist/phi-detection';
+import { phiOf } from '@voiceassist/phi-detection';
 import type { DictationProgress } from '../dictation.js';
 import type { DictationSessionResolvers } from './resolvers-types.js';
 
@@ -18,8 +18,8 @@ export const DictationSession = {
   rawTranscript: async (session, _args, ctx) => (await progress(session, ctx))?.rawTranscript ?? '',
   section: async (session, _args, ctx) => (await progress(session, ctx))?.state.current ?? null,
   // Computed on read, like Message.phiFindings: nothing more about the dictation is stored.
-  phiFindings: async (session, _args, ctx) => detectPhi(await transcriptOf(session, ctx)),
-  redactedTranscript: async (session, _args, ctx) => scanPhi(await transcriptOf(session, ctx)).redacted,
+  phiFindings: async (session, _args, ctx) => phiOf(session, await transcriptOf(session, ctx)).findings,
+  redactedTranscript: async (session, _args, ctx) => phiOf(session, await transcriptOf(session, ctx)).redacted,
   updatedAt: (session) => session.lastActivityAt,
   expiresAt: (session, _args, ctx) =>
     new Date(session.lastActivityAt.getTime() + ctx.voice.dictation.idleTimeoutMs),
