@@ -18,6 +18,7 @@ COPY subgraphs/knowledge/package.json subgraphs/knowledge/
 COPY subgraphs/flags/package.json subgraphs/flags/
 COPY subgraphs/conversation/package.json subgraphs/conversation/
 COPY subgraphs/voice/package.json subgraphs/voice/
+COPY e2e/package.json e2e/
 COPY packages/ai/package.json packages/ai/
 COPY packages/auth/package.json packages/auth/
 COPY packages/benchmarks/package.json packages/benchmarks/
@@ -36,6 +37,7 @@ COPY packages/graphql-http/package.json packages/graphql-http/
 COPY packages/load-test/package.json packages/load-test/
 COPY packages/logging/package.json packages/logging/
 COPY packages/metrics/package.json packages/metrics/
+COPY packages/otlp-receiver/package.json packages/otlp-receiver/
 COPY packages/pagination/package.json packages/pagination/
 COPY packages/phi-detection/package.json packages/phi-detection/
 COPY packages/pubsub/package.json packages/pubsub/
@@ -45,6 +47,7 @@ COPY packages/resolver-codegen/package.json packages/resolver-codegen/
 COPY packages/service-build/package.json packages/service-build/
 COPY packages/services/package.json packages/services/
 COPY packages/subgraph-server/package.json packages/subgraph-server/
+COPY packages/test-supergraph/package.json packages/test-supergraph/
 COPY packages/testkit/package.json packages/testkit/
 COPY packages/tracing/package.json packages/tracing/
 COPY packages/websocket-batching/package.json packages/websocket-batching/

@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogoutEverywhereDocument, UsersDocument, createGraphQLFetch } from '@voiceassist/client';
 import { createTrustedOperations, readTrustedOperations } from '@voiceassist/router';
-import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
+import { startSupergraph, type TestSupergraph } from '@voiceassist/test-supergraph';
 import { CHROMIUM_PATH, buildConsole, hasChromium, launchChromium, screenshot, unlabelledControls } from './testing/browser.js';
 
 // The console, built by Vite and served by the real router under /console, driven in headless

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegisterDocument, createGraphQLFetch } from '@voiceassist/client';
-import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
+import { startSupergraph, type TestSupergraph } from '@voiceassist/test-supergraph';
 import { CHROMIUM_PATH, buildConsole, hasChromium, launchChromium, screenshot } from './testing/browser.js';
 
 // The router's landing page in headless Chromium with no way out to the internet (every request

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrustedOperations, readTrustedOperations } from '@voiceassist/router';
-import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
+import { startSupergraph, type TestSupergraph } from '@voiceassist/test-supergraph';
 import { CHROMIUM_PATH, buildConsole, hasChromium, launchChromiumWithMicrophone, screenshot } from './testing/browser.js';
 
 // Voice mode in the console: headless Chromium with a fake microphone playing a question that

@@ -51,6 +51,30 @@ describe('ARCHITECTURE.md', () => {
     expect(breaches).toEqual([]);
   });
 
+  it('has no cyclic workspace dependency, test and build dependencies included (pnpm would warn on every install)', () => {
+    const edges = new Map(
+      packages.map((p) => {
+        const manifest = JSON.parse(readFileSync(join(repoRoot, p.dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+        return [p.name, Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((name) => packages.some((q) => q.name === name))];
+      }),
+    );
+    const cycles: string[] = [];
+    for (const start of edges.keys()) {
+      // Depth-first from each package: a path that comes back to it is a cycle.
+      const walk = (name: string, path: string[], seen: Set<string>) => {
+        for (const next of edges.get(name) ?? []) {
+          if (next === start) cycles.push([...path, next].join(' -> '));
+          else if (!seen.has(next)) {
+            seen.add(next);
+            walk(next, [...path, next], seen);
+          }
+        }
+      };
+      walk(start, [start], new Set());
+    }
+    expect(cycles).toEqual([]);
+  });
+
   it('names only paths that exist', () => {
     const paths = [...architecture.matchAll(/`([\w.-]+(?:\/[\w.-]+)+\/?)`/g)].map(([, path]) => path!);
     expect(paths.length).toBeGreaterThan(30);

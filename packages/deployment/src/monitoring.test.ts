@@ -1,5 +1,5 @@
 import { ErrorCode } from '@voiceassist/errors';
-import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
+import { startSupergraph, type TestSupergraph } from '@voiceassist/test-supergraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodesIn, metricsIn, readAlertRules, readDashboardPanels } from './monitoring.js';
 

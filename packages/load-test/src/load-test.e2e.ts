@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSupergraph, type TestSupergraph } from '@voiceassist/testkit';
+import { startSupergraph, type TestSupergraph } from '@voiceassist/test-supergraph';
 import { SCENARIOS, runLoadTest } from './index.js';
 
 const execFileAsync = promisify(execFile);

@@ -2,7 +2,7 @@ import { execute, parse, subscribe } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allow } from '@voiceassist/auth';
 import { loadEnv, tracingEnvShape, z } from '@voiceassist/env';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@voiceassist/testkit/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@voiceassist/otlp-receiver';
 import { serviceTracer, startTracing, withSpan, type Tracing } from '@voiceassist/tracing';
 import { buildExecutableSubgraphSchema, type SubgraphModule } from './index.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadEnv, tracingEnvShape, z } from '@voiceassist/env';
-import { startOtlpReceiver, type OtlpReceiver } from '@voiceassist/testkit/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '@voiceassist/otlp-receiver';
 import { extractTraceContext, injectTraceContext, libraryTracer, serviceTracer, startTracing, tracesEndpoint, withSpan, type Tracing } from './index.js';
 
 const tracingEnv = (vars: Record<string, string>) => loadEnv(z.object(tracingEnvShape), vars);

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv, tracingEnvShape, z } from '@voiceassist/env';
 import type { SubgraphServer } from '@voiceassist/subgraph-server';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@voiceassist/testkit/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@voiceassist/otlp-receiver';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import { startTracing, type Tracing } from '@voiceassist/tracing';
 import { routerEnvSchema } from '../env.js';
