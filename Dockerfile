@@ -19,6 +19,7 @@ COPY subgraphs/flags/package.json subgraphs/flags/
 COPY subgraphs/conversation/package.json subgraphs/conversation/
 COPY subgraphs/voice/package.json subgraphs/voice/
 COPY packages/ai/package.json packages/ai/
+COPY packages/argument-checks/package.json packages/argument-checks/
 COPY packages/auth/package.json packages/auth/
 COPY packages/benchmarks/package.json packages/benchmarks/
 COPY packages/client/package.json packages/client/

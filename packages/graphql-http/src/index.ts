@@ -11,8 +11,6 @@ import type { Logger } from '@voiceassist/logging';
 import { SpanKind, activeSpan, extractTraceContext, runInContext, serviceTracer, startSpan, type Span } from '@voiceassist/tracing';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
-export { checkArgumentValues, DEFAULT_MAX_VARIABLES_DEPTH, isUnstorableText } from './argument-values.js';
-
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
 

@@ -13,9 +13,9 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
+import { checkArgumentValues } from '@voiceassist/argument-checks';
 import {
   TRUST_NOTHING,
-  checkArgumentValues,
   clientIp,
   createMetricsServer,
   handleGraphQLRequest,
