@@ -4,9 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { clientAddress, type TrustProxy } from '@voiceassist/client-address';
-
-export { parseTrustProxy, TRUST_NOTHING, type TrustProxy } from '@voiceassist/client-address';
+import type { TrustProxy } from '@voiceassist/client-address';
 import type { Logger } from '@voiceassist/logging';
 import { SpanKind, activeSpan, extractTraceContext, runInContext, serviceTracer, startSpan, type Span } from '@voiceassist/tracing';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
@@ -327,14 +325,6 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   // Accept a caller's id only if it looks like one; never echo arbitrary text into logs.
   return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
-}
-
-/**
- * The caller's address: the socket's peer, or the X-Forwarded-For hop the trusted proxies in
- * front name (TRUST_PROXY); with nothing trusted the header is ignored.
- */
-export function clientIp(req: IncomingMessage, trust: TrustProxy): string | undefined {
-  return clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trust);
 }
 
 /** Logs one JSON line per operation: id, name, duration and error codes; never variables. */

@@ -14,9 +14,8 @@ import { WebSocketServer } from 'ws';
 import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
 import { checkArgumentValues } from '@voiceassist/argument-checks';
+import { clientIp, TRUST_NOTHING } from '@voiceassist/client-address';
 import {
-  TRUST_NOTHING,
-  clientIp,
   createMetricsServer,
   handleGraphQLRequest,
   listenHttp,
