@@ -15,13 +15,12 @@ import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAutho
 import { formatError } from '@voiceassist/errors';
 import { checkArgumentValues } from '@voiceassist/argument-checks';
 import { clientIp, TRUST_NOTHING } from '@voiceassist/client-address';
+import { listenHttp, requestIdFrom } from '@voiceassist/http-io';
 import {
   createMetricsServer,
   handleGraphQLRequest,
-  listenHttp,
   listenMetrics,
   operationLogPlugin,
-  requestIdFrom,
   serveServiceRequests,
   subscriptionNeedsStream,
   tracingPlugin,

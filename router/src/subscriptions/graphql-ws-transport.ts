@@ -6,7 +6,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { viewerFromAuthorization, type Viewer } from '@voiceassist/auth';
 import { unauthenticated } from '@voiceassist/errors';
 import { clientIp } from '@voiceassist/client-address';
-import { requestIdFrom } from '@voiceassist/graphql-http';
+import { requestIdFrom } from '@voiceassist/http-io';
 import { extractTraceContext } from '@voiceassist/tracing';
 import { graphqlWsFraming } from './active-subscription.js';
 import { admit, executeAdmitted } from './admission.js';
