@@ -34,6 +34,7 @@ COPY packages/erasure/package.json packages/erasure/
 COPY packages/errors/package.json packages/errors/
 COPY packages/flags-client/package.json packages/flags-client/
 COPY packages/graphql-http/package.json packages/graphql-http/
+COPY packages/graphql-over-http/package.json packages/graphql-over-http/
 COPY packages/http-io/package.json packages/http-io/
 COPY packages/load-test/package.json packages/load-test/
 COPY packages/logging/package.json packages/logging/

@@ -5,7 +5,7 @@ import { viewerFromAuthorization } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
 import { clientIp, type TrustProxy } from '@voiceassist/client-address';
 import { sendJson } from '@voiceassist/http-io';
-import { handleGraphQLRequest, type InspectResult } from '@voiceassist/graphql-http';
+import { handleGraphQLRequest, type InspectResult } from '@voiceassist/graphql-over-http';
 import { createConsoleSite } from './console-site.js';
 import type { RouterContext } from './context.js';
 import { applyCors } from './cors.js';

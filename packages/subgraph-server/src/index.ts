@@ -16,13 +16,12 @@ import { formatError } from '@voiceassist/errors';
 import { checkArgumentValues } from '@voiceassist/argument-checks';
 import { clientIp, TRUST_NOTHING } from '@voiceassist/client-address';
 import { listenHttp, requestIdFrom } from '@voiceassist/http-io';
+import { handleGraphQLRequest, subscriptionNeedsStream } from '@voiceassist/graphql-over-http';
 import {
   createMetricsServer,
-  handleGraphQLRequest,
   listenMetrics,
   operationLogPlugin,
   serveServiceRequests,
-  subscriptionNeedsStream,
   tracingPlugin,
   type ServiceDependencies,
   type ServiceHttpOptions,

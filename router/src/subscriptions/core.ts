@@ -4,7 +4,7 @@ import { GraphQLError, type ExecutionArgs, type FormattedExecutionResult, type G
 import type { AccessTokenVerifier, SessionRevocations, Viewer } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
 import type { TrustProxy } from '@voiceassist/client-address';
-import type { OperationRequest } from '@voiceassist/graphql-http';
+import type { OperationRequest } from '@voiceassist/graphql-over-http';
 import type { Logger } from '@voiceassist/logging';
 import type { Registry } from '@voiceassist/metrics';
 import type { TraceContext } from '@voiceassist/tracing';
