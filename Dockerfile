@@ -39,6 +39,7 @@ COPY packages/http-io/package.json packages/http-io/
 COPY packages/load-test/package.json packages/load-test/
 COPY packages/logging/package.json packages/logging/
 COPY packages/metrics/package.json packages/metrics/
+COPY packages/operation-telemetry/package.json packages/operation-telemetry/
 COPY packages/pagination/package.json packages/pagination/
 COPY packages/phi-detection/package.json packages/phi-detection/
 COPY packages/pubsub/package.json packages/pubsub/

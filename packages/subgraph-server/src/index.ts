@@ -17,15 +17,8 @@ import { checkArgumentValues } from '@voiceassist/argument-checks';
 import { clientIp, TRUST_NOTHING } from '@voiceassist/client-address';
 import { listenHttp, requestIdFrom } from '@voiceassist/http-io';
 import { handleGraphQLRequest, subscriptionNeedsStream } from '@voiceassist/graphql-over-http';
-import {
-  createMetricsServer,
-  listenMetrics,
-  operationLogPlugin,
-  serveServiceRequests,
-  tracingPlugin,
-  type ServiceDependencies,
-  type ServiceHttpOptions,
-} from '@voiceassist/graphql-http';
+import { operationLogPlugin, tracingPlugin } from '@voiceassist/operation-telemetry';
+import { createMetricsServer, listenMetrics, serveServiceRequests, type ServiceDependencies, type ServiceHttpOptions } from '@voiceassist/graphql-http';
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, registerDependencyGauge, rootFieldLabel, type Metric, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';
