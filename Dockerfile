@@ -33,7 +33,6 @@ COPY packages/env/package.json packages/env/
 COPY packages/erasure/package.json packages/erasure/
 COPY packages/errors/package.json packages/errors/
 COPY packages/flags-client/package.json packages/flags-client/
-COPY packages/graphql-http/package.json packages/graphql-http/
 COPY packages/graphql-over-http/package.json packages/graphql-over-http/
 COPY packages/http-io/package.json packages/http-io/
 COPY packages/load-test/package.json packages/load-test/
@@ -47,6 +46,7 @@ COPY packages/rate-limit/package.json packages/rate-limit/
 COPY packages/redis/package.json packages/redis/
 COPY packages/resolver-codegen/package.json packages/resolver-codegen/
 COPY packages/service-build/package.json packages/service-build/
+COPY packages/service-endpoints/package.json packages/service-endpoints/
 COPY packages/services/package.json packages/services/
 COPY packages/subgraph-server/package.json packages/subgraph-server/
 COPY packages/testkit/package.json packages/testkit/

@@ -3,7 +3,7 @@ import { createLogger } from '@voiceassist/logging';
 import { createRouterFromEnv, routerEnvSchema } from '@voiceassist/router';
 import { subgraphServices } from '@voiceassist/services';
 import { parseTrustProxy, type TrustProxy } from '@voiceassist/client-address';
-import { closeOnSignals } from '@voiceassist/graphql-http';
+import { closeOnSignals } from '@voiceassist/service-endpoints';
 import type { SubgraphService } from '@voiceassist/subgraph-server';
 import { infraFromEnv } from '@voiceassist/subgraph-server/run';
 import { startTracing } from '@voiceassist/tracing';

@@ -18,7 +18,7 @@ import { clientIp, TRUST_NOTHING } from '@voiceassist/client-address';
 import { listenHttp, requestIdFrom } from '@voiceassist/http-io';
 import { handleGraphQLRequest, subscriptionNeedsStream } from '@voiceassist/graphql-over-http';
 import { operationLogPlugin, tracingPlugin } from '@voiceassist/operation-telemetry';
-import { createMetricsServer, listenMetrics, serveServiceRequests, type ServiceDependencies, type ServiceHttpOptions } from '@voiceassist/graphql-http';
+import { createMetricsServer, listenMetrics, serveServiceRequests, type ServiceDependencies, type ServiceHttpOptions } from '@voiceassist/service-endpoints';
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, registerDependencyGauge, rootFieldLabel, type Metric, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';

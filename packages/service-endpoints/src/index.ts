@@ -72,7 +72,7 @@ export interface ServiceRequestOptions {
  * Answers every request to a service's HTTP server, router or subgraph alike: a request id
  * (the caller's if it looks like one) on the request and the response, the service's own routes,
  * then /health (alive: always 200, naming degraded dependencies and its health detail) and /ready (200 ready or degraded,
- * 503 when a required dependency is away), 404 for anything else (/metrics included: see serveMetrics),
+ * 503 when a required dependency is away), 404 for anything else (/metrics included: see createMetricsServer),
  * 400 for a target that is not a URL,
  * and a bare 500 for a failure (logged with the request id, never sent).
  */
