@@ -20,6 +20,7 @@ COPY subgraphs/conversation/package.json subgraphs/conversation/
 COPY subgraphs/voice/package.json subgraphs/voice/
 COPY e2e/package.json e2e/
 COPY packages/ai/package.json packages/ai/
+COPY packages/argument-checks/package.json packages/argument-checks/
 COPY packages/auth/package.json packages/auth/
 COPY packages/benchmarks/package.json packages/benchmarks/
 COPY packages/client/package.json packages/client/
@@ -33,10 +34,12 @@ COPY packages/env/package.json packages/env/
 COPY packages/erasure/package.json packages/erasure/
 COPY packages/errors/package.json packages/errors/
 COPY packages/flags-client/package.json packages/flags-client/
-COPY packages/graphql-http/package.json packages/graphql-http/
+COPY packages/graphql-over-http/package.json packages/graphql-over-http/
+COPY packages/http-io/package.json packages/http-io/
 COPY packages/load-test/package.json packages/load-test/
 COPY packages/logging/package.json packages/logging/
 COPY packages/metrics/package.json packages/metrics/
+COPY packages/operation-telemetry/package.json packages/operation-telemetry/
 COPY packages/otlp-receiver/package.json packages/otlp-receiver/
 COPY packages/pagination/package.json packages/pagination/
 COPY packages/phi-detection/package.json packages/phi-detection/
@@ -45,6 +48,7 @@ COPY packages/rate-limit/package.json packages/rate-limit/
 COPY packages/redis/package.json packages/redis/
 COPY packages/resolver-codegen/package.json packages/resolver-codegen/
 COPY packages/service-build/package.json packages/service-build/
+COPY packages/service-endpoints/package.json packages/service-endpoints/
 COPY packages/services/package.json packages/services/
 COPY packages/subgraph-server/package.json packages/subgraph-server/
 COPY packages/test-supergraph/package.json packages/test-supergraph/

@@ -4,7 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { FormattedExecutionResult } from 'graphql';
 import { formatError } from '@voiceassist/errors';
-import { operationLogPlugin, tracingPlugin } from '@voiceassist/graphql-http';
+import { operationLogPlugin, tracingPlugin } from '@voiceassist/operation-telemetry';
 import type { ServiceMetrics } from '@voiceassist/metrics';
 import type { RouterContext } from './context.js';
 import { deferredPartsPlugin } from './engine/engine.js';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { allow } from '@voiceassist/auth';
 import { composeSupergraph } from '@voiceassist/composition';
 import { commonEnvShape, loadEnv, z } from '@voiceassist/env';
-import { serviceHttpOptions } from '@voiceassist/graphql-http';
+import { serviceHttpOptions } from '@voiceassist/service-endpoints';
 import { createLogger } from '@voiceassist/logging';
 import { createMemoryRateLimiter } from '@voiceassist/rate-limit';
 import { createSubgraphServer, type RequestContext, type SubgraphServer } from '@voiceassist/subgraph-server';

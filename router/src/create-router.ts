@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import { setLibrarySwitch } from '@voiceassist/env';
-import { TRUST_NOTHING, createMetricsServer, listenHttp, listenMetrics, serveServiceRequests } from '@voiceassist/graphql-http';
+import { TRUST_NOTHING } from '@voiceassist/client-address';
+import { listenHttp } from '@voiceassist/http-io';
+import { createMetricsServer, listenMetrics, serveServiceRequests } from '@voiceassist/service-endpoints';
 import { Histogram, createMetrics, namedOperationLabel, registerDependencyGauge } from '@voiceassist/metrics';
 import { createRouterApolloServer } from './apollo-server.js';
 import { DEFAULT_LIMITS, type EdgeOptions } from './edge/edge.js';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
-import { serviceHttpOptions } from '@voiceassist/graphql-http';
+import { serviceHttpOptions } from '@voiceassist/service-endpoints';
 import type { Logger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, RedisAvailability } from '@voiceassist/redis';

@@ -1,6 +1,6 @@
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
-import { closeOnSignals } from '@voiceassist/graphql-http';
+import { closeOnSignals } from '@voiceassist/service-endpoints';
 import { startTracing } from '@voiceassist/tracing';
 import { createRouterFromEnv, routerEnvSchema } from './router.js';
 

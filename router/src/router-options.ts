@@ -1,5 +1,6 @@
 import type { AccessTokenVerifier, SessionRevocations } from '@voiceassist/auth';
-import type { DegradableDependency, MetricsListener, TrustProxy } from '@voiceassist/graphql-http';
+import type { TrustProxy } from '@voiceassist/client-address';
+import type { DegradableDependency, MetricsListener } from '@voiceassist/service-endpoints';
 import type { Logger } from '@voiceassist/logging';
 import type { ServiceMetrics } from '@voiceassist/metrics';
 import type { Server } from 'node:http';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { Registry } from '@voiceassist/metrics';
-import type { TrustProxy } from '@voiceassist/graphql-http';
+import type { TrustProxy } from '@voiceassist/client-address';
 import type { RouterContext } from './context.js';
 import type { SubscriptionEvent } from './engine/engine.js';
 import type { RouterOptions } from './router-options.js';

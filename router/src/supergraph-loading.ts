@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GraphQLSchema } from 'graphql';
-import type { DegradableDependency } from '@voiceassist/graphql-http';
+import type { DegradableDependency } from '@voiceassist/service-endpoints';
 import { Counter, Gauge, type Histogram, type ServiceMetrics } from '@voiceassist/metrics';
 import { createEdge, type Edge, type EdgeOptions } from './edge/edge.js';
 import { createQueryEngine, type QueryEngine } from './engine/engine.js';

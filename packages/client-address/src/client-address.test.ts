@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { addressBytes, canonicalAddress, clientAddress, parseAddressRange, parseTrustProxy, rangeContains, TRUST_NOTHING } from './index.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { addressBytes, canonicalAddress, clientAddress, clientIp, parseAddressRange, parseTrustProxy, rangeContains, TRUST_NOTHING, type TrustProxy } from './index.js';
 
 const inRange = (range: string, address: string) => rangeContains(parseAddressRange(range)!, addressBytes(address)!);
 
@@ -93,5 +95,28 @@ describe('the client address', () => {
   it('writes IPv4-mapped addresses as IPv4', () => {
     expect(canonicalAddress('::ffff:192.0.2.1')).toBe('192.0.2.1');
     expect(canonicalAddress('2001:db8::1')).toBe('2001:db8::1');
+  });
+});
+
+describe('clientIp', () => {
+  const servers: ReturnType<typeof createServer>[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) if (server.listening) await new Promise((resolve) => server.close(resolve));
+  });
+
+  async function addressSeen(trust: TrustProxy, forwardedFor: string) {
+    const server = createServer((req, res) => res.end(JSON.stringify({ ip: clientIp(req, trust) })));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const response = await fetch(`http://127.0.0.1:${port}`, { headers: { 'x-forwarded-for': forwardedFor } });
+    return ((await response.json()) as { ip: string }).ip;
+  }
+
+  it('ignores a spoofed X-Forwarded-For unless the peer is a trusted proxy', async () => {
+    expect(await addressSeen(TRUST_NOTHING, '203.0.113.9')).toBe('127.0.0.1');
+    expect(await addressSeen(parseTrustProxy('10.0.0.0/8'), '203.0.113.9')).toBe('127.0.0.1');
+    expect(await addressSeen(parseTrustProxy('127.0.0.1/32'), '198.51.100.1, 203.0.113.9')).toBe('203.0.113.9');
+    expect(await addressSeen(parseTrustProxy('1'), '198.51.100.1, 203.0.113.9')).toBe('203.0.113.9');
   });
 });

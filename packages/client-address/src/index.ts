@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 
 /**
@@ -142,4 +143,12 @@ export function clientAddress(socketAddress: string | undefined, forwardedFor: s
     if (!trusted) return current;
   }
   return current;
+}
+
+/**
+ * The caller's address: the socket's peer, or the X-Forwarded-For hop the trusted proxies in
+ * front name (TRUST_PROXY); with nothing trusted the header is ignored.
+ */
+export function clientIp(req: IncomingMessage, trust: TrustProxy): string | undefined {
+  return clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trust);
 }

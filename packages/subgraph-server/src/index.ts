@@ -13,22 +13,12 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createPermissions, isAlwaysAllowed, permissionRuleTree, viewerFromAuthorization, type AccessTokenVerifier, type AuthContext, type IRuleTypeMap } from '@voiceassist/auth';
 import { formatError } from '@voiceassist/errors';
-import {
-  TRUST_NOTHING,
-  checkArgumentValues,
-  clientIp,
-  createMetricsServer,
-  handleGraphQLRequest,
-  listenHttp,
-  listenMetrics,
-  operationLogPlugin,
-  requestIdFrom,
-  serveServiceRequests,
-  subscriptionNeedsStream,
-  tracingPlugin,
-  type ServiceDependencies,
-  type ServiceHttpOptions,
-} from '@voiceassist/graphql-http';
+import { checkArgumentValues } from '@voiceassist/argument-checks';
+import { clientIp, TRUST_NOTHING } from '@voiceassist/client-address';
+import { listenHttp, requestIdFrom } from '@voiceassist/http-io';
+import { handleGraphQLRequest, subscriptionNeedsStream } from '@voiceassist/graphql-over-http';
+import { operationLogPlugin, tracingPlugin } from '@voiceassist/operation-telemetry';
+import { createMetricsServer, listenMetrics, serveServiceRequests, type ServiceDependencies, type ServiceHttpOptions } from '@voiceassist/service-endpoints';
 import type { Logger } from '@voiceassist/logging';
 import { createMetrics, registerDependencyGauge, rootFieldLabel, type Metric, type ServiceMetrics } from '@voiceassist/metrics';
 import type { z } from '@voiceassist/env';

@@ -1,7 +1,7 @@
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity, type RevocationSync, type SessionRevocations, type VerifierOptions } from '@voiceassist/auth';
 import { openSubgraphDatabase, type DatabaseHandle, type SubgraphDatabase } from '@voiceassist/database';
 import { erasuresFromIdentity, startErasureConsumer, type ErasureConsumer, type ErasureConsumerOptions } from '@voiceassist/erasure';
-import { serviceHttpOptions } from '@voiceassist/graphql-http';
+import { serviceHttpOptions } from '@voiceassist/service-endpoints';
 import type { Logger } from '@voiceassist/logging';
 import { createPubSub, type PubSub } from '@voiceassist/pubsub';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';

@@ -1,5 +1,5 @@
 import { loadEnv, type commonEnvShape, type z } from '@voiceassist/env';
-import { closeOnSignals } from '@voiceassist/graphql-http';
+import { closeOnSignals } from '@voiceassist/service-endpoints';
 import { createLogger } from '@voiceassist/logging';
 import { startTracing } from '@voiceassist/tracing';
 import type { ServiceInfra, SubgraphService, SubgraphServiceDefinition } from './index.js';

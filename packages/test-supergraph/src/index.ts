@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
 import { composeSupergraph } from '@voiceassist/composition';
 import { loadEnv } from '@voiceassist/env';
-import { parseTrustProxy } from '@voiceassist/graphql-http';
+import { parseTrustProxy } from '@voiceassist/client-address';
 import type { IdentityService } from '@voiceassist/identity';
 import { createLogger, type Logger } from '@voiceassist/logging';
 import { createRouter, type Router } from '@voiceassist/router';

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type GraphQLError, type GraphQLSchema } from 'graphql';
 import { formatError, rateLimited } from '@voiceassist/errors';
-import { checkArgumentValues, DEFAULT_MAX_VARIABLES_DEPTH, subscriptionNeedsStream, type InspectResult, type OperationRequest } from '@voiceassist/graphql-http';
+import { checkArgumentValues, DEFAULT_MAX_VARIABLES_DEPTH } from '@voiceassist/argument-checks';
+import { subscriptionNeedsStream, type InspectResult, type OperationRequest } from '@voiceassist/graphql-over-http';
 import type { Logger } from '@voiceassist/logging';
 import type { RateLimiter } from '@voiceassist/rate-limit';
 import { createOperationGuard, type CheckedOperation, type OperationLimits } from './operation-limits.js';

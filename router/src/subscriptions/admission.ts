@@ -1,7 +1,7 @@
 import { GraphQLError, getOperationAST, type ExecutionArgs } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { unauthenticated } from '@voiceassist/errors';
-import { requestIdFrom } from '@voiceassist/graphql-http';
+import { requestIdFrom } from '@voiceassist/http-io';
 import type { Logger } from '@voiceassist/logging';
 import { runInContext, type TraceContext } from '@voiceassist/tracing';
 import type { AdmittedOperation, Connection, OperationContext, OperationPayload, Refusal } from './core.js';

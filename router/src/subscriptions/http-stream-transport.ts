@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError, getOperationAST } from 'graphql';
-import { readStreamedOperation, sendJson } from '@voiceassist/graphql-http';
+import { sendJson } from '@voiceassist/http-io';
+import { readStreamedOperation } from '@voiceassist/graphql-over-http';
 import { activeContext } from '@voiceassist/tracing';
 import { ActiveSubscription } from './active-subscription.js';
 import { admit, executeAdmitted } from './admission.js';

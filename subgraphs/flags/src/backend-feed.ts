@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '@voiceassist/graphql-http';
+import { sendJson } from '@voiceassist/http-io';
 import {
   encodeFeedMessage,
   FEED_KEEP_ALIVE,

@@ -1,7 +1,7 @@
 import { REVOCATIONS_PATH, type SessionRevocations } from '@voiceassist/auth';
 import { openSubgraphDatabase, type DatabaseHandle } from '@voiceassist/database';
 import { ERASURES_PATH } from '@voiceassist/erasure';
-import { sendJson } from '@voiceassist/graphql-http';
+import { sendJson } from '@voiceassist/http-io';
 import { loggableError } from '@voiceassist/logging';
 import { createAuditChainMetrics } from '@voiceassist/metrics';
 import { createMemoryRateLimiter, createRedisRateLimiter } from '@voiceassist/rate-limit';

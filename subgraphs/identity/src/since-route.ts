@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '@voiceassist/graphql-http';
+import { sendJson } from '@voiceassist/http-io';
 
 /**
  * A GET route answering what `read` returns for `?since=<ms>` (everything without it), uncached:

@@ -1,6 +1,6 @@
 import { getOperationAST, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { checkArgumentValues } from './argument-values.js';
+import { checkArgumentValues } from './index.js';
 
 function check(query: string, variables?: Record<string, unknown>, maxDepth?: number) {
   const document = parse(query);
