@@ -23,9 +23,7 @@ COPY packages/ai/package.json packages/ai/
 COPY packages/argument-checks/package.json packages/argument-checks/
 COPY packages/auth/package.json packages/auth/
 COPY packages/benchmarks/package.json packages/benchmarks/
-COPY packages/client/package.json packages/client/
 COPY packages/client-address/package.json packages/client-address/
-COPY packages/composition/package.json packages/composition/
 COPY packages/console/package.json packages/console/
 COPY packages/database/package.json packages/database/
 COPY packages/deployment/package.json packages/deployment/
@@ -51,9 +49,11 @@ COPY packages/service-build/package.json packages/service-build/
 COPY packages/service-endpoints/package.json packages/service-endpoints/
 COPY packages/services/package.json packages/services/
 COPY packages/subgraph-server/package.json packages/subgraph-server/
+COPY packages/supergraph-composition/package.json packages/supergraph-composition/
 COPY packages/test-supergraph/package.json packages/test-supergraph/
 COPY packages/testkit/package.json packages/testkit/
 COPY packages/tracing/package.json packages/tracing/
+COPY packages/typed-operations/package.json packages/typed-operations/
 COPY packages/websocket-batching/package.json packages/websocket-batching/
 # Dev dependencies included: the build below needs them (vite, esbuild, tsx).
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \

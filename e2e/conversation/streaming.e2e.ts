@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAccessTokenVerifier, createInProcessRevocations } from '@voiceassist/auth';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { createLogger } from '@voiceassist/logging';
 import { createRouter, type Router } from '@voiceassist/router';
 import { subgraphServices } from '@voiceassist/services';

@@ -3,7 +3,7 @@ import type { ClientRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'graphql';
 import { expect, it } from 'vitest';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { createLogger } from '@voiceassist/logging';
 import { createRouter } from './router.js';
 import { TestIssuer } from '../testing/fixtures.js';

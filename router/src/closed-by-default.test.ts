@@ -3,7 +3,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allow } from '@voiceassist/auth';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { commonEnvShape, loadEnv, z } from '@voiceassist/env';
 import { serviceHttpOptions } from '@voiceassist/service-endpoints';
 import { createLogger } from '@voiceassist/logging';

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allow } from '@voiceassist/auth';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { loadEnv } from '@voiceassist/env';
 import { createLogger } from '@voiceassist/logging';
 import { createRedis, RedisAvailability, type Redis } from '@voiceassist/redis';

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { GraphQLError, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAuthenticated, allow } from '@voiceassist/auth';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { createLogger } from '@voiceassist/logging';
 import { createSubgraphServer, type RequestContext, type SubgraphServer } from '@voiceassist/subgraph-server';
 import { testRouterEngine } from '@voiceassist/testkit/env';

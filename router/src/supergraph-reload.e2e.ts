@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import type { SubgraphServer } from '@voiceassist/subgraph-server';
 import { waitUntil } from '@voiceassist/testkit/wait';
 import { buildRouter, startBuiltRouter, type BuiltRouter } from '../testing/built-router.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { createLogger } from '@voiceassist/logging';
 import { testRouterEngine } from '@voiceassist/testkit/env';
 import { waitUntil } from '@voiceassist/testkit/wait';

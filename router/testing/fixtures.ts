@@ -8,7 +8,7 @@ import { testRouterEngine } from '@voiceassist/testkit/env';
 import { createLogger } from '@voiceassist/logging';
 import { createPubSub } from '@voiceassist/pubsub';
 import { createSubgraphServer, type RequestContext, type SubgraphModule, type SubgraphServer } from '@voiceassist/subgraph-server';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { createRouter, type Router, type RouterOptions } from '../src/router.js';
 import type { TestIssuer } from './issuer.js';
 

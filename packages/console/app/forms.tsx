@@ -1,5 +1,5 @@
 import { useId, type ReactNode } from 'react';
-import { GraphQLRequestError, fieldErrors, isDocumentError, retryAfterSeconds, type FieldError } from '@voiceassist/client';
+import { GraphQLRequestError, fieldErrors, isDocumentError, retryAfterSeconds, type FieldError } from '@voiceassist/typed-operations';
 
 const REASONS: Record<string, string> = {
   TOO_SHORT: 'Use at least 12 characters.',

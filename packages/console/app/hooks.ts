@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { DocumentTypeDecoration, SubscriptionSink, VariablesArgument } from '@voiceassist/client';
+import type { DocumentTypeDecoration, SubscriptionSink, VariablesArgument } from '@voiceassist/typed-operations';
 import { sessionStore, type SessionState } from './session.js';
 
 export function useSession(): SessionState {

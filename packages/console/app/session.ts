@@ -11,7 +11,7 @@ import {
   type SubscriptionSink,
   type DocumentTypeDecoration,
   type VariablesArgument,
-} from '@voiceassist/client';
+} from '@voiceassist/typed-operations';
 
 // The signed-in session and the transport to the router. The refresh token rotates on every use
 // and reuse revokes the session, so it lives in sessionStorage (one tab, one session) and every

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import { SpeechStreamDocument } from '@voiceassist/client';
+import { SpeechStreamDocument } from '@voiceassist/typed-operations';
 import { useSubscription } from './hooks.js';
 
 /** Recorded audio, ready for an `AudioInput`. */

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogoutEverywhereDocument, UsersDocument, createGraphQLFetch } from '@voiceassist/client';
+import { LogoutEverywhereDocument, UsersDocument, createGraphQLFetch } from '@voiceassist/typed-operations';
 import { createTrustedOperations, readTrustedOperations } from '@voiceassist/router';
 import { startSupergraph, type TestSupergraph } from '@voiceassist/test-supergraph';
 import { CHROMIUM_PATH, buildConsole, hasChromium, launchChromium, screenshot, unlabelledControls } from './testing/browser.js';

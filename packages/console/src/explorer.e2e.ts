@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegisterDocument, createGraphQLFetch } from '@voiceassist/client';
+import { RegisterDocument, createGraphQLFetch } from '@voiceassist/typed-operations';
 import { startSupergraph, type TestSupergraph } from '@voiceassist/test-supergraph';
 import { CHROMIUM_PATH, buildConsole, hasChromium, launchChromium, screenshot } from './testing/browser.js';
 

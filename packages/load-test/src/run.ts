@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { FlagChangesDocument, FlagsDocument } from '@voiceassist/client';
+import { FlagChangesDocument, FlagsDocument } from '@voiceassist/typed-operations';
 import { usersAt, type Scenario } from './scenarios.js';
 
 export interface LoadTestOptions {

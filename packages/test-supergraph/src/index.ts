@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createAccessTokenVerifier, createSessionRevocations, syncFromIdentity } from '@voiceassist/auth';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { loadEnv } from '@voiceassist/env';
 import { parseTrustProxy } from '@voiceassist/client-address';
 import type { IdentityService } from '@voiceassist/identity';

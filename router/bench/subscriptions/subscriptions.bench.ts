@@ -3,7 +3,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { collectGarbage, formatNumber, percentile, pinToCpus, spawnBenchProcess, startScriptNodeFlags, type BenchProcess, type Benchmark } from '@voiceassist/benchmarks';
 import { benchEnv } from '@voiceassist/benchmarks/env';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { TestIssuer, catalogModule, tickerModule } from '../../testing/fixtures.js';
 
 // N subscribers through the router vs directly on the subgraph. The test subgraphs, the router

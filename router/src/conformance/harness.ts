@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { createLogger } from '@voiceassist/logging';
 import { execute, parse, type GraphQLSchema } from 'graphql';
 import { testEnv } from '@voiceassist/testkit/env';

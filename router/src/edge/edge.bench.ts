@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { formatNumber, percentile, type Benchmark } from '@voiceassist/benchmarks';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { createLogger } from '@voiceassist/logging';
 import { createMemoryRateLimiter } from '@voiceassist/rate-limit';
 import { createRouter } from '../router.js';

@@ -4,7 +4,7 @@ import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { createLogger } from '@voiceassist/logging';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '@voiceassist/rate-limit';
 import { createRedis, type Redis } from '@voiceassist/redis';

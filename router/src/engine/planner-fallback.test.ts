@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { parse } from 'graphql';
 import { expect, it } from 'vitest';
-import { composeSupergraph } from '@voiceassist/composition';
+import { composeSupergraph } from '@voiceassist/supergraph-composition';
 import { createLogger } from '@voiceassist/logging';
 import { createRouter } from '../router.js';
 import { TestIssuer } from '../../testing/fixtures.js';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { composeSupergraph, subgraphsFromRoverConfig } from '@voiceassist/composition';
+import { composeSupergraph, subgraphsFromRoverConfig } from '@voiceassist/supergraph-composition';
 import { voiceSubgraph } from './service.js';
 
 const voice = { name: 'voice', url: 'http://voice/graphql', typeDefs: voiceSubgraph.typeDefs };

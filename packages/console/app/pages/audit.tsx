@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { AuditLogDocument, VerifyAuditLogDocument, type AuditLogQuery, type VerifyAuditLogQuery } from '@voiceassist/client';
+import { AuditLogDocument, VerifyAuditLogDocument, type AuditLogQuery, type VerifyAuditLogQuery } from '@voiceassist/typed-operations';
 import { Alert, describeError } from '../forms.js';
 import { useQuery } from '../hooks.js';
 import { Page, formatTime } from '../page.js';

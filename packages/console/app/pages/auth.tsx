@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { GraphQLRequestError, LoginDocument, RegisterDocument } from '@voiceassist/client';
+import { GraphQLRequestError, LoginDocument, RegisterDocument } from '@voiceassist/typed-operations';
 import { Alert, Field, formErrors } from '../forms.js';
 import { useSession } from '../hooks.js';
 import { Page } from '../page.js';

@@ -8,7 +8,7 @@ import {
   RegenerateDocument,
   SendMessageDocument,
   type ChatMessageFragment,
-} from '@voiceassist/client';
+} from '@voiceassist/typed-operations';
 import { Alert, describeError } from '../forms.js';
 import { useQuery, useSubscription } from '../hooks.js';
 import { Page } from '../page.js';

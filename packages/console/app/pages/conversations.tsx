@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ArchiveConversationDocument, ConversationsDocument, CreateConversationDocument, DeleteConversationDocument } from '@voiceassist/client';
+import { ArchiveConversationDocument, ConversationsDocument, CreateConversationDocument, DeleteConversationDocument } from '@voiceassist/typed-operations';
 import { Alert, describeError } from '../forms.js';
 import { useQuery } from '../hooks.js';
 import { Page, formatTime } from '../page.js';

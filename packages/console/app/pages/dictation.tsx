@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import { AppendDictationAudioDocument, DictationEventsDocument, FinishDictationDocument, StartDictationDocument } from '@voiceassist/client';
+import { AppendDictationAudioDocument, DictationEventsDocument, FinishDictationDocument, StartDictationDocument } from '@voiceassist/typed-operations';
 import { Alert, describeError } from '../forms.js';
 import { useSubscription } from '../hooks.js';
 import { Page } from '../page.js';

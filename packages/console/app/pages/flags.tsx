@@ -7,7 +7,7 @@ import {
   type AdminFeatureFlagFragment,
   type FlagEvaluationFieldsFragment,
   type FlagVisibility,
-} from '@voiceassist/client';
+} from '@voiceassist/typed-operations';
 import { Alert, Field, describeError, formErrors } from '../forms.js';
 import { useQuery, useSession, useSubscription } from '../hooks.js';
 import { Page, formatTime } from '../page.js';

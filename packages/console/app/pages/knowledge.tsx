@@ -8,7 +8,7 @@ import {
   type KnowledgeDocumentFragment,
   type SearchMode,
   type SearchQuery,
-} from '@voiceassist/client';
+} from '@voiceassist/typed-operations';
 import { Alert, Field, describeError, formErrors } from '../forms.js';
 import { useQuery, useSession, useSubscription } from '../hooks.js';
 import { Page, formatTime } from '../page.js';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { UpdateUserDocument, UsersDocument, type AdminUserFragment, type Role } from '@voiceassist/client';
+import { UpdateUserDocument, UsersDocument, type AdminUserFragment, type Role } from '@voiceassist/typed-operations';
 import { Alert, describeError } from '../forms.js';
 import { useQuery, useSession } from '../hooks.js';
 import { Page, formatTime } from '../page.js';

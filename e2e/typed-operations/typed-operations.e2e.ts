@@ -14,7 +14,7 @@ import {
   fieldErrors,
   subscribe,
   type FlagChangesSubscription,
-} from '@voiceassist/client';
+} from '@voiceassist/typed-operations';
 
 // The client package against the real router and subgraphs, with the router in safelist mode on
 // the committed manifest: the generated documents run as they are, anything else is refused.
@@ -37,7 +37,7 @@ afterAll(async () => {
   await supergraph?.stop();
 });
 
-describe('@voiceassist/client through the router', () => {
+describe('@voiceassist/typed-operations through the router', () => {
   it('runs typed documents with the fetch helper, sending the token from the getter', async () => {
     const api = createGraphQLFetch({ url: supergraph.graphqlUrl, getToken: () => token });
     expect(await api.execute(MeDocument)).toEqual({ me: null });
