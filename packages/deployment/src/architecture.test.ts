@@ -75,6 +75,21 @@ describe('ARCHITECTURE.md', () => {
     expect(cycles).toEqual([]);
   });
 
+  it('names no workspace package like a dependency (`@voiceassist/x` beside npm `x` or `@scope/x`)', () => {
+    const ours = new Set(packages.map((p) => p.name));
+    const baseName = (name: string) => name.replace(/^@[^/]+\//, '');
+    const clashes = new Set<string>();
+    for (const p of packages) {
+      const manifest = JSON.parse(readFileSync(join(repoRoot, p.dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+      for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })) {
+        if (ours.has(dependency)) continue;
+        const twin = [...ours].find((name) => baseName(name) === baseName(dependency));
+        if (twin) clashes.add(`${twin} ~ ${dependency}`);
+      }
+    }
+    expect([...clashes]).toEqual([]);
+  });
+
   it('names only paths that exist', () => {
     const paths = [...architecture.matchAll(/`([\w.-]+(?:\/[\w.-]+)+\/?)`/g)].map(([, path]) => path!);
     expect(paths.length).toBeGreaterThan(30);
