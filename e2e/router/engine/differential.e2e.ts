@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf, graphqlRequest, testEnv, type GraphQLResponse } from '@voiceassist/testkit';
 import { createTestRouter, startSupergraph, type TestSupergraph } from '@voiceassist/test-supergraph';
 import { prng } from '@voiceassist/testkit/prng';
+import { waitUntil } from '@voiceassist/testkit/wait';
 import type { Router } from '@voiceassist/router';
 import { SubscriptionPlanner } from '@voiceassist/router/subscriptions/planner';
 
@@ -163,6 +164,16 @@ beforeAll(async () => {
     asAdmin,
   );
   ids.messageId = sent.body.data?.sendMessage.userMessage.id ?? '';
+  // The reply streams in the background: compared while it streams, an engine asked later sees more of it.
+  await waitUntil(async () => {
+    const seen = await supergraph.request<{ conversation: { messages: { edges: Array<{ node: { status: string } }> } } }>(
+      'query ($c: ID!) { conversation(id: $c) { messages(first: 5) { edges { node { status } } } } }',
+      { c: ids.conversationId },
+      asAdmin,
+    );
+    const statuses = dataOf(seen).conversation.messages.edges.map((edge) => edge.node.status);
+    return statuses.length === 2 && !statuses.includes('STREAMING');
+  }, 30_000);
   for (const key of ['diff.one', 'diff.two']) {
     dataOf(await supergraph.request('mutation ($input: CreateFlagInput!) { createFlag(input: $input) { key } }', { input: { key, visibility: 'ADMIN', enabled: key === 'diff.one' } }, asAdmin));
   }
