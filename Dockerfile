@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every service: docker-compose.yml runs it once per service with a different
 # `command` (its package's start script, `node dist/index.js`, in its package folder). No Docker engine runs on the dev machines, so
-# packages/deployment/src/docker-compose.test.ts checks this file's stages instead.
+# composition/deployment/src/docker-compose.test.ts checks this file's stages instead.
 
 # base: Node 20 and the pnpm version package.json's `packageManager` names.
 FROM node:20-bookworm-slim AS base
@@ -18,23 +18,18 @@ COPY subgraphs/knowledge/package.json subgraphs/knowledge/
 COPY subgraphs/flags/package.json subgraphs/flags/
 COPY subgraphs/conversation/package.json subgraphs/conversation/
 COPY subgraphs/voice/package.json subgraphs/voice/
-COPY e2e/package.json e2e/
 COPY packages/ai/package.json packages/ai/
 COPY packages/argument-checks/package.json packages/argument-checks/
 COPY packages/auth/package.json packages/auth/
 COPY packages/benchmarks/package.json packages/benchmarks/
 COPY packages/client-address/package.json packages/client-address/
-COPY packages/console/package.json packages/console/
 COPY packages/database/package.json packages/database/
-COPY packages/deployment/package.json packages/deployment/
-COPY packages/dev-supergraph/package.json packages/dev-supergraph/
 COPY packages/env/package.json packages/env/
 COPY packages/erasure/package.json packages/erasure/
 COPY packages/errors/package.json packages/errors/
 COPY packages/flags-client/package.json packages/flags-client/
 COPY packages/graphql-over-http/package.json packages/graphql-over-http/
 COPY packages/http-io/package.json packages/http-io/
-COPY packages/load-test/package.json packages/load-test/
 COPY packages/logging/package.json packages/logging/
 COPY packages/metrics/package.json packages/metrics/
 COPY packages/operation-telemetry/package.json packages/operation-telemetry/
@@ -47,14 +42,19 @@ COPY packages/redis/package.json packages/redis/
 COPY packages/resolver-codegen/package.json packages/resolver-codegen/
 COPY packages/service-build/package.json packages/service-build/
 COPY packages/service-endpoints/package.json packages/service-endpoints/
-COPY packages/services/package.json packages/services/
 COPY packages/subgraph-server/package.json packages/subgraph-server/
 COPY packages/supergraph-composition/package.json packages/supergraph-composition/
-COPY packages/test-supergraph/package.json packages/test-supergraph/
 COPY packages/testkit/package.json packages/testkit/
 COPY packages/tracing/package.json packages/tracing/
 COPY packages/typed-operations/package.json packages/typed-operations/
 COPY packages/websocket-batching/package.json packages/websocket-batching/
+COPY composition/console/package.json composition/console/
+COPY composition/deployment/package.json composition/deployment/
+COPY composition/dev-supergraph/package.json composition/dev-supergraph/
+COPY composition/load-test/package.json composition/load-test/
+COPY composition/services/package.json composition/services/
+COPY composition/test-supergraph/package.json composition/test-supergraph/
+COPY e2e/package.json e2e/
 # Dev dependencies included: the build below needs them (vite, esbuild, tsx).
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --store-dir /pnpm/store

@@ -3,7 +3,7 @@ import { URL } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// The layers are written once, in ARCHITECTURE.md's table (packages/deployment/src/architecture.test.ts
+// The layers are written once, in ARCHITECTURE.md's table (composition/deployment/src/architecture.test.ts
 // checks it places every package); imports must hold to them: the kit imports no app and nothing
 // that composes apps, an app imports no other app and nothing that composes apps.
 function layerTable() {

@@ -10,13 +10,13 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql', { paths: [require.resolve('@apollo/server', { paths: ['router'] })] }) }],
   },
   test: {
-    include: ['{router,subgraphs,packages}/**/src/**/*.{test,e2e}.ts', 'router/{bench,testing}/**/*.{test,e2e}.ts', 'e2e/**/*.{test,e2e}.ts'],
+    include: ['{router,subgraphs,packages,composition}/**/src/**/*.{test,e2e}.ts', 'router/{bench,testing}/**/*.{test,e2e}.ts', 'e2e/**/*.{test,e2e}.ts'],
     exclude: ['**/node_modules/**', '**/.data/**'],
     // Whole-supergraph tests start PGlite instances and servers; give them room on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
-    benchmark: { include: ['{router,subgraphs,packages}/**/src/**/*.bench.ts', 'router/bench/**/*.bench.ts', 'e2e/**/*.bench.ts'] },
+    benchmark: { include: ['{router,subgraphs,packages,composition}/**/src/**/*.bench.ts', 'router/bench/**/*.bench.ts', 'e2e/**/*.bench.ts'] },
   },
 });

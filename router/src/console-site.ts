@@ -2,7 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 
-// The web console (packages/console), built by `vite build`, served by the router under /console
+// The web console (composition/console), built by `vite build`, served by the router under /console
 // on the router's own origin, so the console talks to /graphql without CORS.
 
 export const CONSOLE_PATH = '/console';

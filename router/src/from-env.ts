@@ -12,7 +12,7 @@ import { defaultSupergraphPath, readSupergraph } from './supergraph.js';
 
 export const defaultTrustedOperationsPath = fileURLToPath(new URL('../../schema/trusted-operations.json', import.meta.url));
 /** Where `pnpm --filter @voiceassist/console build` writes the console (served under /console). */
-export const defaultConsoleDir = fileURLToPath(new URL('../../packages/console/dist', import.meta.url));
+export const defaultConsoleDir = fileURLToPath(new URL('../../composition/console/dist', import.meta.url));
 
 /** The router as configured by its environment: used by `index.ts` and by `pnpm start`. */
 export function createRouterFromEnv(env: RouterEnv, logger: Logger): Router {

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { CONSOLE_PATH } from './console-site.js';
 
-/** GraphiQL in the console build (packages/console/explorer.html), served by the router's console site. */
+/** GraphiQL in the console build (composition/console/explorer.html), served by the router's console site. */
 const OFFLINE_EXPLORER_FILE = 'explorer.html';
 export const OFFLINE_EXPLORER_PATH = `${CONSOLE_PATH}/${OFFLINE_EXPLORER_FILE}`;
 

@@ -63,7 +63,7 @@ export interface RouterOptions {
   queryPlanCacheSize?: number;
   /** Where Hive's planner is loaded from (tests stand in for a platform without its native binary). */
   loadHivePlanner?: QueryEngineOptions['loadHivePlanner'];
-  /** A built web console (packages/console/dist), served under /console before the GraphQL routes. */
+  /** A built web console (composition/console/dist), served under /console before the GraphQL routes. */
   consoleDir?: string;
   /** What the router serves without, degraded (its Redis): named by /ready and /health while away. */
   degradable?: Record<string, DegradableDependency>;

@@ -21,7 +21,7 @@ function findBenchFiles(dir: string): string[] {
   return out;
 }
 
-const files = ['router', 'subgraphs', 'packages', 'e2e']
+const files = ['router', 'subgraphs', 'packages', 'composition', 'e2e']
   .flatMap((dir) => findBenchFiles(join(root, dir)))
   // A filter matches from the start of a path segment: `edge` is router/src/edge, not knowledge.
   .filter((file) => !filter || `/${relative(root, file)}`.includes(`/${filter}`));

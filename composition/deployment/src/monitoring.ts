@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { readRepoFile } from './workspace.js';
 
 /** Where the Grafana dashboard and the Prometheus alert rules live, relative to the repo root. */
-export const MONITORING_DIR = 'packages/deployment/monitoring';
+export const MONITORING_DIR = 'composition/deployment/monitoring';
 
 export interface AlertRule {
   alert: string;

@@ -51,6 +51,11 @@ describe('ARCHITECTURE.md', () => {
     expect(breaches).toEqual([]);
   });
 
+  it('shows the layers in the tree: the kit in packages/, apps in router/ and subgraphs/, composition in composition/ and e2e/', () => {
+    const home: Record<Layer, RegExp> = { kit: /^packages\//, apps: /^(router$|subgraphs\/)/, composition: /^(composition\/|e2e$)/ };
+    expect([...placed].filter(([dir, layer]) => !home[layer].test(dir)).map(([dir, layer]) => `${dir} (${layer})`)).toEqual([]);
+  });
+
   it('has no cyclic workspace dependency, test and build dependencies included (pnpm would warn on every install)', () => {
     const edges = new Map(
       packages.map((p) => {

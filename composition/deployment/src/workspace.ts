@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-/** The monorepo root (this file is packages/deployment/src/workspace.ts). */
+/** The monorepo root (this file is composition/deployment/src/workspace.ts). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export function readRepoFile(path: string): string {

@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { repoRoot } from './workspace.js';
 
 /** Where the kustomize base and overlays live, relative to the repo root. */
-export const KUBERNETES_DIR = 'packages/deployment/kubernetes';
+export const KUBERNETES_DIR = 'composition/deployment/kubernetes';
 
 /** A rendered object: only what the checks read is typed; the schema check covers the rest. */
 export interface KubernetesObject {

@@ -36,7 +36,7 @@ function deployed(name: string) {
   const entry = deployedServices[name];
   if (!entry) {
     throw new Error(
-      `compose service "${name}" runs ${APP_IMAGE} but has no env schema: add it to packages/deployment/src/services.ts`,
+      `compose service "${name}" runs ${APP_IMAGE} but has no env schema: add it to composition/deployment/src/services.ts`,
     );
   }
   return entry;
@@ -75,7 +75,7 @@ describe('docker-compose.yml', () => {
     it('has a known env schema', () => {
       expect(
         deployedServices[name],
-        `compose service "${name}" runs ${APP_IMAGE} but packages/deployment/src/services.ts has no env schema for it`,
+        `compose service "${name}" runs ${APP_IMAGE} but composition/deployment/src/services.ts has no env schema for it`,
       ).toBeDefined();
     });
 

@@ -49,13 +49,13 @@ describe('pnpm loadtest', { timeout: 60_000 }, () => {
 
   it('as a command: reads --url, prints the summary and exits 0, or 1 when it fails', async () => {
     const tsx = `${root}node_modules/.bin/tsx`;
-    const ok = await execFileAsync(tsx, ['packages/load-test/src/cli.ts', 'smoke', '--url', supergraph.graphqlUrl, '--duration', '1'], { cwd: root });
+    const ok = await execFileAsync(tsx, ['composition/load-test/src/cli.ts', 'smoke', '--url', supergraph.graphqlUrl, '--duration', '1'], { cwd: root });
     expect(ok.stdout).toMatch(/requests \d+/);
     expect(ok.stdout).toMatch(/latency ms p50 [\d.]+ {2}p95/);
     expect(ok.stdout).toMatch(/errors 0 \(0\.00%\)/);
-    const failed = await execFileAsync(tsx, ['packages/load-test/src/cli.ts', 'smoke', '--url', `http://127.0.0.1:${await closedPort()}/graphql`, '--duration', '1'], { cwd: root }).catch((error: { code: number; stdout: string }) => error);
+    const failed = await execFileAsync(tsx, ['composition/load-test/src/cli.ts', 'smoke', '--url', `http://127.0.0.1:${await closedPort()}/graphql`, '--duration', '1'], { cwd: root }).catch((error: { code: number; stdout: string }) => error);
     expect(failed).toMatchObject({ code: 1, stdout: expect.stringContaining('FAILED') });
-    const usage = await execFileAsync(tsx, ['packages/load-test/src/cli.ts', 'nope'], { cwd: root }).catch((error: { code: number; stderr: string }) => error);
+    const usage = await execFileAsync(tsx, ['composition/load-test/src/cli.ts', 'nope'], { cwd: root }).catch((error: { code: number; stderr: string }) => error);
     expect(usage).toMatchObject({ code: 2, stderr: expect.stringContaining('subscriptions') });
   });
 });
