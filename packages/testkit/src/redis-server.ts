@@ -15,7 +15,7 @@ export interface TestRedisServer {
   flush(): Promise<void>;
   /** Kills the server (SIGKILL: clients see the connection drop, as in a crash). */
   kill(): Promise<void>;
-  /** Starts it again (after kill), empty, on the same port. */
+  /** Starts it again (after kill), empty, on the same port; nothing when it is running. */
   start(): Promise<void>;
   /** kill() then start(). */
   restart(): Promise<void>;
@@ -43,14 +43,26 @@ async function acceptsConnections(port: number): Promise<boolean> {
   }
 }
 
+// Killed when the test process exits, should a test end without stopping its server.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+const isRunning = (child: ChildProcess | undefined): child is ChildProcess => child !== undefined && child.exitCode === null && child.signalCode === null;
+
 export async function startRedisServer(): Promise<TestRedisServer> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
 
   const start = async () => {
+    // Already up: a second redis-server could not bind the port, and this one would be lost (left running).
+    if (isRunning(child)) return;
     const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     child = started;
+    running.add(started);
+    started.once('exit', () => running.delete(started));
     const deadline = Date.now() + 5_000;
     while (!(await acceptsConnections(port))) {
       if (started.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
@@ -59,11 +71,11 @@ export async function startRedisServer(): Promise<TestRedisServer> {
   };
 
   const kill = async () => {
-    const running = child;
+    const current = child;
     child = undefined;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = once(running, 'exit');
-    running.kill('SIGKILL');
+    if (!isRunning(current)) return;
+    const exited = once(current, 'exit');
+    current.kill('SIGKILL');
     await exited;
   };
 

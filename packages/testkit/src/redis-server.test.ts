@@ -1,0 +1,34 @@
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { startRedisServer } from './redis-server.js';
+
+async function accepts(port: number): Promise<boolean> {
+  const socket = connect(port, '127.0.0.1');
+  try {
+    await once(socket, 'connect');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    socket.destroy();
+  }
+}
+
+describe('startRedisServer', () => {
+  it('leaves nothing running after stop, even when start was called on a running server', async () => {
+    const server = await startRedisServer();
+    await server.start();
+    await server.stop();
+    expect(await accepts(server.port)).toBe(false);
+  });
+
+  it('comes back on the same port after a kill', async () => {
+    const server = await startRedisServer();
+    await server.kill();
+    expect(await accepts(server.port)).toBe(false);
+    await server.start();
+    expect(await accepts(server.port)).toBe(true);
+    await server.stop();
+  });
+});
