@@ -1,19 +1,5 @@
-import { connect } from 'node:net';
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { startRedisServer } from './redis-server.js';
-
-async function accepts(port: number): Promise<boolean> {
-  const socket = connect(port, '127.0.0.1');
-  try {
-    await once(socket, 'connect');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    socket.destroy();
-  }
-}
+import { acceptsConnections as accepts, startRedisServer } from './redis-server.js';
 
 describe('startRedisServer', () => {
   it('leaves nothing running after stop, even when start was called on a running server', async () => {

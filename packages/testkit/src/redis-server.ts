@@ -31,7 +31,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function acceptsConnections(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+export async function acceptsConnections(port: number): Promise<boolean> {
   const socket = connect(port, '127.0.0.1');
   try {
     await once(socket, 'connect');
