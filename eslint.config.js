@@ -2,19 +2,15 @@ import { readFileSync } from 'node:fs';
 import { URL } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { LAYERS, readLayerTable } from './composition/deployment/src/layers.js';
 
 // The layers are written once, in ARCHITECTURE.md's table (composition/deployment/src/architecture.test.ts
 // checks it places every package); imports must hold to them: the kit imports no app and nothing
 // that composes apps, an app imports no other app and nothing that composes apps.
 function layerTable() {
-  const section = readFileSync(new URL('./ARCHITECTURE.md', import.meta.url), 'utf8').split('## Layers')[1].split('\n## ')[0];
-  const layers = { kit: [], apps: [], composition: [] };
-  for (const row of section.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| layer') && !line.startsWith('| ---'))) {
-    const [layerCell, packagesCell] = row.split('|').slice(1);
-    const layer = Object.keys(layers).find((name) => layerCell.trim().startsWith(name));
-    for (const [, dir] of packagesCell.matchAll(/`([^`]+)`/g)) {
-      layers[layer].push({ dir, name: JSON.parse(readFileSync(new URL(`./${dir}/package.json`, import.meta.url), 'utf8')).name });
-    }
+  const layers = Object.fromEntries(LAYERS.map((layer) => [layer, []]));
+  for (const { layer, dir } of readLayerTable(readFileSync(new URL('./ARCHITECTURE.md', import.meta.url), 'utf8'))) {
+    layers[layer].push({ dir, name: JSON.parse(readFileSync(new URL(`./${dir}/package.json`, import.meta.url), 'utf8')).name });
   }
   return layers;
 }

@@ -1,27 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readLayerTable, type Layer } from './layers.js';
 import { listWorkspacePackages, readRepoFile, repoRoot } from './workspace.js';
 
 // ARCHITECTURE.md stays true: its layer table places every workspace package, the layers hold in
 // the packages' runtime dependencies, and every repository path it names exists.
 
 const architecture = readRepoFile('ARCHITECTURE.md');
-const LAYERS = ['kit', 'apps', 'composition'] as const;
-type Layer = (typeof LAYERS)[number];
 
-/** Package folders per layer, from the table under "## Layers" (its first and second columns). */
+/** Package folders per layer, from the table under "## Layers". */
 function layerTable(): Map<string, Layer> {
-  const section = architecture.split('## Layers')[1]?.split('\n## ')[0] ?? '';
   const placed = new Map<string, Layer>();
-  for (const row of section.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| layer') && !line.startsWith('| ---'))) {
-    const [layerCell = '', packagesCell = ''] = row.split('|').slice(1);
-    const layer = LAYERS.find((name) => layerCell.trim().startsWith(name));
-    if (!layer) throw new Error(`ARCHITECTURE.md: a layer row names no layer: ${row}`);
-    for (const [, dir] of packagesCell.matchAll(/`([^`]+)`/g)) {
-      expect(placed.has(dir!), `${dir} is placed in two layers`).toBe(false);
-      placed.set(dir!, layer);
-    }
+  for (const { layer, dir } of readLayerTable(architecture)) {
+    expect(placed.has(dir), `${dir} is placed in two layers`).toBe(false);
+    placed.set(dir, layer);
   }
   return placed;
 }
@@ -39,9 +32,8 @@ describe('ARCHITECTURE.md', () => {
     const layerOf = new Map(packages.map((p) => [p.name, placed.get(p.dir)]));
     const breaches: string[] = [];
     for (const workspacePackage of packages) {
-      const manifest = JSON.parse(readFileSync(join(repoRoot, workspacePackage.dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
       const layer = placed.get(workspacePackage.dir);
-      for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+      for (const dependency of Object.keys(workspacePackage.dependencies)) {
         const target = layerOf.get(dependency);
         if (!target) continue;
         if (layer === 'kit' && target !== 'kit') breaches.push(`${workspacePackage.name} (kit) depends on ${dependency} (${target})`);
@@ -58,10 +50,7 @@ describe('ARCHITECTURE.md', () => {
 
   it('has no cyclic workspace dependency, test and build dependencies included (pnpm would warn on every install)', () => {
     const edges = new Map(
-      packages.map((p) => {
-        const manifest = JSON.parse(readFileSync(join(repoRoot, p.dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-        return [p.name, Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((name) => packages.some((q) => q.name === name))];
-      }),
+      packages.map((p) => [p.name, Object.keys({ ...p.dependencies, ...p.devDependencies }).filter((name) => packages.some((q) => q.name === name))]),
     );
     const cycles: string[] = [];
     for (const start of edges.keys()) {
@@ -85,8 +74,7 @@ describe('ARCHITECTURE.md', () => {
     const baseName = (name: string) => name.replace(/^@[^/]+\//, '');
     const clashes = new Set<string>();
     for (const p of packages) {
-      const manifest = JSON.parse(readFileSync(join(repoRoot, p.dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-      for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })) {
+      for (const dependency of Object.keys({ ...p.dependencies, ...p.devDependencies })) {
         if (ours.has(dependency)) continue;
         const twin = [...ours].find((name) => baseName(name) === baseName(dependency));
         if (twin) clashes.add(`${twin} ~ ${dependency}`);

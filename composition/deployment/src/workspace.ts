@@ -15,6 +15,8 @@ export interface WorkspacePackage {
   dir: string;
   name: string;
   scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
 }
 
 /** Expands the `packages` globs of pnpm-workspace.yaml (plain directories and `dir/*`). */
@@ -33,7 +35,7 @@ export function listWorkspacePackages(): WorkspacePackage[] {
   return dirs
     .filter((dir) => existsSync(join(repoRoot, dir, 'package.json')))
     .map((dir) => {
-      const manifest = JSON.parse(readRepoFile(`${dir}/package.json`)) as { name: string; scripts?: Record<string, string> };
-      return { dir, name: manifest.name, scripts: manifest.scripts ?? {} };
+      const manifest = JSON.parse(readRepoFile(`${dir}/package.json`)) as Partial<Omit<WorkspacePackage, 'dir' | 'name'>> & { name: string };
+      return { dir, name: manifest.name, scripts: manifest.scripts ?? {}, dependencies: manifest.dependencies ?? {}, devDependencies: manifest.devDependencies ?? {} };
     });
 }

@@ -1,0 +1,3 @@
+export type Layer = 'kit' | 'apps' | 'composition';
+export declare const LAYERS: readonly Layer[];
+export declare function readLayerTable(architectureMarkdown: string): Array<{ layer: Layer; dir: string }>;
