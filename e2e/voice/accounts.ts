@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { startSupergraph, type StartSupergraphOptions, type TestSupergraph } from '@voiceassist/test-supergraph';
 import type { GraphQLResponse, RequestOptions } from '@voiceassist/testkit';
 
 type Request = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions) => Promise<GraphQLResponse<T>>;
@@ -22,3 +23,13 @@ export async function signUp(request: Request, label: string): Promise<Account> 
   return { userId: register.user.id, token: register.accessToken };
 }
 
+
+/**
+ * The supergraph with its first user (SUPERADMIN, never used: tests act as members) and two
+ * members, alice and bob, whose data must stay apart.
+ */
+export async function startWithMembers(options: StartSupergraphOptions): Promise<{ supergraph: TestSupergraph; alice: Account; bob: Account }> {
+  const supergraph = await startSupergraph(options);
+  await signUp(supergraph.request, 'founder');
+  return { supergraph, alice: await signUp(supergraph.request, 'alice'), bob: await signUp(supergraph.request, 'bob') };
+}

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSupergraph, type TestSupergraph } from '@voiceassist/test-supergraph';
+import type { TestSupergraph } from '@voiceassist/test-supergraph';
 import { dataOf } from '@voiceassist/testkit/graphql-client';
 import { graphqlWsClient, subscribe } from '@voiceassist/testkit/graphql-ws-client';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '@voiceassist/testkit/openai-server';
 import '@voiceassist/testkit/openai-server/audio';
 import { waitUntil } from '@voiceassist/testkit/wait';
-import { signUp, type Account } from './accounts.js';
+import { startWithMembers, type Account } from './accounts.js';
 
 // Voice mode through the real router on the OpenAI-compatible speech path: voice commands and
 // live dictation events, a spoken turn with its reply's speech streamed, and repair. Speech comes
@@ -57,10 +57,7 @@ async function say(account: Account, sessionId: string, text: string): Promise<S
 
 beforeAll(async () => {
   fake = await startFakeOpenAIServer();
-  supergraph = await startSupergraph({ subgraphs: ['identity', 'conversation', 'voice'], env: { voice: { OPENAI_BASE_URL: fake.baseUrl } } });
-  await signUp(supergraph.request, 'founder');
-  alice = await signUp(supergraph.request, 'alice');
-  bob = await signUp(supergraph.request, 'bob');
+  ({ supergraph, alice, bob } = await startWithMembers({ subgraphs: ['identity', 'conversation', 'voice'], env: { voice: { OPENAI_BASE_URL: fake.baseUrl } } }));
 }, 120_000);
 
 afterAll(async () => {

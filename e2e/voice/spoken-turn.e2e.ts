@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWav, pcmToWav } from '@voiceassist/ai';
-import { startSupergraph, type TestSupergraph } from '@voiceassist/test-supergraph';
+import type { TestSupergraph } from '@voiceassist/test-supergraph';
 import { dataOf, errorOf } from '@voiceassist/testkit/graphql-client';
 import { graphqlWsClient, subscribe } from '@voiceassist/testkit/graphql-ws-client';
 import { speakableText } from '@voiceassist/voice/speech';
-import { signUp, type Account } from './accounts.js';
+import { startWithMembers, type Account } from './accounts.js';
 
 // A spoken turn through the real router with the embedded engines: espeak-ng speaks the
 // question, pocketsphinx hears it, the embedded language model answers, and the answer comes
@@ -57,10 +57,7 @@ function concatenated(chunks: SpeechChunk[]): Buffer {
 }
 
 beforeAll(async () => {
-  supergraph = await startSupergraph({ subgraphs: ['identity', 'conversation', 'voice'] });
-  await signUp(supergraph.request, 'founder');
-  alice = await signUp(supergraph.request, 'alice');
-  bob = await signUp(supergraph.request, 'bob');
+  ({ supergraph, alice, bob } = await startWithMembers({ subgraphs: ['identity', 'conversation', 'voice'] }));
 }, 120_000);
 
 afterAll(async () => {

@@ -3,9 +3,9 @@ import { parseWav, sniffAudio } from '@voiceassist/ai';
 import { createLogger } from '@voiceassist/logging';
 import { subgraphServices } from '@voiceassist/services';
 import { graphqlRequest } from '@voiceassist/testkit';
-import { startSupergraph, type TestSupergraph } from '@voiceassist/test-supergraph';
+import type { TestSupergraph } from '@voiceassist/test-supergraph';
 import { dataOf, errorOf } from '@voiceassist/testkit/graphql-client';
-import { signUp, type Account } from './accounts.js';
+import { signUp, startWithMembers, type Account } from './accounts.js';
 
 // The real router, identity, conversation and voice over real HTTP, with the embedded speech
 // engines (espeak-ng, pocketsphinx, sox from Debian packages). PGlite in memory, or PostgreSQL
@@ -42,14 +42,11 @@ const words = (text: string) => new Set(text.toLowerCase().split(/\s+/).filter(B
 const recognized = (text: string) => [...words(SENTENCE)].filter((w) => words(text).has(w)).length;
 
 beforeAll(async () => {
-  supergraph = await startSupergraph({
+  ({ supergraph, alice, bob } = await startWithMembers({
     subgraphs: ['identity', ...(hasConversation ? ['conversation'] : []), 'voice'],
     env: { voice: { TRANSCRIBE_MAX_BYTES: String(MAX_BYTES), TRANSCRIBE_MAX_SECONDS: '3' } },
     loggers: { voice: createLogger({ service: 'voice', level: 'debug', destination: { write: (line: string) => void logLines.push(line) } }) },
-  });
-  await signUp(supergraph.request, 'founder');
-  alice = await signUp(supergraph.request, 'alice');
-  bob = await signUp(supergraph.request, 'bob');
+  }));
 }, 120_000);
 
 afterAll(async () => {
